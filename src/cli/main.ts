@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// One executable, subcommands loaded lazily so `agent` never pays for the manager's imports.
+import { pathToFileURL } from 'node:url';
+
+export type SubcommandModule = { run(argv: string[]): Promise<number | void> };
+
+export const subcommands: Record<string, { summary: string; load: () => Promise<SubcommandModule> }> = {
+  manager: { summary: 'run the reconcilers and the admission/conversion webhooks', load: () => import('./manager.ts') },
+  agent: { summary: 'run the per-pod sidecar: Raft node, peer transport, MySQL driver', load: () => import('./agent.ts') },
+  apiserver: { summary: 'run the embedded Kubernetes API server alone', load: () => import('./apiserver.ts') },
+  local: { summary: 'run a whole cluster on this machine on the embedded API server', load: () => import('./local.ts') },
+};
+
+export function usage(): string {
+  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: mysql-raft-operator <subcommand> [flags]\n\nsubcommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const entry = subcommands[name];
+  if (!entry) {
+    process.stderr.write(`unknown subcommand "${name}"; allowed: ${Object.keys(subcommands).join(', ')}\n`);
+    return 2;
+  }
+  const mod = await entry.load();
+  const code = await mod.run(rest);
+  return typeof code === 'number' ? code : 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => { if (code !== 0) process.exitCode = code; },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
