@@ -1,0 +1,92 @@
+// In-memory Storage: the reference implementation of the contract in storage.ts, used by tests, the
+// simulator and the benchmark. Values are deep-copied in and out so a caller cannot alias them.
+import type { Storage, InitialState } from './storage.ts';
+import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
+import { CompactedError, SnapshotOutOfDateError, UnavailableError } from './errors.ts';
+import { entrySize } from './size.ts';
+
+export class MemoryStorage implements Storage {
+  private hs: HardState = { term: 0, vote: null, commit: 0 };
+  private snap: Snapshot;
+  /** ents[k] has index snap.index + 1 + k. */
+  private ents: Entry[] = [];
+
+  /** A fresh node's storage; `conf` is the bootstrap configuration (empty for a node that joins later). */
+  constructor(conf: ConfState = { voters: [], learners: [] }) {
+    this.snap = { index: 0, term: 0, conf: clone(conf), data: null };
+  }
+
+  async initialState(): Promise<InitialState> {
+    return { hardState: { ...this.hs } };
+  }
+
+  async entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
+    if (lo <= this.snap.index) throw new CompactedError(`entries: lo=${lo} is compacted (snapshot index ${this.snap.index})`);
+    if (hi > this.lastIndexSync() + 1) throw new UnavailableError(`entries: hi=${hi} is beyond lastIndex+1=${this.lastIndexSync() + 1}`);
+    const out: Entry[] = [];
+    let size = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.ents[i - this.snap.index - 1]!;
+      size += entrySize(e);
+      if (out.length > 0 && size > maxSize) break;
+      out.push(clone(e));
+    }
+    return out;
+  }
+
+  async term(i: number): Promise<number> {
+    if (i < this.snap.index) throw new CompactedError(`term: index ${i} is compacted (snapshot index ${this.snap.index})`);
+    if (i === this.snap.index) return this.snap.term;
+    const e = this.ents[i - this.snap.index - 1];
+    if (!e) throw new UnavailableError(`term: index ${i} is beyond lastIndex ${this.lastIndexSync()}`);
+    return e.term;
+  }
+
+  async firstIndex(): Promise<number> {
+    return this.snap.index + 1;
+  }
+
+  async lastIndex(): Promise<number> {
+    return this.lastIndexSync();
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    return clone(this.snap);
+  }
+
+  async append(entries: readonly Entry[]): Promise<void> {
+    const first = entries[0];
+    if (!first) return;
+    if (first.index <= this.snap.index) throw new CompactedError(`append: index ${first.index} is compacted (snapshot index ${this.snap.index})`);
+    if (first.index > this.lastIndexSync() + 1) throw new UnavailableError(`append: index ${first.index} leaves a gap after lastIndex ${this.lastIndexSync()}`);
+    this.ents.length = first.index - this.snap.index - 1;
+    for (const e of entries) this.ents.push(clone(e));
+  }
+
+  async setHardState(hardState: HardState): Promise<void> {
+    this.hs = { ...hardState };
+  }
+
+  async applySnapshot(snapshot: Snapshot): Promise<void> {
+    if (snapshot.index <= this.snap.index) throw new SnapshotOutOfDateError(`applySnapshot: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
+    const at = this.ents[snapshot.index - this.snap.index - 1];
+    const keep = at && at.term === snapshot.term ? this.ents.slice(snapshot.index - this.snap.index) : [];
+    this.snap = clone(snapshot);
+    this.ents = keep;
+  }
+
+  async compact(snapshot: Snapshot): Promise<void> {
+    if (snapshot.index <= this.snap.index) throw new SnapshotOutOfDateError(`compact: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
+    if (snapshot.index > this.lastIndexSync()) throw new UnavailableError(`compact: index ${snapshot.index} is beyond lastIndex ${this.lastIndexSync()}`);
+    this.ents = this.ents.slice(snapshot.index - this.snap.index);
+    this.snap = clone(snapshot);
+  }
+
+  private lastIndexSync(): number {
+    return this.snap.index + this.ents.length;
+  }
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
