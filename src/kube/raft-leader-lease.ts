@@ -1,0 +1,83 @@
+// Mirrors Raft leadership into Lease <cluster>-leader for people, dashboards and Services. Safety never
+// depends on it (docs/ARCHITECTURE.md, fencing); what matters here is that a deposed leader with a stale
+// term can never overwrite the publication of a newer one: leaseTransitions carries the term and every
+// write is guarded by resourceVersion.
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { statusOf } from './api-errors.ts';
+
+export interface RaftLeaderRecord {
+  holder: string;
+  term: number;
+  /** When the leader's Raft lease (thesis 6.4) was last extended. */
+  renewTime: Date;
+  leaseDurationSeconds: number;
+}
+
+export type PublishOutcome = 'created' | 'updated' | 'newer-term-present' | 'conflict';
+
+export function raftLeaderLeaseName(cluster: string): string {
+  return `${cluster}-leader`;
+}
+
+export class RaftLeaderLease {
+  private readonly api: CoordinationV1Api;
+  constructor(kc: KubeConfig, private readonly namespace: string, private readonly cluster: string) {
+    this.api = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  async read(): Promise<RaftLeaderRecord | undefined> {
+    try {
+      return toRecord(await this.api.readNamespacedLease({ name: raftLeaderLeaseName(this.cluster), namespace: this.namespace }));
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async publish(r: RaftLeaderRecord): Promise<PublishOutcome> {
+    const name = raftLeaderLeaseName(this.cluster);
+    let lease: V1Lease;
+    try {
+      lease = await this.api.readNamespacedLease({ name, namespace: this.namespace });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      try {
+        await this.api.createNamespacedLease({ namespace: this.namespace, body: {
+          metadata: { name, namespace: this.namespace, labels: { 'raft.ryansu.com/cluster': this.cluster } },
+          spec: toSpec(r, r.renewTime) } });
+        return 'created';
+      } catch (e) {
+        if (statusOf(e) === 409) return 'conflict';
+        throw e;
+      }
+    }
+    const current = lease.spec?.leaseTransitions ?? 0;
+    if (current > r.term) return 'newer-term-present';
+    if (current === r.term && lease.spec?.holderIdentity && lease.spec.holderIdentity !== r.holder) {
+      // Two holders in one term cannot both be Raft leaders; whoever wrote first stays until a new term.
+      return 'newer-term-present';
+    }
+    const sameHolder = lease.spec?.holderIdentity === r.holder && current === r.term;
+    const acquire = sameHolder ? (lease.spec?.acquireTime ?? r.renewTime) : r.renewTime;
+    try {
+      await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: { ...lease, spec: toSpec(r, acquire) } });
+      return 'updated';
+    } catch (err) {
+      if (statusOf(err) === 409) return 'conflict';
+      throw err;
+    }
+  }
+}
+
+function toSpec(r: RaftLeaderRecord, acquireTime: Date): NonNullable<V1Lease['spec']> {
+  return { holderIdentity: r.holder, leaseTransitions: r.term, renewTime: r.renewTime, acquireTime,
+    leaseDurationSeconds: r.leaseDurationSeconds };
+}
+
+function toRecord(l: V1Lease): RaftLeaderRecord | undefined {
+  const s = l.spec;
+  if (!s?.holderIdentity) return undefined;
+  return { holder: s.holderIdentity, term: s.leaseTransitions ?? 0, renewTime: new Date(s.renewTime ?? 0),
+    leaseDurationSeconds: s.leaseDurationSeconds ?? 0 };
+}

@@ -1,0 +1,71 @@
+// client-go's default controller rate limiter: the slower of a per-item exponential backoff and an
+// overall token bucket, so one failing object backs off alone while a storm of failures is capped.
+import type { Clock } from '../util/clock.ts';
+
+export interface RateLimiterOptions {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Overall retries per second, and how many may come at once. */
+  qps: number;
+  burst: number;
+}
+
+export const defaultRateLimiterOptions: RateLimiterOptions = { baseDelayMs: 5, maxDelayMs: 60_000, qps: 10, burst: 100 };
+
+export class ItemExponentialBackoff {
+  private failures = new Map<string, number>();
+  constructor(private readonly baseMs: number, private readonly maxMs: number) {}
+
+  when(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    return Math.min(this.baseMs * 2 ** n, this.maxMs);
+  }
+
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(private readonly qps: number, private readonly burst: number, private readonly clock: Clock) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+
+  /** Reserves one token and returns how long the caller must wait for it. */
+  reserve(): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
+  }
+}
+
+export class ControllerRateLimiter {
+  private readonly backoff: ItemExponentialBackoff;
+  private readonly bucket: TokenBucket;
+  constructor(clock: Clock, o: RateLimiterOptions = defaultRateLimiterOptions) {
+    this.backoff = new ItemExponentialBackoff(o.baseDelayMs, o.maxDelayMs);
+    this.bucket = new TokenBucket(o.qps, o.burst, clock);
+  }
+
+  when(key: string): number {
+    return Math.max(this.backoff.when(key), this.bucket.reserve());
+  }
+
+  retries(key: string): number {
+    return this.backoff.retries(key);
+  }
+
+  forget(key: string): void {
+    this.backoff.forget(key);
+  }
+}

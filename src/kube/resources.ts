@@ -1,0 +1,37 @@
+// The kinds the operator and agents touch, with the REST facts client-node's generic calls need.
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export const Resources = {
+  MysqlCluster: { apiVersion: 'apps.ryansu.com/v1', kind: 'MysqlCluster', plural: 'mysqlclusters', namespaced: true },
+  StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+  Service: { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
+  ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
+  Secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  Pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
+  Lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  Event: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  Namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+} as const satisfies Record<string, ResourceRef>;
+
+/** The collection path: /api/v1/namespaces/ns/configmaps or /apis/group/version/plural. */
+export function collectionPath(ref: ResourceRef, namespace?: string): string {
+  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  const ns = ref.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${ref.plural}`;
+}
+
+export function objectKey(obj: { metadata?: { namespace?: string; name?: string } }): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
