@@ -1,0 +1,33 @@
+// Errant transactions: GTIDs a node has that the primary does not. Such a node must not be re-attached
+// (its extra writes would be lost or diverge); status reports the GTIDs. For MariaDB the answer is as
+// good as gtid_binlog_state allows; see docs/mysql.md ("MariaDB GTIDs").
+import { subtract, type GtidSet } from './gtid.ts';
+import { MariaGtidSet } from './gtid-mariadb.ts';
+import type { MysqlNode } from './session.ts';
+import { readStatus } from './status.ts';
+
+export interface ErrantReport {
+  errant: boolean;
+  /** The node's GTIDs the primary lacks, formatted. */
+  gtids: string;
+  /** MariaDB only: GTIDs proving the histories forked (same seq passed with another server). */
+  diverged: string[];
+}
+
+/** Pure: compare a node's executed set with the primary's. */
+export function errantAgainst(node: GtidSet, primary: GtidSet): ErrantReport {
+  const extra = subtract(node, primary);
+  const diverged = primary instanceof MariaGtidSet && node instanceof MariaGtidSet
+    ? primary.divergedFrom(node).map((g) => `${g.domain}-${g.server}-${g.seq}`)
+    : [];
+  return { errant: !extra.isEmpty(), gtids: extra.toString(), diverged };
+}
+
+/** Reads both servers and compares; each read is bounded by `timeoutMs`. */
+export async function detectErrant(node: MysqlNode, primary: MysqlNode, timeoutMs: number): Promise<ErrantReport> {
+  const [mine, theirs] = await Promise.all([
+    node.run('read executed GTIDs', timeoutMs, readStatus),
+    primary.run('read executed GTIDs', timeoutMs, readStatus),
+  ]);
+  return errantAgainst(mine.executed, theirs.executed);
+}
