@@ -1,0 +1,17 @@
+// Bearer-token authentication: the one token written into the kubeconfig. Health and version
+// endpoints stay public, as system:public-info-viewer makes them on a real cluster.
+import { timingSafeEqual } from 'node:crypto';
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC_PATHS.has(path);
+}
+
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
