@@ -8,7 +8,7 @@ export interface Credentials { server: string; token?: string; caPem?: string; c
 export interface RawResponse { status: number; headers: IncomingMessage['headers']; text: string; json: any }
 
 function options(c: Credentials, method: string, path: string, headers: Record<string, string>, auth: boolean): RequestOptions & { url: URL } {
-  // The path goes out byte for byte: URL parsing would turn `\\` into `/` and `/\\x` into a host name.
+  // The path goes out byte for byte: URL parsing turns a backslash into '/', so '/\x' would name a host.
   const url = new URL(c.server);
   if (!path.startsWith('/')) throw new Error(`raw request path must start with '/': ${JSON.stringify(path)}`);
   return {
