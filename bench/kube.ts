@@ -22,7 +22,12 @@ try {
   let index = 0;
   let t0 = performance.now();
   for (let b = 0; b < batches; b++) {
-    const entries: Entry[] = Array.from({ length: batch }, () => ({ index: ++index, term: 1, type: 'normal', data: { primary: 'b-0', term: 1 } }));
+    const entries: Entry[] = Array.from({ length: batch }, () => ({
+      index: ++index,
+      term: 1,
+      type: 'normal',
+      data: { primary: 'b-0', term: 1 },
+    }));
     await s.persist({ entries, hardState: { term: 1, vote: 'b-0', commit: index } });
     if (s.sizeBytes > 256 * 1024) await s.compact({ index, term: 1, conf, data: { primary: 'b-0' } });
   }
@@ -35,15 +40,24 @@ try {
     hs.push(performance.now() - t0);
   }
 
-  const inf = new Informer<V1ConfigMap>(k.kc, Resources.ConfigMap, { namespace: 'default', labelSelector: 'bench=informer' });
+  const inf = new Informer<V1ConfigMap>(k.kc, Resources.ConfigMap, {
+    namespace: 'default',
+    labelSelector: 'bench=informer',
+  });
   const created = new Map<string, number>();
   const lat: number[] = [];
-  inf.on((e, o) => { const at = created.get(o.metadata?.name ?? ''); if (e === 'add' && at !== undefined) lat.push(performance.now() - at); });
+  inf.on((e, o) => {
+    const at = created.get(o.metadata?.name ?? '');
+    if (e === 'add' && at !== undefined) lat.push(performance.now() - at);
+  });
   await inf.start();
   for (let i = 0; i < 200; i++) {
     const name = `inf-${i}`;
     created.set(name, performance.now());
-    await k.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name, labels: { bench: 'informer' } } } });
+    await k.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name, labels: { bench: 'informer' } } },
+    });
   }
   while (lat.length < 200) await new Promise((r) => setTimeout(r, 10));
   await inf.stop();

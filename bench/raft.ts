@@ -42,8 +42,17 @@ async function throughput(total: number, batch: number): Promise<{ perSec: numbe
   for (const id of ids) {
     const storage = new MemoryStorage({ voters: ids, learners: [] });
     const node = await RawNode.start(storage, {
-      id, electionTick: ELECTION_TICK, heartbeatTick: HEARTBEAT_TICK, maxBatchEntries: 1024, maxInflight: 64,
-      preVote: true, checkQuorum: true, tickMs: TICK_MS, leaseDriftMs: 300, now: () => clock.now, random: () => (id === 'a' ? 0 : 0.99),
+      id,
+      electionTick: ELECTION_TICK,
+      heartbeatTick: HEARTBEAT_TICK,
+      maxBatchEntries: 1024,
+      maxInflight: 64,
+      preVote: true,
+      checkQuorum: true,
+      tickMs: TICK_MS,
+      leaseDriftMs: 300,
+      now: () => clock.now,
+      random: () => (id === 'a' ? 0 : 0.99),
     });
     members.push({ id, node, storage });
   }
@@ -89,10 +98,11 @@ async function throughput(total: number, batch: number): Promise<{ perSec: numbe
     await pump();
     // Keep the log small as the agent will (ConfigMap budget).
     const s = a.status();
-    if (s.applied - s.firstIndex > 4096) for (const m of members) {
-      const ms = m.node.status();
-      if (ms.applied > ms.firstIndex) m.node.compact(ms.applied, null);
-    }
+    if (s.applied - s.firstIndex > 4096)
+      for (const m of members) {
+        const ms = m.node.status();
+        if (ms.applied > ms.firstIndex) m.node.compact(ms.applied, null);
+      }
   }
   const secs = (performance.now() - start) / 1000;
   const committed = applied - base;
@@ -105,8 +115,13 @@ async function failovers(n: number): Promise<{ ticks: number[]; ms: number[] }> 
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const sim = await Simulator.create({
-      seed: 7_000_000 + i, voters: 3, electionTick: ELECTION_TICK, heartbeatTick: HEARTBEAT_TICK, tickMs: TICK_MS,
-      maxClockSkew: 0.01, serialize: false,
+      seed: 7_000_000 + i,
+      voters: 3,
+      electionTick: ELECTION_TICK,
+      heartbeatTick: HEARTBEAT_TICK,
+      tickMs: TICK_MS,
+      maxClockSkew: 0.01,
+      serialize: false,
     });
     sim.net = { loss: 0, dup: 0, minDelayMs: 1, maxDelayMs: 5 };
     if (!(await sim.runUntil(() => sim.leader() !== undefined, 60_000))) throw new Error('bench: no initial leader');
@@ -114,7 +129,8 @@ async function failovers(n: number): Promise<{ ticks: number[]; ms: number[] }> 
     const old = sim.leader()!;
     sim.crash(old.id);
     const t0 = sim.now;
-    if (!(await sim.runUntil(() => sim.leader() !== undefined, 120_000))) throw new Error(`bench: no new leader (seed ${7_000_000 + i})`);
+    if (!(await sim.runUntil(() => sim.leader() !== undefined, 120_000)))
+      throw new Error(`bench: no new leader (seed ${7_000_000 + i})`);
     const dt = sim.now - t0;
     ms.push(dt);
     ticks.push(dt / TICK_MS);
@@ -136,10 +152,16 @@ await throughput(20_000, 512); // warm up the JIT
 const batched = await throughput(entries, 512);
 console.log(`(a) committed entries/s, 3 nodes in memory, 512 proposals per batch: ${Math.round(batched.perSec)}`);
 const single = await throughput(Math.min(entries, 20_000), 1);
-console.log(`    one proposal per Ready (no batching): ${Math.round(single.perSec)} entries/s, ${single.msgsPerEntry.toFixed(2)} messages per entry`);
+console.log(
+  `    one proposal per Ready (no batching): ${Math.round(single.perSec)} entries/s, ${single.msgsPerEntry.toFixed(2)} messages per entry`,
+);
 const f = await failovers(nFail);
-console.log(`(b) leader crash -> new leader over ${nFail} failovers, 1 tick = ${TICK_MS} ms, electionTick = ${ELECTION_TICK}:`);
-console.log(`    p50 ${pct(f.ticks, 50).toFixed(1)} ticks = ${Math.round(pct(f.ms, 50))} ms, p99 ${pct(f.ticks, 99).toFixed(1)} ticks = ${Math.round(pct(f.ms, 99))} ms, max ${Math.round(Math.max(...f.ms))} ms`);
+console.log(
+  `(b) leader crash -> new leader over ${nFail} failovers, 1 tick = ${TICK_MS} ms, electionTick = ${ELECTION_TICK}:`,
+);
+console.log(
+  `    p50 ${pct(f.ticks, 50).toFixed(1)} ticks = ${Math.round(pct(f.ms, 50))} ms, p99 ${pct(f.ticks, 99).toFixed(1)} ticks = ${Math.round(pct(f.ms, 99))} ms, max ${Math.round(Math.max(...f.ms))} ms`,
+);
 console.log(`(c) messages per committed entry (batched): ${batched.msgsPerEntry.toFixed(4)}`);
 const sched = await schedules(nSched);
 console.log(`    random fault schedules run with all invariants checked: ${sched}`);

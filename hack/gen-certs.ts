@@ -5,15 +5,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createCertificateAuthority, issueServingCertificate, type CertificateAuthority } from '../src/util/selfsigned.ts';
+import {
+  createCertificateAuthority,
+  issueServingCertificate,
+  type CertificateAuthority,
+} from '../src/util/selfsigned.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: {
-  out: { type: 'string', default: join(root, 'kustomize', 'overlays', 'dev', 'certs') },
-  service: { type: 'string', default: 'mysql-operator-webhook-service' },
-  namespace: { type: 'string', default: 'mysql-operator-system' },
-  force: { type: 'boolean', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(root, 'kustomize', 'overlays', 'dev', 'certs') },
+    service: { type: 'string', default: 'mysql-operator-webhook-service' },
+    namespace: { type: 'string', default: 'mysql-operator-system' },
+    force: { type: 'boolean', default: false },
+  },
+});
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 
@@ -28,7 +34,12 @@ if (!values.force && existsSync(caPath) && existsSync(caKeyPath)) {
   writeFileSync(caKeyPath, ca.keyPem, { mode: 0o600 });
 }
 const svc = `${values.service}.${values.namespace}.svc`;
-const cert = issueServingCertificate(ca, { commonName: svc, dnsNames: [svc, `${svc}.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'], days: 365 });
+const cert = issueServingCertificate(ca, {
+  commonName: svc,
+  dnsNames: [svc, `${svc}.cluster.local`, 'localhost'],
+  ipAddresses: ['127.0.0.1'],
+  days: 365,
+});
 writeFileSync(join(out, 'tls.crt'), cert.certPem);
 writeFileSync(join(out, 'tls.key'), cert.keyPem, { mode: 0o600 });
 process.stderr.write(`wrote ${out}/{ca.crt,ca.key,tls.crt,tls.key} for ${svc}\n`);

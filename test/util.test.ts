@@ -10,15 +10,16 @@ t.test('a loopback certificate is trusted by a client holding its CA, and not by
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
   const port = (server.address() as AddressInfo).port;
-  const get = (ca?: string) => new Promise<string>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', ca, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
+  const get = (ca?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', ca, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
   t.equal(await get(cert.caPem), 'ok');
   await t.rejects(get(createCertificateAuthority().certPem), /self[- ]signed|unable to verify|certificate/i);
 });

@@ -1,9 +1,7 @@
 // RFC 6902 JSON Patch: the diff the mutating webhook returns, and apply for tests and in-process callers.
 // Only what defaulting needs (add, replace, remove on objects; whole-array replace).
 
-export type PatchOp =
-  | { op: 'add' | 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
+export type PatchOp = { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -24,14 +22,21 @@ export function diff(from: unknown, to: unknown, path = ''): PatchOp[] {
 }
 
 export class PatchError extends Error {
-  constructor(message: string) { super(message); this.name = 'PatchError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'PatchError';
+  }
 }
 
 /** A patched deep copy of doc. */
 export function applyPatch(doc: unknown, ops: readonly PatchOp[]): unknown {
   let root = structuredClone(doc);
   for (const op of ops) {
-    if (op.path === '') { if (op.op === 'remove') throw new PatchError('cannot remove the root'); root = structuredClone(op.value); continue; }
+    if (op.path === '') {
+      if (op.op === 'remove') throw new PatchError('cannot remove the root');
+      root = structuredClone(op.value);
+      continue;
+    }
     const keys = op.path.split('/').slice(1).map(unescape);
     const last = keys.pop() as string;
     let cur: unknown = root;

@@ -12,7 +12,18 @@ export interface WebhookMetrics {
 
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   return {
-    requests: new Counter({ name: 'mysql_operator_webhook_requests_total', help: 'Admission and conversion requests by webhook and result.', labelNames: ['webhook', 'result'], registers: [registry] }),
-    duration: new Histogram({ name: 'mysql_operator_webhook_request_duration_seconds', help: 'Time to answer a webhook request.', labelNames: ['webhook'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1], registers: [registry] }),
+    requests: new Counter({
+      name: 'mysql_operator_webhook_requests_total',
+      help: 'Admission and conversion requests by webhook and result.',
+      labelNames: ['webhook', 'result'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'mysql_operator_webhook_request_duration_seconds',
+      help: 'Time to answer a webhook request.',
+      labelNames: ['webhook'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+      registers: [registry],
+    }),
   };
 }

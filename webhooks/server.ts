@@ -5,19 +5,28 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { BadReviewError, parseAdmissionReview, review, type AdmissionRequest, type AdmissionResponse } from './admission.ts';
-import { handleConvert } from './convert.ts';
+import {
+  BadReviewError,
+  parseAdmissionReview,
+  review,
+  type AdmissionRequest,
+  type AdmissionResponse,
+} from './admission-review.ts';
+import { handleConvert } from './convert-handler.ts';
 import { createWebhookMetrics, type WebhookMetrics, type WebhookName, type WebhookResult } from './metrics.ts';
-import { handleMutate } from './mutate.ts';
+import { handleMutate } from './mutate-handler.ts';
 import { CertWatcher, loadKeyPair } from './tls.ts';
-import { handleValidate } from './validate.ts';
+import { handleValidate } from './validate-handler.ts';
 
 export const PATHS = {
   mutate: '/mutate-apps-ryansu-com-v1-mysqlcluster',
   validate: '/validate-apps-ryansu-com-v1-mysqlcluster',
   convert: '/convert',
 } as const;
-export const WEBHOOK_NAMES = { mutate: 'mmysqlcluster.apps.ryansu.com', validate: 'vmysqlcluster.apps.ryansu.com' } as const;
+export const WEBHOOK_NAMES = {
+  mutate: 'mmysqlcluster.apps.ryansu.com',
+  validate: 'vmysqlcluster.apps.ryansu.com',
+} as const;
 /** Largest body accepted: an object and its oldObject, each under etcd's 1.5 MiB. */
 export const MAX_BODY = '3mb';
 
@@ -44,18 +53,27 @@ function resultOf(res: AdmissionResponse): WebhookResult {
 export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const admission = (name: WebhookName, handle: (req: AdmissionRequest) => AdmissionResponse) => (req: Request, res: Response) => {
-    const end = metrics.duration.startTimer({ webhook: name });
-    const ar = parseAdmissionReview(req.body);
-    const answer = handle(ar);
-    metrics.requests.inc({ webhook: name, result: resultOf(answer) });
-    if (!answer.allowed) logger.info({ webhook: name, uid: ar.uid, name: ar.name, namespace: ar.namespace, reason: answer.status?.message }, 'admission denied');
-    res.json(review(answer));
-    end();
-  };
+  const admission =
+    (name: WebhookName, handle: (req: AdmissionRequest) => AdmissionResponse) => (req: Request, res: Response) => {
+      const end = metrics.duration.startTimer({ webhook: name });
+      const ar = parseAdmissionReview(req.body);
+      const answer = handle(ar);
+      metrics.requests.inc({ webhook: name, result: resultOf(answer) });
+      if (!answer.allowed)
+        logger.info(
+          { webhook: name, uid: ar.uid, name: ar.name, namespace: ar.namespace, reason: answer.status?.message },
+          'admission denied',
+        );
+      res.json(review(answer));
+      end();
+    };
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ error: `Content-Type must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}` });
+      res
+        .status(415)
+        .json({
+          error: `Content-Type must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`,
+        });
       return;
     }
     next();
@@ -66,12 +84,17 @@ export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): expre
   app.post(PATHS.convert, requireJson, json, (req: Request, res: Response) => {
     const end = metrics.duration.startTimer({ webhook: 'convert' });
     const answer = handleConvert(req.body);
-    metrics.requests.inc({ webhook: 'convert', result: answer.response.result.status === 'Success' ? 'converted' : 'failure' });
+    metrics.requests.inc({
+      webhook: 'convert',
+      result: answer.response.result.status === 'Success' ? 'converted' : 'failure',
+    });
     res.json(answer);
     end();
   });
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: `no webhook at ${req.method} ${req.path}; POST to ${Object.values(PATHS).join(', ')}` });
+    res
+      .status(404)
+      .json({ error: `no webhook at ${req.method} ${req.path}; POST to ${Object.values(PATHS).join(', ')}` });
   });
   // Every error becomes a 4xx with a reason; a 500 only for a genuine bug, and the server keeps serving.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -79,11 +102,19 @@ export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): expre
     const webhook = (Object.entries(PATHS).find(([, p]) => p === req.path)?.[0] ?? 'validate') as WebhookName;
     let status = 500;
     let error = 'internal error';
-    if (err instanceof BadReviewError) { status = 400; error = err.message; }
-    else if (e.type === 'entity.too.large') { status = 413; error = `body larger than ${MAX_BODY}`; }
-    else if (e.type === 'entity.parse.failed') { status = 400; error = `body is not valid JSON: ${e.message ?? ''}`; }
-    else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) { status = e.status; error = e.message ?? 'bad request'; }
-    else logger.error({ err }, 'webhook handler failed');
+    if (err instanceof BadReviewError) {
+      status = 400;
+      error = err.message;
+    } else if (e.type === 'entity.too.large') {
+      status = 413;
+      error = `body larger than ${MAX_BODY}`;
+    } else if (e.type === 'entity.parse.failed') {
+      status = 400;
+      error = `body is not valid JSON: ${e.message ?? ''}`;
+    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      status = e.status;
+      error = e.message ?? 'bad request';
+    } else logger.error({ err }, 'webhook handler failed');
     metrics.requests.inc({ webhook, result: status === 500 ? 'failure' : 'bad_request' });
     if (!res.headersSent) res.status(status).json({ error });
   });
@@ -97,25 +128,34 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const server = createServer({ ...pair, minVersion: 'TLSv1.2' }, app);
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
-  const certs = new CertWatcher({
-    certDir: opts.certDir,
-    logger: opts.logger,
-    pollIntervalMs: opts.certPollIntervalMs,
-    onChange: (p) => server.setSecureContext({ ...p, minVersion: 'TLSv1.2' }),
-  }, pair);
+  const certs = new CertWatcher(
+    {
+      certDir: opts.certDir,
+      logger: opts.logger,
+      pollIntervalMs: opts.certPollIntervalMs,
+      onChange: (p) => server.setSecureContext({ ...p, minVersion: 'TLSv1.2' }),
+    },
+    pair,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => { server.off('error', reject); resolve(); });
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   certs.start();
   const port = (server.address() as AddressInfo).port;
   opts.logger.info({ port, certDir: opts.certDir }, 'webhook server listening');
   return {
-    server, port, certs,
-    close: () => new Promise<void>((resolve) => {
-      certs.close();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    server,
+    port,
+    certs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        certs.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

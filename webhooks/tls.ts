@@ -8,19 +8,30 @@ import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
-export interface KeyPair { cert: string; key: string }
+export interface KeyPair {
+  cert: string;
+  key: string;
+}
 
 export class CertificateLoadError extends Error {
-  constructor(readonly certDir: string, cause: unknown) {
-    super(`cannot load tls.crt/tls.key from ${certDir}: ${(cause as Error).message} ` +
-      '(in a cluster, cert-manager\'s Secret is mounted there; for a local run, `npm run gen:certs -- --out DIR` writes a self-signed pair)');
+  constructor(
+    readonly certDir: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot load tls.crt/tls.key from ${certDir}: ${(cause as Error).message} ` +
+        "(in a cluster, cert-manager's Secret is mounted there; for a local run, `npm run gen:certs -- --out DIR` writes a self-signed pair)",
+    );
     this.name = 'CertificateLoadError';
   }
 }
 
 export async function loadKeyPair(certDir: string): Promise<KeyPair> {
   try {
-    const [cert, key] = await Promise.all([readFile(join(certDir, 'tls.crt'), 'utf8'), readFile(join(certDir, 'tls.key'), 'utf8')]);
+    const [cert, key] = await Promise.all([
+      readFile(join(certDir, 'tls.crt'), 'utf8'),
+      readFile(join(certDir, 'tls.key'), 'utf8'),
+    ]);
     createSecureContext({ cert, key }); // throws on a mismatched or truncated pair
     return { cert, key };
   } catch (e) {
@@ -43,7 +54,10 @@ export class CertWatcher {
   private checking = false;
   reloads = 0;
 
-  constructor(private readonly opts: CertWatcherOptions, initial: KeyPair) {
+  constructor(
+    private readonly opts: CertWatcherOptions,
+    initial: KeyPair,
+  ) {
     this.current = initial.cert + initial.key;
   }
 
@@ -52,8 +66,12 @@ export class CertWatcher {
     this.timer.unref();
     try {
       this.watcher = watch(this.opts.certDir, () => void this.check());
-      this.watcher.on('error', () => { /* the poll still runs */ });
-    } catch { /* directory watch unsupported: the poll still runs */ }
+      this.watcher.on('error', () => {
+        /* the poll still runs */
+      });
+    } catch {
+      /* directory watch unsupported: the poll still runs */
+    }
   }
 
   async check(): Promise<void> {

@@ -3,14 +3,18 @@
 // v1's integer cannot reproduce ("1.5s", "1500us") is kept in an annotation, as Kubernetes does for
 // fields one version cannot express, and restored on the way back. See docs/api.md#conversion.
 import { formatMillis, parseDuration } from './duration.ts';
+import { Annotations } from './names.ts';
 import { GROUP, type MysqlClusterV1, type MysqlClusterV2 } from './types.ts';
 
-export const TIMEOUT_ANNOTATION = 'conversion.apps.ryansu.com/v2alpha1-semisync-timeout';
+export const TIMEOUT_ANNOTATION = Annotations.conversionSemiSyncTimeout;
 export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v2alpha1`] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
 export class ConversionError extends Error {
-  constructor(message: string) { super(message); this.name = 'ConversionError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConversionError';
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -69,7 +73,11 @@ export function v1ToV2(input: MysqlClusterV1): MysqlClusterV2 {
 }
 
 function savedMatches(saved: string, ms: number): boolean {
-  try { return v1Millis(parseDuration(saved)) === ms; } catch { return false; }
+  try {
+    return v1Millis(parseDuration(saved)) === ms;
+  } catch {
+    return false;
+  }
 }
 
 export function v2ToV1(input: MysqlClusterV2): MysqlClusterV1 {
@@ -83,7 +91,9 @@ export function v2ToV1(input: MysqlClusterV2): MysqlClusterV1 {
   if (isRecord(ss) && typeof ss['timeout'] === 'string') {
     const text = ss['timeout'];
     let ms: number;
-    try { ms = v1Millis(parseDuration(text)); } catch (e) {
+    try {
+      ms = v1Millis(parseDuration(text));
+    } catch (e) {
       throw new ConversionError(`spec.semiSync.timeout: ${(e as Error).message}`);
     }
     ss['timeout'] = ms;
@@ -97,10 +107,17 @@ export function v2ToV1(input: MysqlClusterV2): MysqlClusterV1 {
 /** Converts one object to desiredAPIVersion; the identity when it is already there. */
 export function convertObject(obj: unknown, desiredAPIVersion: string): Json {
   if (!isRecord(obj)) throw new ConversionError('object is not a JSON object');
-  if (obj['kind'] !== 'MysqlCluster') throw new ConversionError(`kind ${JSON.stringify(obj['kind'])} is not convertible; allowed: "MysqlCluster"`);
+  if (obj['kind'] !== 'MysqlCluster')
+    throw new ConversionError(`kind ${JSON.stringify(obj['kind'])} is not convertible; allowed: "MysqlCluster"`);
   const from = obj['apiVersion'];
-  if (!API_VERSIONS.includes(from as ApiVersion)) throw new ConversionError(`apiVersion ${JSON.stringify(from)} is not served; allowed: ${API_VERSIONS.join(', ')}`);
-  if (!API_VERSIONS.includes(desiredAPIVersion as ApiVersion)) throw new ConversionError(`desiredAPIVersion ${JSON.stringify(desiredAPIVersion)} is not served; allowed: ${API_VERSIONS.join(', ')}`);
+  if (!API_VERSIONS.includes(from as ApiVersion))
+    throw new ConversionError(`apiVersion ${JSON.stringify(from)} is not served; allowed: ${API_VERSIONS.join(', ')}`);
+  if (!API_VERSIONS.includes(desiredAPIVersion as ApiVersion))
+    throw new ConversionError(
+      `desiredAPIVersion ${JSON.stringify(desiredAPIVersion)} is not served; allowed: ${API_VERSIONS.join(', ')}`,
+    );
   if (from === desiredAPIVersion) return obj;
-  return (desiredAPIVersion === `${GROUP}/v1` ? v2ToV1(obj as unknown as MysqlClusterV2) : v1ToV2(obj as unknown as MysqlClusterV1)) as unknown as Json;
+  return (desiredAPIVersion === `${GROUP}/v1`
+    ? v2ToV1(obj as unknown as MysqlClusterV2)
+    : v1ToV2(obj as unknown as MysqlClusterV1)) as unknown as Json;
 }

@@ -8,7 +8,15 @@ export class DurationError extends Error {
   }
 }
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const WHOLE = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/;
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g;
 
@@ -29,12 +37,18 @@ export function parseDuration(input: string): number {
 
 export function isDuration(input: unknown): input is string {
   if (typeof input !== 'string') return false;
-  try { parseDuration(input); return true; } catch { return false; }
+  try {
+    parseDuration(input);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Shortest whole-unit spelling of a whole number of milliseconds: 3000 -> "3s", 1500 -> "1500ms". */
 export function formatMillis(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`formatMillis: ${ms} is not a non-negative whole number of milliseconds`);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new RangeError(`formatMillis: ${ms} is not a non-negative whole number of milliseconds`);
   if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;

@@ -5,16 +5,28 @@
 
 export class QuantityError extends Error {
   constructor(readonly input: string) {
-    super(`invalid quantity "${input}": use a number with an optional suffix, e.g. 10Gi, 500m, 1.5, 1e3 (suffixes Ki Mi Gi Ti Pi Ei n u m k M G T P E)`);
+    super(
+      `invalid quantity "${input}": use a number with an optional suffix, e.g. 10Gi, 500m, 1.5, 1e3 (suffixes Ki Mi Gi Ti Pi Ei n u m k M G T P E)`,
+    );
     this.name = 'QuantityError';
   }
 }
 
 /** An exact rational value: num / den, den > 0. */
-export interface Quantity { num: bigint; den: bigint }
+export interface Quantity {
+  num: bigint;
+  den: bigint;
+}
 
 const FORM = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const BINARY: Record<string, bigint> = {
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
+};
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 export function parseQuantity(input: string | number): Quantity {
@@ -37,7 +49,12 @@ export function parseQuantity(input: string | number): Quantity {
 
 export function isQuantity(input: unknown): boolean {
   if (typeof input !== 'string' && typeof input !== 'number') return false;
-  try { parseQuantity(input); return true; } catch { return false; }
+  try {
+    parseQuantity(input);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** -1, 0 or 1 as a is less than, equal to or greater than b. */

@@ -21,17 +21,40 @@ export interface JSONSchema {
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
 }
 
-export const str = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({ type: 'string', description, ...extra });
-export const int = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({ type: 'integer', description, ...extra });
+export const str = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({
+  type: 'string',
+  description,
+  ...extra,
+});
+export const int = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({
+  type: 'integer',
+  description,
+  ...extra,
+});
 export const bool = (description: string): JSONSchema => ({ type: 'boolean', description });
-export const arr = (description: string, items: JSONSchema, extra: Partial<JSONSchema> = {}): JSONSchema => ({ type: 'array', description, items, ...extra });
-export const obj = (description: string, properties: Record<string, JSONSchema>, required: string[] = []): JSONSchema =>
+export const arr = (description: string, items: JSONSchema, extra: Partial<JSONSchema> = {}): JSONSchema => ({
+  type: 'array',
+  description,
+  items,
+  ...extra,
+});
+export const obj = (
+  description: string,
+  properties: Record<string, JSONSchema>,
+  required: string[] = [],
+): JSONSchema =>
   required.length ? { type: 'object', description, properties, required } : { type: 'object', description, properties };
-export const stringMap = (description: string, valueDescription: string): JSONSchema =>
-  ({ type: 'object', description, additionalProperties: { type: 'string', description: valueDescription } });
+export const stringMap = (description: string, valueDescription: string): JSONSchema => ({
+  type: 'object',
+  description,
+  additionalProperties: { type: 'string', description: valueDescription },
+});
 /** Opaque Kubernetes structure (e.g. corev1.Affinity) that the API server keeps as written. */
-export const opaque = (description: string): JSONSchema =>
-  ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true });
+export const opaque = (description: string): JSONSchema => ({
+  type: 'object',
+  description,
+  'x-kubernetes-preserve-unknown-fields': true,
+});
 export const quantity = (description: string): JSONSchema => ({
   description,
   anyOf: [{ type: 'integer' }, { type: 'string' }],

@@ -13,10 +13,12 @@ function closeObjects(s: JSONSchema): JSONSchema {
   const out: JSONSchema = { ...s };
   if (s.properties) {
     out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, closeObjects(v)]));
-    if (!s['x-kubernetes-preserve-unknown-fields'] && s.additionalProperties === undefined) out.additionalProperties = false;
+    if (!s['x-kubernetes-preserve-unknown-fields'] && s.additionalProperties === undefined)
+      out.additionalProperties = false;
   }
   if (s.items) out.items = closeObjects(s.items);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.additionalProperties = closeObjects(s.additionalProperties);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    out.additionalProperties = closeObjects(s.additionalProperties);
   return out;
 }
 
@@ -27,8 +29,14 @@ function validatorFor(version: ApiVersionName): ValidateFunction {
   if (!fn) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
     addFormats(ajv, ['date-time']);
-    for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type',
-      'x-kubernetes-list-map-keys', 'x-kubernetes-map-type']) ajv.addKeyword(k);
+    for (const k of [
+      'x-kubernetes-preserve-unknown-fields',
+      'x-kubernetes-int-or-string',
+      'x-kubernetes-list-type',
+      'x-kubernetes-list-map-keys',
+      'x-kubernetes-map-type',
+    ])
+      ajv.addKeyword(k);
     fn = ajv.compile(closeObjects(mysqlClusterSchema(version)));
     compiled.set(version, fn);
   }
@@ -36,7 +44,10 @@ function validatorFor(version: ApiVersionName): ValidateFunction {
 }
 
 function pointerToField(pointer: string): string {
-  return pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
@@ -55,18 +66,34 @@ function toViolation(root: unknown, e: ErrorObject): Violation {
     case 'additionalProperty':
     case 'additionalProperties': {
       const field = [pointerToField(e.instancePath), String(params['additionalProperty'])].filter(Boolean).join('.');
-      return { field, value: valueAt(root, `${e.instancePath}/${String(params['additionalProperty'])}`), allowed: 'unknown field; see `kubectl explain mysqlcluster` for the fields' };
+      return {
+        field,
+        value: valueAt(root, `${e.instancePath}/${String(params['additionalProperty'])}`),
+        allowed: 'unknown field; see `kubectl explain mysqlcluster` for the fields',
+      };
     }
     case 'required': {
       const field = [pointerToField(e.instancePath), String(params['missingProperty'])].filter(Boolean).join('.');
       return { field, value: undefined, allowed: 'required' };
     }
     case 'anyOf':
-      return { field: pointerToField(e.instancePath), value: valueAt(root, e.instancePath), allowed: 'must be a quantity (integer or string such as "10Gi")' };
+      return {
+        field: pointerToField(e.instancePath),
+        value: valueAt(root, e.instancePath),
+        allowed: 'must be a quantity (integer or string such as "10Gi")',
+      };
     case 'enum':
-      return { field: pointerToField(e.instancePath), value: valueAt(root, e.instancePath), allowed: `one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        field: pointerToField(e.instancePath),
+        value: valueAt(root, e.instancePath),
+        allowed: `one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     default:
-      return { field: pointerToField(e.instancePath) || '<root>', value: valueAt(root, e.instancePath), allowed: e.message ?? e.keyword };
+      return {
+        field: pointerToField(e.instancePath) || '<root>',
+        value: valueAt(root, e.instancePath),
+        allowed: e.message ?? e.keyword,
+      };
   }
 }
 

@@ -1,10 +1,9 @@
 // TypeScript shapes of both served versions. They mirror schema.ts (the source of truth); the property
 // tests generate objects from these shapes and check them against the compiled schema.
 
-export const GROUP = 'apps.ryansu.com';
-export const KIND = 'MysqlCluster';
-export const PLURAL = 'mysqlclusters';
-export const SINGULAR = 'mysqlcluster';
+import { GROUP, KIND } from './names.ts';
+
+export { GROUP, KIND, PLURAL, SINGULAR } from './names.ts';
 
 export type Flavor = 'auto' | 'mysql' | 'mariadb';
 export type ConditionType = 'Ready' | 'Available' | 'Progressing' | 'Degraded';
@@ -94,9 +93,20 @@ interface CommonStatus {
 }
 
 // ---- v1 (storage version): the seed's words; semiSync.timeout in milliseconds like MySQL's variable.
-export interface SemiSyncV1 { enabled?: boolean; waitForSlaveCount?: number; timeout?: number }
-export interface MysqlClusterSpecV1 extends CommonSpec { masterService?: string; slaveService?: string; semiSync?: SemiSyncV1 }
-export interface MysqlClusterStatusV1 extends CommonStatus { master?: string; slaves?: string[] }
+export interface SemiSyncV1 {
+  enabled?: boolean;
+  waitForSlaveCount?: number;
+  timeout?: number;
+}
+export interface MysqlClusterSpecV1 extends CommonSpec {
+  masterService?: string;
+  slaveService?: string;
+  semiSync?: SemiSyncV1;
+}
+export interface MysqlClusterStatusV1 extends CommonStatus {
+  master?: string;
+  slaves?: string[];
+}
 export interface MysqlClusterV1 {
   apiVersion: `${typeof GROUP}/v1`;
   kind: typeof KIND;
@@ -106,9 +116,20 @@ export interface MysqlClusterV1 {
 }
 
 // ---- v2alpha1: MySQL's current words, every duration a string.
-export interface SemiSyncV2 { enabled?: boolean; waitForReplicaCount?: number; timeout?: string }
-export interface MysqlClusterSpecV2 extends CommonSpec { primaryService?: string; replicaService?: string; semiSync?: SemiSyncV2 }
-export interface MysqlClusterStatusV2 extends CommonStatus { primary?: string; replicaPods?: string[] }
+export interface SemiSyncV2 {
+  enabled?: boolean;
+  waitForReplicaCount?: number;
+  timeout?: string;
+}
+export interface MysqlClusterSpecV2 extends CommonSpec {
+  primaryService?: string;
+  replicaService?: string;
+  semiSync?: SemiSyncV2;
+}
+export interface MysqlClusterStatusV2 extends CommonStatus {
+  primary?: string;
+  replicaPods?: string[];
+}
 export interface MysqlClusterV2 {
   apiVersion: `${typeof GROUP}/v2alpha1`;
   kind: typeof KIND;

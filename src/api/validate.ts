@@ -16,6 +16,8 @@ export function validate(obj: unknown, old?: unknown): ValidationResult {
   for (const rule of RULES) rule(input, out);
   // One entry per field: a shape error and a rule error on the same field say the same thing twice.
   const seen = new Set<string>();
-  out.violations = out.violations.filter((v) => !seen.has(v.field + '\0' + v.allowed) && (seen.add(v.field + '\0' + v.allowed), true));
+  out.violations = out.violations.filter(
+    (v) => !seen.has(v.field + '\0' + v.allowed) && (seen.add(v.field + '\0' + v.allowed), true),
+  );
   return out;
 }

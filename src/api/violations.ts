@@ -19,7 +19,11 @@ const SECRET_LIKE = /pass|secret|token|key/i;
 export function showValue(field: string, value: unknown): string {
   if (SECRET_LIKE.test(field.split('.').pop() ?? '')) return '"[redacted]"';
   let text: string;
-  try { text = value === undefined ? 'null' : JSON.stringify(value) ?? String(value); } catch { text = String(value); }
+  try {
+    text = value === undefined ? 'null' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}...` : text;
 }
 

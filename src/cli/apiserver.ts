@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../util/log.ts';
-import { startApiServer } from '../local/server.ts';
+import { startApiServer } from '../local/apiserver/server.ts';
 
 export const USAGE = `usage: mysql-raft-operator apiserver [--port N] [--host ADDR] [--data FILE] [--kubeconfig-out FILE] [--plain-http]
 
@@ -17,16 +17,26 @@ export const USAGE = `usage: mysql-raft-operator apiserver [--port N] [--host AD
 export async function run(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, options: {
-      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'kubeconfig-out': { type: 'string' },
-      'plain-http': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    } });
+    args = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        data: { type: 'string' },
+        'kubeconfig-out': { type: 'string' },
+        'plain-http': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
     return 2;
   }
   const v = args.values;
-  if (v.help) { process.stdout.write(USAGE); return 0; }
+  if (v.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const port = v.port === undefined ? 0 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`--port: invalid value "${v.port}": must be an integer from 0 to 65535\n`);
@@ -34,13 +44,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = createLogger('apiserver');
   const server = await startApiServer({
-    port, logger: log,
+    port,
+    logger: log,
     ...(v.host ? { host: v.host } : {}),
     ...(v.data ? { dataFile: v.data } : {}),
     ...(v['plain-http'] ? { tls: false as const } : {}),
   });
   if (v['kubeconfig-out']) writeFileSync(v['kubeconfig-out'], server.kubeconfig(), { mode: 0o600 });
-  process.stdout.write(`listening on ${server.url}${v['kubeconfig-out'] ? `; kubeconfig written to ${v['kubeconfig-out']}` : ''}\n`);
+  process.stdout.write(
+    `listening on ${server.url}${v['kubeconfig-out'] ? `; kubeconfig written to ${v['kubeconfig-out']}` : ''}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -6,9 +6,15 @@ export type SubcommandModule = { run(argv: string[]): Promise<number | void> };
 
 export const subcommands: Record<string, { summary: string; load: () => Promise<SubcommandModule> }> = {
   manager: { summary: 'run the reconcilers and the admission/conversion webhooks', load: () => import('./manager.ts') },
-  agent: { summary: 'run the per-pod sidecar: Raft node, peer transport, MySQL driver', load: () => import('./agent.ts') },
+  agent: {
+    summary: 'run the per-pod sidecar: Raft node, peer transport, MySQL driver',
+    load: () => import('./agent.ts'),
+  },
   apiserver: { summary: 'run the embedded Kubernetes API server alone', load: () => import('./apiserver.ts') },
-  local: { summary: 'run a whole cluster on this machine on the embedded API server', load: () => import('./local.ts') },
+  local: {
+    summary: 'run a whole cluster on this machine on the embedded API server',
+    load: () => import('./local.ts'),
+  },
 };
 
 export function usage(): string {
@@ -34,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(process.argv.slice(2)).then(
-    (code) => { if (code !== 0) process.exitCode = code; },
+    (code) => {
+      if (code !== 0) process.exitCode = code;
+    },
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

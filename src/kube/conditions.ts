@@ -18,7 +18,9 @@ const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 /** Returns a new list with `input` set; the list is never mutated. */
 export function setCondition(list: readonly Condition[] | undefined, input: ConditionInput, now: Date): Condition[] {
   if (!REASON.test(input.reason)) {
-    throw new Error(`condition ${input.type}: reason "${input.reason}" must be CamelCase letters, digits, '_', ',' or ':'`);
+    throw new Error(
+      `condition ${input.type}: reason "${input.reason}" must be CamelCase letters, digits, '_', ',' or ':'`,
+    );
   }
   const current = (list ?? []).find((c) => c.type === input.type);
   const lastTransitionTime = current && current.status === input.status ? current.lastTransitionTime : rfc3339(now);

@@ -13,11 +13,12 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { InitialState, Storage } from '../raft/storage.ts';
 import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import { MemoryStorage } from '../raft/memory-storage.ts';
-import { CorruptStorageError, RaftError } from '../raft/errors.ts';
+import { CorruptStorageError, RaftError } from '../raft/raft-errors.ts';
 import { statusOf } from './api-errors.ts';
+import { Labels, raftConfigMapName } from '../api/names.ts';
 
-export const RAFT_CLUSTER_LABEL = 'raft.ryansu.com/cluster';
-export const RAFT_NODE_LABEL = 'raft.ryansu.com/node';
+export const RAFT_CLUSTER_LABEL = Labels.raftCluster;
+export const RAFT_NODE_LABEL = Labels.raftNode;
 const FORMAT = 'v1';
 /** Far enough below the API server's 1 MiB object limit that metadata always fits. */
 export const MAX_CONFIGMAP_BYTES = 900 * 1024;
@@ -34,13 +35,15 @@ export interface ConfigMapStorageOptions {
   ordinal: number;
   /** Configuration written into a brand-new node's bootstrap snapshot. */
   bootstrap: ConfState;
-  ownerReferences?: V1ConfigMap['metadata'] extends infer M ? (M extends { ownerReferences?: infer O } ? O : never) : never;
+  ownerReferences?: V1ConfigMap['metadata'] extends infer M
+    ? M extends { ownerReferences?: infer O }
+      ? O
+      : never
+    : never;
   writeTimeoutMs?: number;
 }
 
-export function raftConfigMapName(cluster: string, ordinal: number): string {
-  return `${cluster}-raft-${ordinal}`;
-}
+export { raftConfigMapName };
 
 /** What one Ready asks to be made durable; written in a single ConfigMap update. */
 export interface PersistBatch {
@@ -58,7 +61,11 @@ export class ConfigMapStorage implements Storage {
   /** Counters for tests, metrics and the bench. */
   readonly stats = { writes: 0, conflicts: 0, resolvedByRead: 0 };
 
-  private constructor(private readonly api: CoreV1Api, private readonly o: ConfigMapStorageOptions, mem: MemoryStorage) {
+  private constructor(
+    private readonly api: CoreV1Api,
+    private readonly o: ConfigMapStorageOptions,
+    mem: MemoryStorage,
+  ) {
     this.mem = mem;
   }
 
@@ -92,22 +99,43 @@ export class ConfigMapStorage implements Storage {
     return this.lastBytes;
   }
 
-  initialState(): Promise<InitialState> { return this.mem.initialState(); }
-  entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> { return this.mem.entries(lo, hi, maxSize); }
-  term(i: number): Promise<number> { return this.mem.term(i); }
-  firstIndex(): Promise<number> { return this.mem.firstIndex(); }
-  lastIndex(): Promise<number> { return this.mem.lastIndex(); }
-  snapshot(): Promise<Snapshot> { return this.mem.snapshot(); }
+  initialState(): Promise<InitialState> {
+    return this.mem.initialState();
+  }
+  entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
+    return this.mem.entries(lo, hi, maxSize);
+  }
+  term(i: number): Promise<number> {
+    return this.mem.term(i);
+  }
+  firstIndex(): Promise<number> {
+    return this.mem.firstIndex();
+  }
+  lastIndex(): Promise<number> {
+    return this.mem.lastIndex();
+  }
+  snapshot(): Promise<Snapshot> {
+    return this.mem.snapshot();
+  }
 
-  append(entries: readonly Entry[]): Promise<void> { return this.persist({ entries }); }
-  setHardState(hardState: HardState): Promise<void> { return this.persist({ hardState }); }
-  applySnapshot(snapshot: Snapshot): Promise<void> { return this.persist({ snapshot }); }
-  compact(snapshot: Snapshot): Promise<void> { return this.persist({ compaction: snapshot }); }
+  append(entries: readonly Entry[]): Promise<void> {
+    return this.persist({ entries });
+  }
+  setHardState(hardState: HardState): Promise<void> {
+    return this.persist({ hardState });
+  }
+  applySnapshot(snapshot: Snapshot): Promise<void> {
+    return this.persist({ snapshot });
+  }
+  compact(snapshot: Snapshot): Promise<void> {
+    return this.persist({ compaction: snapshot });
+  }
 
   /** Everything one Ready asks for, in the order RawNode documents, in ONE write. A failure leaves
    * this storage stopped: the caller must restart the node from the ConfigMap. */
   async persist(b: PersistBatch): Promise<void> {
-    if (this.stopped) throw new StorageStoppedError(`configmap ${this.name}: storage stopped after: ${this.stopped.message}`);
+    if (this.stopped)
+      throw new StorageStoppedError(`configmap ${this.name}: storage stopped after: ${this.stopped.message}`);
     try {
       if (b.snapshot) await this.mem.applySnapshot(b.snapshot);
       if (b.entries?.length) await this.mem.append(b.entries);
@@ -133,13 +161,17 @@ export class ConfigMapStorage implements Storage {
     const data = await encode(this.mem);
     const bytes = Object.entries(data).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
     if (bytes > MAX_CONFIGMAP_BYTES) {
-      throw new StorageFullError(`configmap ${this.name}: ${bytes} bytes exceeds ${MAX_CONFIGMAP_BYTES}; compact the log (snapshot) first`);
+      throw new StorageFullError(
+        `configmap ${this.name}: ${bytes} bytes exceeds ${MAX_CONFIGMAP_BYTES}; compact the log (snapshot) first`,
+      );
     }
     this.lastBytes = bytes;
     return {
-      apiVersion: 'v1', kind: 'ConfigMap',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: {
-        name: this.name, namespace: this.o.namespace,
+        name: this.name,
+        namespace: this.o.namespace,
         labels: { [RAFT_CLUSTER_LABEL]: this.o.cluster, [RAFT_NODE_LABEL]: String(this.o.ordinal) },
         ...(this.o.ownerReferences ? { ownerReferences: this.o.ownerReferences } : {}),
         ...(this.resourceVersion ? { resourceVersion: this.resourceVersion } : {}),
@@ -153,13 +185,16 @@ export class ConfigMapStorage implements Storage {
     this.stats.writes++;
     const timeoutMs = this.o.writeTimeoutMs ?? 5000;
     const outcome = await withTimeout(
-      this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.o.namespace, body }), timeoutMs);
+      this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.o.namespace, body }),
+      timeoutMs,
+    );
     if (outcome.ok) {
       this.resourceVersion = outcome.value.metadata?.resourceVersion ?? '';
       return;
     }
     if (statusOf(outcome.error) === 409) this.stats.conflicts++;
-    else if (outcome.error !== TIMEOUT && statusOf(outcome.error) !== undefined && statusOf(outcome.error)! < 500) throw outcome.error;
+    else if (outcome.error !== TIMEOUT && statusOf(outcome.error) !== undefined && statusOf(outcome.error)! < 500)
+      throw outcome.error;
     await this.resolve(body, outcome.error);
   }
 
@@ -177,11 +212,15 @@ export class ConfigMapStorage implements Storage {
         return;
       }
       if (!cm || cm.metadata?.resourceVersion !== this.resourceVersion) {
-        throw new DuplicateIdentityError(`configmap ${this.o.namespace}/${this.name} was changed by another writer ` +
-          `(resourceVersion ${this.resourceVersion} -> ${cm?.metadata?.resourceVersion ?? 'deleted'}); another process holds this Raft identity, stopping`);
+        throw new DuplicateIdentityError(
+          `configmap ${this.o.namespace}/${this.name} was changed by another writer ` +
+            `(resourceVersion ${this.resourceVersion} -> ${cm?.metadata?.resourceVersion ?? 'deleted'}); another process holds this Raft identity, stopping`,
+        );
       }
-      const again = await withTimeout(this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.o.namespace, body }),
-        this.o.writeTimeoutMs ?? 5000);
+      const again = await withTimeout(
+        this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.o.namespace, body }),
+        this.o.writeTimeoutMs ?? 5000,
+      );
       if (again.ok) {
         this.resourceVersion = again.value.metadata?.resourceVersion ?? '';
         return;
@@ -196,9 +235,17 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<Outcome<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Outcome<T>>((r) => { timer = setTimeout(() => r({ ok: false, error: TIMEOUT }), ms); });
+  const timeout = new Promise<Outcome<T>>((r) => {
+    timer = setTimeout(() => r({ ok: false, error: TIMEOUT }), ms);
+  });
   try {
-    return await Promise.race([p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })), timeout]);
+    return await Promise.race([
+      p.then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -252,10 +299,12 @@ async function decode(cm: V1ConfigMap, name: string): Promise<MemoryStorage> {
   const mem = new MemoryStorage(snap.conf);
   if (snap.index > 0) await mem.applySnapshot(snap);
   entries.forEach((e, i) => {
-    if (e.index !== snap.index + 1 + i) throw fail(`log.jsonl line ${i + 1} has index ${e.index}, expected ${snap.index + 1 + i}`);
+    if (e.index !== snap.index + 1 + i)
+      throw fail(`log.jsonl line ${i + 1} has index ${e.index}, expected ${snap.index + 1 + i}`);
   });
   await mem.append(entries);
-  if (hs.commit > snap.index + entries.length) throw fail(`commit ${hs.commit} is beyond the last entry ${snap.index + entries.length}`);
+  if (hs.commit > snap.index + entries.length)
+    throw fail(`commit ${hs.commit} is beyond the last entry ${snap.index + entries.length}`);
   await mem.setHardState(hs);
   return mem;
 }

@@ -50,9 +50,10 @@ export interface ControllerOptions {
 
 /** The owner key an owned object maps to, through its controller ownerReference of the given kind. */
 export function ownerKeys(kind: string): (obj: KubernetesObject) => string[] {
-  return (obj) => (obj.metadata?.ownerReferences ?? [])
-    .filter((r) => r.kind === kind && r.controller)
-    .map((r) => `${obj.metadata?.namespace ?? ''}/${r.name}`);
+  return (obj) =>
+    (obj.metadata?.ownerReferences ?? [])
+      .filter((r) => r.kind === kind && r.controller)
+      .map((r) => `${obj.metadata?.namespace ?? ''}/${r.name}`);
 }
 
 export class Controller {
@@ -66,22 +67,39 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(kc: KubeConfig, readonly plugin: ReconcilerPlugin, private readonly o: ControllerOptions = {}) {
+  constructor(
+    kc: KubeConfig,
+    readonly plugin: ReconcilerPlugin,
+    private readonly o: ControllerOptions = {},
+  ) {
     const clock = o.clock ?? systemClock;
     this.log = (o.log ?? silentLogger()).child({ controller: plugin.name });
     this.metrics = o.metrics ?? new ControllerMetrics();
     this.queue = new WorkQueue(clock, o.rateLimiter, this.metrics.forQueue(plugin.name));
     this.ownsFactory = !o.informers;
-    this.factory = o.informers ?? new InformerFactory(kc, { clock, log: this.log, ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}) });
+    this.factory =
+      o.informers ??
+      new InformerFactory(kc, {
+        clock,
+        log: this.log,
+        ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
+      });
     const inf = (ref: ResourceRef, labelSelector?: string) =>
-      this.factory.informerFor(ref, { ...(o.namespace !== undefined ? { namespace: o.namespace } : {}), ...(labelSelector !== undefined ? { labelSelector } : {}) });
+      this.factory.informerFor(ref, {
+        ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+        ...(labelSelector !== undefined ? { labelSelector } : {}),
+      });
     const owned = inf(plugin.owns);
     this.unsubscribe.push(owned.on((_e, obj) => this.queue.add(objectKey(obj))));
     this.informers.set(plugin.owns.kind, owned);
     for (const w of plugin.watches ?? []) {
       const i = inf(w.resource, w.labelSelector);
       const toKeys = w.toKeys ?? ownerKeys(plugin.owns.kind);
-      this.unsubscribe.push(i.on((_e, obj) => { for (const k of toKeys(obj)) this.queue.add(k); }));
+      this.unsubscribe.push(
+        i.on((_e, obj) => {
+          for (const k of toKeys(obj)) this.queue.add(k);
+        }),
+      );
       this.informers.set(w.resource.kind, i);
     }
   }
@@ -112,7 +130,11 @@ export class Controller {
   private async reconcileOne(key: string): Promise<void> {
     const name = this.plugin.name;
     const end = this.metrics.reconcileTime.startTimer({ controller: name });
-    const ctx: ReconcileContext = { signal: this.abort.signal, log: this.log.child({ key }), informer: (k) => this.informers.get(k) };
+    const ctx: ReconcileContext = {
+      signal: this.abort.signal,
+      log: this.log.child({ key }),
+      informer: (k) => this.informers.get(k),
+    };
     try {
       const result = await this.plugin.reconcile(key, ctx);
       this.queue.forget(key);
@@ -125,7 +147,10 @@ export class Controller {
     } catch (err) {
       this.metrics.reconcileErrors.inc({ controller: name });
       this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
-      this.log.warn({ err: err instanceof Error ? err.message : String(err), retries: this.queue.retries(key) }, 'reconcile failed; backing off');
+      this.log.warn(
+        { err: err instanceof Error ? err.message : String(err), retries: this.queue.retries(key) },
+        'reconcile failed; backing off',
+      );
       this.queue.addRateLimited(key);
     } finally {
       end();

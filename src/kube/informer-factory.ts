@@ -15,7 +15,10 @@ export class InformerFactory {
   private stopped = false;
 
   /** `defaults` (clock, log, watchdog, backoff) apply to every informer the factory makes. */
-  constructor(private readonly kc: KubeConfig, private readonly defaults: Omit<InformerOptions, keyof InformerScope> = {}) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly defaults: Omit<InformerOptions, keyof InformerScope> = {},
+  ) {}
 
   /** The one informer for this kind and scope, made on first use. Not started: see start(). */
   informerFor(ref: ResourceRef, scope: InformerScope = {}): Informer {

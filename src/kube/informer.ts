@@ -42,7 +42,11 @@ export class Informer<T extends Obj = Obj> {
   /** Counters that tests and metrics read: how often each recovery path ran. */
   readonly stats = { lists: 0, watches: 0, relistsOnGone: 0, watchdogRestarts: 0, errors: 0 };
 
-  constructor(kc: KubeConfig, readonly ref: ResourceRef, private readonly opts: InformerOptions = {}) {
+  constructor(
+    kc: KubeConfig,
+    readonly ref: ResourceRef,
+    private readonly opts: InformerOptions = {},
+  ) {
     this.api = KubernetesObjectApi.makeApiClient(kc);
     this.watch = new Watch(kc);
     this.clock = opts.clock ?? systemClock;
@@ -114,8 +118,18 @@ export class Informer<T extends Obj = Obj> {
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.api.list<T>(this.ref.apiVersion, this.ref.kind, this.opts.namespace, undefined, undefined, undefined,
-        this.opts.fieldSelector, this.opts.labelSelector, 500, cont);
+      const page = await this.api.list<T>(
+        this.ref.apiVersion,
+        this.ref.kind,
+        this.opts.namespace,
+        undefined,
+        undefined,
+        undefined,
+        this.opts.fieldSelector,
+        this.opts.labelSelector,
+        500,
+        cont,
+      );
       items.push(...page.items);
       cont = page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
@@ -189,29 +203,39 @@ export class Informer<T extends Obj = Obj> {
         labelSelector: this.opts.labelSelector,
         fieldSelector: this.opts.fieldSelector,
       };
-      this.watch.watch(path, query, (phase, obj: T & { code?: number }) => {
-        feed();
-        if (phase === 'ERROR') return finish(obj?.code === 410 ? 'gone' : 'error');
-        const rv = obj?.metadata?.resourceVersion;
-        if (rv) this.resourceVersion = rv;
-        if (phase === 'BOOKMARK') return;
-        this.apply(phase, obj);
-      }, (err: unknown) => {
-        if (err && (err as { statusCode?: number }).statusCode === 410) return finish('gone');
-        if (err && !this.stopped) {
-          this.stats.errors++;
-          this.log.warn({ err: String(err), kind: this.ref.kind }, 'watch ended with error');
-          return finish('error');
-        }
-        finish('closed');
-      }).then((ac) => {
-        this.current = ac;
-        if (this.stopped || settled) ac.abort();
-      }, (err: unknown) => {
-        this.stats.errors++;
-        this.log.warn({ err: String(err) }, 'watch could not start');
-        finish('error');
-      });
+      this.watch
+        .watch(
+          path,
+          query,
+          (phase, obj: T & { code?: number }) => {
+            feed();
+            if (phase === 'ERROR') return finish(obj?.code === 410 ? 'gone' : 'error');
+            const rv = obj?.metadata?.resourceVersion;
+            if (rv) this.resourceVersion = rv;
+            if (phase === 'BOOKMARK') return;
+            this.apply(phase, obj);
+          },
+          (err: unknown) => {
+            if (err && (err as { statusCode?: number }).statusCode === 410) return finish('gone');
+            if (err && !this.stopped) {
+              this.stats.errors++;
+              this.log.warn({ err: String(err), kind: this.ref.kind }, 'watch ended with error');
+              return finish('error');
+            }
+            finish('closed');
+          },
+        )
+        .then(
+          (ac) => {
+            this.current = ac;
+            if (this.stopped || settled) ac.abort();
+          },
+          (err: unknown) => {
+            this.stats.errors++;
+            this.log.warn({ err: String(err) }, 'watch could not start');
+            finish('error');
+          },
+        );
       if (this.stopped) finish('closed');
     });
   }

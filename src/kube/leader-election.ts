@@ -23,7 +23,12 @@ export interface LeaderElectionOptions {
   onNewLeader?: (identity: string) => void;
 }
 
-interface Observed { record: string; at: number; holder: string; durationMs: number }
+interface Observed {
+  record: string;
+  at: number;
+  holder: string;
+  durationMs: number;
+}
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
@@ -38,15 +43,20 @@ export class LeaderElector {
   /** Fires renewDeadline after the last successful attempt began: a renewal that hangs must not keep us leading. */
   private deadline: TimerHandle | undefined;
 
-  constructor(kc: KubeConfig, private readonly o: LeaderElectionOptions) {
+  constructor(
+    kc: KubeConfig,
+    private readonly o: LeaderElectionOptions,
+  ) {
     this.api = kc.makeApiClient(CoordinationV1Api);
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? silentLogger();
     this.leaseMs = o.leaseDurationMs ?? 15_000;
     this.renewMs = o.renewDeadlineMs ?? 10_000;
     this.retryMs = o.retryPeriodMs ?? 2_000;
-    if (!(this.renewMs < this.leaseMs)) throw new Error(`renewDeadlineMs (${this.renewMs}) must be less than leaseDurationMs (${this.leaseMs})`);
-    if (!(this.retryMs < this.renewMs)) throw new Error(`retryPeriodMs (${this.retryMs}) must be less than renewDeadlineMs (${this.renewMs})`);
+    if (!(this.renewMs < this.leaseMs))
+      throw new Error(`renewDeadlineMs (${this.renewMs}) must be less than leaseDurationMs (${this.leaseMs})`);
+    if (!(this.retryMs < this.renewMs))
+      throw new Error(`retryPeriodMs (${this.retryMs}) must be less than renewDeadlineMs (${this.renewMs})`);
   }
 
   get isLeader(): boolean {
@@ -80,18 +90,22 @@ export class LeaderElector {
   private armDeadline(attemptStart: number): void {
     if (this.deadline) this.clock.clearTimeout(this.deadline);
     const left = attemptStart + this.renewMs - this.clock.now();
-    this.deadline = this.clock.setTimeout(() => {
-      if (!this.leading) return;
-      this.log.warn({ lease: this.o.name }, 'failed to renew within the renew deadline; stepping down');
-      this.stopLeading();
-    }, Math.max(0, left));
+    this.deadline = this.clock.setTimeout(
+      () => {
+        if (!this.leading) return;
+        this.log.warn({ lease: this.o.name }, 'failed to renew within the renew deadline; stepping down');
+        this.stopLeading();
+      },
+      Math.max(0, left),
+    );
   }
 
   private startLeading(): void {
     this.leading = new AbortController();
     this.log.info({ lease: this.o.name, identity: this.o.identity }, 'became leader');
     void Promise.resolve(this.o.onStartedLeading(this.leading.signal)).catch((err: unknown) =>
-      this.log.error({ err: String(err) }, 'onStartedLeading failed'));
+      this.log.error({ err: String(err) }, 'onStartedLeading failed'),
+    );
   }
 
   private stopLeading(): void {
@@ -118,7 +132,8 @@ export class LeaderElector {
       this.observed = { record, at: now, holder, durationMs: (spec.leaseDurationSeconds ?? 0) * 1000 };
       if (holder && holder !== this.o.identity) this.o.onNewLeader?.(holder);
     }
-    const heldByOther = holder !== '' && holder !== this.o.identity && this.observed.at + this.observed.durationMs > now;
+    const heldByOther =
+      holder !== '' && holder !== this.o.identity && this.observed.at + this.observed.durationMs > now;
     if (heldByOther) return false;
     const transitions = (spec.leaseTransitions ?? 0) + (holder === this.o.identity ? 0 : 1);
     const next: V1Lease = {
@@ -146,8 +161,13 @@ export class LeaderElector {
         namespace: this.o.namespace,
         body: {
           metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: { holderIdentity: this.o.identity, leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
-            acquireTime: new Date(), renewTime: new Date(), leaseTransitions: 0 },
+          spec: {
+            holderIdentity: this.o.identity,
+            leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
+            acquireTime: new Date(),
+            renewTime: new Date(),
+            leaseTransitions: 0,
+          },
         },
       });
       this.observed = undefined;
@@ -161,8 +181,14 @@ export class LeaderElector {
     try {
       const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
       if (lease.spec?.holderIdentity !== this.o.identity) return;
-      await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: {
-        ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() } } });
+      await this.api.replaceNamespacedLease({
+        name: this.o.name,
+        namespace: this.o.namespace,
+        body: {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() },
+        },
+      });
     } catch (err) {
       this.log.warn({ err: String(err) }, 'lease release failed; successor waits for expiry');
     }

@@ -5,6 +5,7 @@
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { statusOf } from './api-errors.ts';
+import { Labels, raftLeaderLeaseName } from '../api/names.ts';
 
 export interface RaftLeaderRecord {
   holder: string;
@@ -16,19 +17,23 @@ export interface RaftLeaderRecord {
 
 export type PublishOutcome = 'created' | 'updated' | 'newer-term-present' | 'conflict';
 
-export function raftLeaderLeaseName(cluster: string): string {
-  return `${cluster}-leader`;
-}
+export { raftLeaderLeaseName };
 
 export class RaftLeaderLease {
   private readonly api: CoordinationV1Api;
-  constructor(kc: KubeConfig, private readonly namespace: string, private readonly cluster: string) {
+  constructor(
+    kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly cluster: string,
+  ) {
     this.api = kc.makeApiClient(CoordinationV1Api);
   }
 
   async read(): Promise<RaftLeaderRecord | undefined> {
     try {
-      return toRecord(await this.api.readNamespacedLease({ name: raftLeaderLeaseName(this.cluster), namespace: this.namespace }));
+      return toRecord(
+        await this.api.readNamespacedLease({ name: raftLeaderLeaseName(this.cluster), namespace: this.namespace }),
+      );
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -43,9 +48,13 @@ export class RaftLeaderLease {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       try {
-        await this.api.createNamespacedLease({ namespace: this.namespace, body: {
-          metadata: { name, namespace: this.namespace, labels: { 'raft.ryansu.com/cluster': this.cluster } },
-          spec: toSpec(r, r.renewTime) } });
+        await this.api.createNamespacedLease({
+          namespace: this.namespace,
+          body: {
+            metadata: { name, namespace: this.namespace, labels: { [Labels.raftCluster]: this.cluster } },
+            spec: toSpec(r, r.renewTime),
+          },
+        });
         return 'created';
       } catch (e) {
         if (statusOf(e) === 409) return 'conflict';
@@ -61,7 +70,11 @@ export class RaftLeaderLease {
     const sameHolder = lease.spec?.holderIdentity === r.holder && current === r.term;
     const acquire = sameHolder ? (lease.spec?.acquireTime ?? r.renewTime) : r.renewTime;
     try {
-      await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: { ...lease, spec: toSpec(r, acquire) } });
+      await this.api.replaceNamespacedLease({
+        name,
+        namespace: this.namespace,
+        body: { ...lease, spec: toSpec(r, acquire) },
+      });
       return 'updated';
     } catch (err) {
       if (statusOf(err) === 409) return 'conflict';
@@ -71,13 +84,22 @@ export class RaftLeaderLease {
 }
 
 function toSpec(r: RaftLeaderRecord, acquireTime: Date): NonNullable<V1Lease['spec']> {
-  return { holderIdentity: r.holder, leaseTransitions: r.term, renewTime: r.renewTime, acquireTime,
-    leaseDurationSeconds: r.leaseDurationSeconds };
+  return {
+    holderIdentity: r.holder,
+    leaseTransitions: r.term,
+    renewTime: r.renewTime,
+    acquireTime,
+    leaseDurationSeconds: r.leaseDurationSeconds,
+  };
 }
 
 function toRecord(l: V1Lease): RaftLeaderRecord | undefined {
   const s = l.spec;
   if (!s?.holderIdentity) return undefined;
-  return { holder: s.holderIdentity, term: s.leaseTransitions ?? 0, renewTime: new Date(s.renewTime ?? 0),
-    leaseDurationSeconds: s.leaseDurationSeconds ?? 0 };
+  return {
+    holder: s.holderIdentity,
+    term: s.leaseTransitions ?? 0,
+    renewTime: new Date(s.renewTime ?? 0),
+    leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
+  };
 }

@@ -10,11 +10,19 @@ export interface RateLimiterOptions {
   burst: number;
 }
 
-export const defaultRateLimiterOptions: RateLimiterOptions = { baseDelayMs: 5, maxDelayMs: 60_000, qps: 10, burst: 100 };
+export const defaultRateLimiterOptions: RateLimiterOptions = {
+  baseDelayMs: 5,
+  maxDelayMs: 60_000,
+  qps: 10,
+  burst: 100,
+};
 
 export class ItemExponentialBackoff {
   private failures = new Map<string, number>();
-  constructor(private readonly baseMs: number, private readonly maxMs: number) {}
+  constructor(
+    private readonly baseMs: number,
+    private readonly maxMs: number,
+  ) {}
 
   when(key: string): number {
     const n = this.failures.get(key) ?? 0;
@@ -34,7 +42,11 @@ export class ItemExponentialBackoff {
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  constructor(private readonly qps: number, private readonly burst: number, private readonly clock: Clock) {
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+    private readonly clock: Clock,
+  ) {
     this.tokens = burst;
     this.last = clock.now();
   }

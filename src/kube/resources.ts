@@ -1,4 +1,5 @@
 // The kinds the operator and agents touch, with the REST facts client-node's generic calls need.
+import { API_VERSION_V1, KIND, PLURAL } from '../api/names.ts';
 export interface ResourceRef {
   apiVersion: string;
   kind: string;
@@ -7,13 +8,18 @@ export interface ResourceRef {
 }
 
 export const Resources = {
-  MysqlCluster: { apiVersion: 'apps.ryansu.com/v1', kind: 'MysqlCluster', plural: 'mysqlclusters', namespaced: true },
+  MysqlCluster: { apiVersion: API_VERSION_V1, kind: KIND, plural: PLURAL, namespaced: true },
   StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
   Service: { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   Secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
   Pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
-  PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
+  PodDisruptionBudget: {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
+    namespaced: true,
+  },
   Lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
   Event: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
   Namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },

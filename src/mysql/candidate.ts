@@ -13,8 +13,7 @@ export interface Observed {
 }
 
 export type Decision =
-  | { ok: true; candidate: string; reason: string; mustApply: GtidSet }
-  | { ok: false; reason: string };
+  { ok: true; candidate: string; reason: string; mustApply: GtidSet } | { ok: false; reason: string };
 
 /** What a node would have once its relay log is applied. */
 function have(s: StatusSnapshot): GtidSet {
@@ -34,7 +33,10 @@ export function chooseCandidate(nodes: readonly Observed[], opts: ChooseOptions 
   const live = nodes.filter((n) => n.status !== null);
   const stillReceiving = live.filter((n) => n.status?.replica?.ioRunning !== 'no' && n.status?.replica !== null);
   if (stillReceiving.length > 0) {
-    return { ok: false, reason: `IO thread still running on ${stillReceiving.map((n) => n.name).join(', ')}: revoke first` };
+    return {
+      ok: false,
+      reason: `IO thread still running on ${stillReceiving.map((n) => n.name).join(', ')}: revoke first`,
+    };
   }
   const eligible = live.filter((n) => !n.errant);
   const down = nodes.filter((n) => n.status === null).map((n) => n.name);
@@ -44,15 +46,22 @@ export function chooseCandidate(nodes: readonly Observed[], opts: ChooseOptions 
   if (opts.ackCount !== undefined) {
     const needed = nodes.length - opts.ackCount + 1;
     if (eligible.length < needed) {
-      return { ok: false, reason: `only ${eligible.length} of ${nodes.length} replicas observed and non-errant, need ${needed} ` +
-        `(each acknowledged write reached ${opts.ackCount}; unreachable: ${down.join(', ') || 'none'}): an acknowledged write may exist only on replicas not observed` };
+      return {
+        ok: false,
+        reason:
+          `only ${eligible.length} of ${nodes.length} replicas observed and non-errant, need ${needed} ` +
+          `(each acknowledged write reached ${opts.ackCount}; unreachable: ${down.join(', ') || 'none'}): an acknowledged write may exist only on replicas not observed`,
+      };
     }
   }
   const all = eligible.map((n) => ({ name: n.name, set: have(n.status!), status: n.status! }));
   const covering = all.filter((c) => all.every((o) => contains(c.set, o.set)));
   if (covering.length === 0) {
     const [a, b] = all;
-    const detail = a && b ? `${a.name} lacks ${missingFrom(a.set, b.set) || '-'} of ${b.name}; ${b.name} lacks ${missingFrom(b.set, a.set) || '-'} of ${a.name}` : '';
+    const detail =
+      a && b
+        ? `${a.name} lacks ${missingFrom(a.set, b.set) || '-'} of ${b.name}; ${b.name} lacks ${missingFrom(b.set, a.set) || '-'} of ${a.name}`
+        : '';
     return { ok: false, reason: `no replica has every transaction the others received: ${detail}` };
   }
   // Among equals, prefer the one with least to apply, then the name (deterministic).
@@ -62,11 +71,15 @@ export function chooseCandidate(nodes: readonly Observed[], opts: ChooseOptions 
     return lx - ly || x.name.localeCompare(y.name);
   });
   const pick = covering[0]!;
-  const skipped = nodes.filter((n) => n.status === null || n.errant).map((n) => `${n.name} (${n.status === null ? 'unreachable' : 'errant'})`);
+  const skipped = nodes
+    .filter((n) => n.status === null || n.errant)
+    .map((n) => `${n.name} (${n.status === null ? 'unreachable' : 'errant'})`);
   return {
     ok: true,
     candidate: pick.name,
     mustApply: pick.set,
-    reason: `${pick.name} has received every transaction of ${all.map((c) => c.name).join(', ')}` + (skipped.length ? `; ignored ${skipped.join(', ')}` : ''),
+    reason:
+      `${pick.name} has received every transaction of ${all.map((c) => c.name).join(', ')}` +
+      (skipped.length ? `; ignored ${skipped.join(', ')}` : ''),
   };
 }

@@ -17,9 +17,10 @@ export interface ErrantReport {
 /** Pure: compare a node's executed set with the primary's. */
 export function errantAgainst(node: GtidSet, primary: GtidSet): ErrantReport {
   const extra = subtract(node, primary);
-  const diverged = primary instanceof MariaGtidSet && node instanceof MariaGtidSet
-    ? primary.divergedFrom(node).map((g) => `${g.domain}-${g.server}-${g.seq}`)
-    : [];
+  const diverged =
+    primary instanceof MariaGtidSet && node instanceof MariaGtidSet
+      ? primary.divergedFrom(node).map((g) => `${g.domain}-${g.server}-${g.seq}`)
+      : [];
   return { errant: !extra.isEmpty(), gtids: extra.toString(), diverged };
 }
 

@@ -2,7 +2,7 @@
 // promote -> repoint. The agent runs these steps from Raft decisions; bench/mysql.ts times them and the
 // tests check that no acknowledged write is lost. See docs/mysql.md ("Failover").
 import { chooseCandidate, type Observed } from './candidate.ts';
-import { MysqlError, PreconditionFailedError } from './errors.ts';
+import { MysqlError, PreconditionFailedError } from './mysql-errors.ts';
 import { promote } from './promote.ts';
 import { pointAt, stopIo, waitApplied } from './replication.ts';
 import type { MysqlNode } from './session.ts';
@@ -39,19 +39,37 @@ async function reachable<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof MysqlError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'connection-lost')) return null;
+    if (
+      err instanceof MysqlError &&
+      (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'connection-lost')
+    )
+      return null;
     throw err;
   }
 }
 
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const { timeoutMs } = input;
-  const mark = (() => { let t = performance.now(); return () => { const n = performance.now(); const d = n - t; t = n; return d; }; })();
+  const mark = (() => {
+    let t = performance.now();
+    return () => {
+      const n = performance.now();
+      const d = n - t;
+      t = n;
+      return d;
+    };
+  })();
   // Revoke everywhere first: from here on no replica acknowledges the old primary.
   const revoked = await Promise.all(input.replicas.map((m) => reachable(stopIo(m.node, timeoutMs).then(() => true))));
   const revoke = mark();
-  const snaps = await Promise.all(input.replicas.map((m, i) => revoked[i] ? reachable(status(m.node, timeoutMs)) : Promise.resolve(null)));
-  const observed: Observed[] = input.replicas.map((m, i) => ({ name: m.name, status: snaps[i] ?? null, errant: m.errant ?? false }));
+  const snaps = await Promise.all(
+    input.replicas.map((m, i) => (revoked[i] ? reachable(status(m.node, timeoutMs)) : Promise.resolve(null))),
+  );
+  const observed: Observed[] = input.replicas.map((m, i) => ({
+    name: m.name,
+    status: snaps[i] ?? null,
+    errant: m.errant ?? false,
+  }));
   const decision = chooseCandidate(observed, input.ackCount === undefined ? {} : { ackCount: input.ackCount });
   if (!decision.ok) throw new PreconditionFailedError(`failover refused: ${decision.reason}`);
   const choose = mark();
@@ -61,9 +79,20 @@ export async function failover(input: FailoverInput): Promise<FailoverResult> {
   await promote(cand.node, { requireExecuted: decision.mustApply }, timeoutMs);
   const promoteMs = mark();
   const others = input.replicas.filter((m, i) => m !== cand && observed[i]!.status !== null && !m.errant);
-  await Promise.all(others.map((m) => pointAt(m.node, {
-    host: cand.host, port: cand.port, replicationUser: input.replicationUser, replicationPassword: input.replicationPassword,
-  }, timeoutMs)));
+  await Promise.all(
+    others.map((m) =>
+      pointAt(
+        m.node,
+        {
+          host: cand.host,
+          port: cand.port,
+          replicationUser: input.replicationUser,
+          replicationPassword: input.replicationPassword,
+        },
+        timeoutMs,
+      ),
+    ),
+  );
   const repoint = mark();
   return {
     candidate: cand.name,

@@ -1,6 +1,6 @@
 // Fencing a (former) primary: make it refuse writes, end every client session, and prove the refusal
 // with a real write attempt by an ordinary user. See docs/mysql.md ("Fencing").
-import { PreconditionFailedError, StatementFailedError, type MysqlError } from './errors.ts';
+import { PreconditionFailedError, StatementFailedError, type MysqlError } from './mysql-errors.ts';
 import { PROBE_TABLE } from './users.ts';
 import { MysqlNode, type Session } from './session.ts';
 
@@ -40,7 +40,11 @@ async function killClients(s: Session): Promise<number> {
   return killed;
 }
 
-async function probeWrite(node: MysqlNode, probe: { user: string; password: string }, timeoutMs: number): Promise<boolean> {
+async function probeWrite(
+  node: MysqlNode,
+  probe: { user: string; password: string },
+  timeoutMs: number,
+): Promise<boolean> {
   const p = new MysqlNode({ ...node.endpoint, user: probe.user, password: probe.password });
   try {
     await p.run('fence probe write', timeoutMs, async (s) => {
@@ -59,20 +63,29 @@ async function probeWrite(node: MysqlNode, probe: { user: string; password: stri
 
 export async function fence(node: MysqlNode, input: FenceInput, timeoutMs: number): Promise<FenceResult> {
   const deadline = Date.now() + timeoutMs;
-  const killed = await node.run('fence', timeoutMs, async (s) => {
-    const f = s.flavour;
-    // Kill first: a session stuck in a commit (e.g. waiting for a semi-sync ack) would make the
-    // read_only switch wait for it.
-    let n = await killClients(s);
-    if (f.superReadOnly) await s.query('SET GLOBAL super_read_only = ON');
-    await s.query('SET GLOBAL read_only = ON');
-    if (f.offlineMode) await s.query('SET GLOBAL offline_mode = ON');
-    // Sessions that connected between the first kill and the switch.
-    n += await killClients(s);
-    return n;
-  }, input.probe ? [input.probe.password] : []);
+  const killed = await node.run(
+    'fence',
+    timeoutMs,
+    async (s) => {
+      const f = s.flavor;
+      // Kill first: a session stuck in a commit (e.g. waiting for a semi-sync ack) would make the
+      // read_only switch wait for it.
+      let n = await killClients(s);
+      if (f.superReadOnly) await s.query('SET GLOBAL super_read_only = ON');
+      await s.query('SET GLOBAL read_only = ON');
+      if (f.offlineMode) await s.query('SET GLOBAL offline_mode = ON');
+      // Sessions that connected between the first kill and the switch.
+      n += await killClients(s);
+      return n;
+    },
+    input.probe ? [input.probe.password] : [],
+  );
   if (!input.probe) return { killed, writeRefused: null };
   const refused = await probeWrite(node, input.probe, Math.max(1, deadline - Date.now()));
-  if (!refused) throw new PreconditionFailedError('fence failed: a write by the probe user was accepted after read_only was set', node.target);
+  if (!refused)
+    throw new PreconditionFailedError(
+      'fence failed: a write by the probe user was accepted after read_only was set',
+      node.target,
+    );
   return { killed, writeRefused: true };
 }

@@ -7,7 +7,7 @@
 //   a contains b  <=>  for every (d, s, n) in b, a's last seq from s in d is >= n.
 // With gtid_strict_mode, seqs in a domain strictly increase along a binlog, so "a has seen s up to
 // m >= n" means a's history holds b's GTID d-s-n. Limits are listed in docs/mysql.md ("MariaDB GTIDs").
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from './mysql-errors.ts';
 
 const U32_MAX = 4294967295n;
 const U64_MAX = 2n ** 64n - 1n;
@@ -20,7 +20,9 @@ export interface MariaGtid {
 }
 
 function bad(field: string, input: string, why: string): InvalidArgumentError {
-  return new InvalidArgumentError(`${field}: malformed MariaDB GTID list ${JSON.stringify(input.slice(0, 200))}: ${why}`);
+  return new InvalidArgumentError(
+    `${field}: malformed MariaDB GTID list ${JSON.stringify(input.slice(0, 200))}: ${why}`,
+  );
 }
 
 export class MariaGtidSet {
@@ -61,7 +63,8 @@ export class MariaGtidSet {
       const m = TRIPLE.exec(part);
       if (!m) throw bad(field, input, `${JSON.stringify(part)} is not domain-server-seq (three unsigned integers)`);
       const [domain, server, seq] = [BigInt(m[1]!), BigInt(m[2]!), BigInt(m[3]!)];
-      if (domain > U32_MAX || server > U32_MAX) throw bad(field, input, `${JSON.stringify(part)}: domain and server id must be 0..${U32_MAX}`);
+      if (domain > U32_MAX || server > U32_MAX)
+        throw bad(field, input, `${JSON.stringify(part)}: domain and server id must be 0..${U32_MAX}`);
       if (seq > U64_MAX) throw bad(field, input, `${JSON.stringify(part)}: seq must be 0..${U64_MAX}`);
       const key = `${domain}-${server}`;
       if (seen.has(key)) throw bad(field, input, `domain-server ${key} appears twice`);
@@ -101,7 +104,9 @@ export class MariaGtidSet {
   }
 
   toString(): string {
-    return this.gtids().map((g) => `${g.domain}-${g.server}-${g.seq}`).join(',');
+    return this.gtids()
+      .map((g) => `${g.domain}-${g.server}-${g.seq}`)
+      .join(',');
   }
 
   union(other: MariaGtidSet): MariaGtidSet {

@@ -1,6 +1,6 @@
 // MySQL GTID sets (`uuid[:tag]:a-b:c,...`) as immutable values. Intervals are closed, bigint, kept sorted,
 // disjoint and merged (1-3 and 4-5 become 1-5) so that equal sets format identically.
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from './mysql-errors.ts';
 
 export type Interval = readonly [bigint, bigint];
 
@@ -74,7 +74,12 @@ export class MysqlGtidSet {
       const part = rawPart.trim();
       const pieces = part.split(':');
       const uuid = (pieces[0] ?? '').toLowerCase();
-      if (!UUID.test(uuid)) throw bad(field, input, `${JSON.stringify(pieces[0] ?? '')} is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+      if (!UUID.test(uuid))
+        throw bad(
+          field,
+          input,
+          `${JSON.stringify(pieces[0] ?? '')} is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`,
+        );
       if (pieces.length < 2) throw bad(field, input, `${JSON.stringify(part)} has no interval (expected uuid:1-5)`);
       let key = uuid;
       let intervals: Interval[] = [];
@@ -128,7 +133,9 @@ export class MysqlGtidSet {
   }
 
   subtract(other: MysqlGtidSet): MysqlGtidSet {
-    return MysqlGtidSet.of([...this.sids.entries()].map(([k, iv]) => [k, subtractIntervals(iv, other.sids.get(k) ?? [])] as const));
+    return MysqlGtidSet.of(
+      [...this.sids.entries()].map(([k, iv]) => [k, subtractIntervals(iv, other.sids.get(k) ?? [])] as const),
+    );
   }
 
   contains(other: MysqlGtidSet): boolean {

@@ -1,6 +1,6 @@
-// One GTID value type for both flavours, so that status, errant detection and candidate choice are
+// One GTID value type for both flavors, so that status, errant detection and candidate choice are
 // written once. Mixing a MySQL set with a MariaDB list is a programming error and throws.
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from './mysql-errors.ts';
 import { MariaGtidSet } from './gtid-mariadb.ts';
 import { MysqlGtidSet } from './gtid-mysql.ts';
 

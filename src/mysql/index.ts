@@ -1,7 +1,7 @@
 // The MySQL layer's public surface. Design notes: docs/mysql.md.
-export * from './errors.ts';
+export * from './mysql-errors.ts';
 export * from './gtid.ts';
-export * from './flavour.ts';
+export * from './flavor.ts';
 export { MysqlNode, Session, type Endpoint } from './session.ts';
 export * from './users.ts';
 export * from './semisync.ts';

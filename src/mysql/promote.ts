@@ -1,6 +1,6 @@
 // Promotion: stop replicating, forget the old source, turn on the semi-sync source side, then (and only
 // then) accept writes. Idempotent: promoting a primary again changes nothing.
-import { PreconditionFailedError } from './errors.ts';
+import { PreconditionFailedError } from './mysql-errors.ts';
 import { contains, missingFrom, type GtidSet } from './gtid.ts';
 import type { MysqlNode } from './session.ts';
 import { applySemiSync } from './semisync.ts';
@@ -16,16 +16,23 @@ export interface PromoteInput {
 
 export async function promote(node: MysqlNode, input: PromoteInput, timeoutMs: number): Promise<void> {
   await node.run('promote', timeoutMs, async (s) => {
-    const f = s.flavour;
+    const f = s.flavor;
     if (input.requireExecuted) {
       const executed = (await readStatus(s)).executed;
       if (!contains(executed, input.requireExecuted)) {
-        throw new PreconditionFailedError(`promote refused: not yet executed: ${missingFrom(executed, input.requireExecuted)}`, node.target);
+        throw new PreconditionFailedError(
+          `promote refused: not yet executed: ${missingFrom(executed, input.requireExecuted)}`,
+          node.target,
+        );
       }
     }
     await s.query(f.stopReplica);
     await s.query(f.resetReplicaAll);
-    await applySemiSync(s, { role: 'source', fallbackAfterMs: input.fallbackAfterMs ?? 'never', waitCount: input.waitCount ?? 1 });
+    await applySemiSync(s, {
+      role: 'source',
+      fallbackAfterMs: input.fallbackAfterMs ?? 'never',
+      waitCount: input.waitCount ?? 1,
+    });
     if (f.offlineMode) await s.query('SET GLOBAL offline_mode = OFF');
     if (f.superReadOnly) await s.query('SET GLOBAL super_read_only = OFF');
     await s.query('SET GLOBAL read_only = OFF');

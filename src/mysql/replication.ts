@@ -1,6 +1,6 @@
 // Replication primitives: point a replica at a source (GTID auto-position), revoke (stop the IO thread),
 // and wait until a GTID set is applied. Each is idempotent and bounded by its timeout.
-import { InvalidArgumentError, TimeoutError } from './errors.ts';
+import { InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
 import { contains, type GtidSet } from './gtid.ts';
 import { MariaGtidSet } from './gtid-mariadb.ts';
 import type { MysqlNode } from './session.ts';
@@ -20,42 +20,64 @@ export interface SourceInput {
  * Makes `node` replicate from `source` and starts both threads. A no-op when it already does; otherwise
  * stop, align, CHANGE ... TO, start. The caller has checked the node for errant transactions.
  */
-export async function pointAt(node: MysqlNode, source: SourceInput, timeoutMs: number): Promise<'unchanged' | 'changed'> {
+export async function pointAt(
+  node: MysqlNode,
+  source: SourceInput,
+  timeoutMs: number,
+): Promise<'unchanged' | 'changed'> {
   if (!source.host) throw new InvalidArgumentError('source.host: must be non-empty');
-  if (!Number.isInteger(source.port) || source.port < 1 || source.port > 65535) throw new InvalidArgumentError(`source.port: ${source.port} is not a TCP port`);
-  return node.run('point replica at source', timeoutMs, async (s) => {
-    const f = s.flavour;
-    const st = await readStatus(s);
-    const wantSemi = source.semiSync ?? true;
-    const r = st.replica;
-    if (r && r.sourceHost === source.host && r.sourcePort === source.port && r.ioRunning !== 'no' && r.sqlRunning &&
-      st.semiSync.replicaEnabled === wantSemi && !st.semiSync.sourceEnabled) {
-      return 'unchanged';
-    }
-    await s.query(f.stopReplica);
-    if (wantSemi) await applySemiSync(s, { role: 'replica' });
-    if (f.alignReplicaPosition) await s.query(f.alignReplicaPosition);
-    const cs = f.changeSource({
-      host: source.host, port: source.port, user: source.replicationUser, password: source.replicationPassword,
-      connectRetrySec: 1, retryCount: 86400, heartbeatSec: 1,
-    });
-    await s.query(cs.sql, cs.params);
-    await s.query(f.startReplica);
-    return 'changed';
-  }, [source.replicationPassword]);
+  if (!Number.isInteger(source.port) || source.port < 1 || source.port > 65535)
+    throw new InvalidArgumentError(`source.port: ${source.port} is not a TCP port`);
+  return node.run(
+    'point replica at source',
+    timeoutMs,
+    async (s) => {
+      const f = s.flavor;
+      const st = await readStatus(s);
+      const wantSemi = source.semiSync ?? true;
+      const r = st.replica;
+      if (
+        r &&
+        r.sourceHost === source.host &&
+        r.sourcePort === source.port &&
+        r.ioRunning !== 'no' &&
+        r.sqlRunning &&
+        st.semiSync.replicaEnabled === wantSemi &&
+        !st.semiSync.sourceEnabled
+      ) {
+        return 'unchanged';
+      }
+      await s.query(f.stopReplica);
+      if (wantSemi) await applySemiSync(s, { role: 'replica' });
+      if (f.alignReplicaPosition) await s.query(f.alignReplicaPosition);
+      const cs = f.changeSource({
+        host: source.host,
+        port: source.port,
+        user: source.replicationUser,
+        password: source.replicationPassword,
+        connectRetrySec: 1,
+        retryCount: 86400,
+        heartbeatSec: 1,
+      });
+      await s.query(cs.sql, cs.params);
+      await s.query(f.startReplica);
+      return 'changed';
+    },
+    [source.replicationPassword],
+  );
 }
 
 /** Revocation: stop receiving from the current source, so this node acknowledges nothing more. */
 export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> {
   await node.run('stop replication IO thread', timeoutMs, async (s) => {
-    await s.query(s.flavour.stopIoThread);
+    await s.query(s.flavor.stopIoThread);
   });
 }
 
 /** Waits until `gtid` is applied on `node`; TimeoutError when it is not within the timeout. */
 export async function waitApplied(node: MysqlNode, gtid: GtidSet, timeoutMs: number): Promise<void> {
   await node.run('wait for GTIDs applied', timeoutMs, async (s) => {
-    const f = s.flavour;
+    const f = s.flavor;
     const executed = (await readStatus(s)).executed;
     if (contains(executed, gtid)) return;
     // MASTER_GTID_WAIT takes a position (one GTID per domain); WAIT_FOR_EXECUTED_GTID_SET a set.
@@ -66,7 +88,11 @@ export async function waitApplied(node: MysqlNode, gtid: GtidSet, timeoutMs: num
     if (r !== f.waitReachedValue) throw new TimeoutError('wait for GTIDs applied', timeoutMs, node.target);
     const after = (await readStatus(s)).executed;
     if (!contains(after, gtid)) {
-      throw new TimeoutError(`wait for GTIDs applied (reached position but ${gtid.toString()} not all executed)`, timeoutMs, node.target);
+      throw new TimeoutError(
+        `wait for GTIDs applied (reached position but ${gtid.toString()} not all executed)`,
+        timeoutMs,
+        node.target,
+      );
     }
   });
 }

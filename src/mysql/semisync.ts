@@ -1,9 +1,9 @@
 // Semi-synchronous replication, AFTER_SYNC, without silent fallback to async: wait even with no replica
-// connected, and a timeout at the flavour's maximum (49.7 days) unless the caller accepts fallback.
+// connected, and a timeout at the flavor's maximum (49.7 days) unless the caller accepts fallback.
 // Verified on MariaDB 10.11: with these settings a commit stays in "Waiting for semi-sync ACK from
 // slave" and Rpl_semi_sync_master_status stays ON; with a short timeout it returns after the timeout and
 // the status turns OFF (async). See docs/mysql.md, "Semi-sync".
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
 
 export type SemiSyncRole = 'source' | 'replica';
@@ -12,12 +12,12 @@ export interface SemiSyncInput {
   role: SemiSyncRole;
   /** 'never' (the default) or milliseconds after which the source falls back to async. */
   fallbackAfterMs?: 'never' | number;
-  /** Acks per commit; flavours without the setting (MariaDB) accept only 1. */
+  /** Acks per commit; flavors without the setting (MariaDB) accept only 1. */
   waitCount?: number;
 }
 
 async function installPlugins(s: Session): Promise<void> {
-  for (const p of [s.flavour.semiSync.sourcePlugin, s.flavour.semiSync.replicaPlugin]) {
+  for (const p of [s.flavor.semiSync.sourcePlugin, s.flavor.semiSync.replicaPlugin]) {
     if (!p) continue;
     const rows = await s.query('SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = ?', [p.name]);
     if (rows.length === 0) await s.query(`INSTALL PLUGIN ${p.name} SONAME ?`, [p.soname]);
@@ -25,14 +25,18 @@ async function installPlugins(s: Session): Promise<void> {
 }
 
 export async function applySemiSync(s: Session, input: SemiSyncInput): Promise<void> {
-  const n = s.flavour.semiSync;
+  const n = s.flavor.semiSync;
   const waitCount = input.waitCount ?? 1;
-  if (!Number.isInteger(waitCount) || waitCount < 1) throw new InvalidArgumentError(`waitCount: ${waitCount} must be an integer >= 1`);
+  if (!Number.isInteger(waitCount) || waitCount < 1)
+    throw new InvalidArgumentError(`waitCount: ${waitCount} must be an integer >= 1`);
   if (n.waitCount === null && waitCount !== 1) {
-    throw new InvalidArgumentError(`waitCount: ${s.flavour.name} always waits for exactly one acknowledgement (allowed: 1)`);
+    throw new InvalidArgumentError(
+      `waitCount: ${s.flavor.name} always waits for exactly one acknowledgement (allowed: 1)`,
+    );
   }
   const fb = input.fallbackAfterMs ?? 'never';
-  if (fb !== 'never' && (!Number.isInteger(fb) || fb < 1)) throw new InvalidArgumentError(`fallbackAfterMs: ${fb} must be 'never' or an integer >= 1`);
+  if (fb !== 'never' && (!Number.isInteger(fb) || fb < 1))
+    throw new InvalidArgumentError(`fallbackAfterMs: ${fb} must be 'never' or an integer >= 1`);
   await installPlugins(s);
   const source = input.role === 'source';
   // Order: the source side's waiting rules before it is enabled, so no commit runs in between unguarded.

@@ -1,11 +1,11 @@
 // A bounded conversation with one server. Every operation runs inside `MysqlNode.run`, which opens a
-// connection, detects the flavour once, and gives the whole operation ONE deadline: when it passes, the
+// connection, detects the flavor once, and gives the whole operation ONE deadline: when it passes, the
 // connection is destroyed (a SIGSTOPped server never answers, so nothing else would end the call) and
 // the caller gets a TimeoutError. Errors are classified and stripped of secrets (errors.ts).
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { Logger } from '../util/log.ts';
-import { classify, InvalidArgumentError, TimeoutError } from './errors.ts';
-import { detectFlavour, type Flavour } from './flavour.ts';
+import { classify, InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
+import { detectFlavor, type Flavor } from './flavor.ts';
 
 export interface Endpoint {
   host: string;
@@ -21,7 +21,7 @@ export class Session {
     private readonly conn: Connection,
     readonly target: string,
     private readonly secrets: readonly string[],
-    readonly flavour: Flavour,
+    readonly flavor: Flavor,
     readonly deadline: number,
   ) {}
 
@@ -56,10 +56,13 @@ export interface NodeOptions {
 }
 
 export class MysqlNode {
-  private flavour: Flavour | undefined;
+  private flavor: Flavor | undefined;
   readonly target: string;
 
-  constructor(readonly endpoint: Endpoint, private readonly opts: NodeOptions = {}) {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly opts: NodeOptions = {},
+  ) {
     if (!endpoint.host) throw new InvalidArgumentError('endpoint.host: must be a non-empty host name or address');
     if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
       throw new InvalidArgumentError(`endpoint.port: ${endpoint.port} is not a TCP port (1..65535)`);
@@ -71,7 +74,12 @@ export class MysqlNode {
    * Runs `fn` on a fresh connection with one overall deadline. `secrets` are extra strings (beyond the
    * endpoint password) that must never appear in an error, e.g. a password the operation sets.
    */
-  async run<T>(operation: string, timeoutMs: number, fn: (s: Session) => Promise<T>, secrets: readonly string[] = []): Promise<T> {
+  async run<T>(
+    operation: string,
+    timeoutMs: number,
+    fn: (s: Session) => Promise<T>,
+    secrets: readonly string[] = [],
+  ): Promise<T> {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new InvalidArgumentError(`timeoutMs: ${timeoutMs} must be a positive number of milliseconds`);
     }
@@ -90,8 +98,14 @@ export class MysqlNode {
     const work = (async () => {
       try {
         conn = await createConnection({
-          host: this.endpoint.host, port: this.endpoint.port, user: this.endpoint.user, password: this.endpoint.password,
-          connectTimeout: Math.max(1, timeoutMs), supportBigNumbers: true, bigNumberStrings: true, multipleStatements: false,
+          host: this.endpoint.host,
+          port: this.endpoint.port,
+          user: this.endpoint.user,
+          password: this.endpoint.password,
+          connectTimeout: Math.max(1, timeoutMs),
+          supportBigNumbers: true,
+          bigNumberStrings: true,
+          multipleStatements: false,
         });
       } catch (err) {
         throw classify(err, this.target, allSecrets, 'connect');
@@ -102,14 +116,23 @@ export class MysqlNode {
         conn.destroy();
         throw new TimeoutError(operation, timeoutMs, this.target);
       }
-      const session = new Session(conn, this.target, allSecrets, this.flavour ?? (await this.detect(conn, allSecrets)), deadline);
+      const session = new Session(
+        conn,
+        this.target,
+        allSecrets,
+        this.flavor ?? (await this.detect(conn, allSecrets)),
+        deadline,
+      );
       return fn(session);
     })();
     work.catch(() => {}); // the race below reports it; avoid an unhandled rejection after a timeout
     try {
       return await Promise.race([work, expired]);
     } catch (err) {
-      this.opts.logger?.debug({ target: this.target, operation, kind: (err as { kind?: string }).kind }, 'mysql operation failed');
+      this.opts.logger?.debug(
+        { target: this.target, operation, kind: (err as { kind?: string }).kind },
+        'mysql operation failed',
+      );
       throw err;
     } finally {
       clearTimeout(timer);
@@ -117,12 +140,12 @@ export class MysqlNode {
     }
   }
 
-  private async detect(conn: Connection, secrets: readonly string[]): Promise<Flavour> {
+  private async detect(conn: Connection, secrets: readonly string[]): Promise<Flavor> {
     try {
       const [rows] = await conn.query('SELECT VERSION() AS v');
       const v = String((rows as Row[])[0]?.['v'] ?? '');
-      this.flavour = detectFlavour(v);
-      return this.flavour;
+      this.flavor = detectFlavor(v);
+      return this.flavor;
     } catch (err) {
       throw classify(err, this.target, secrets, 'query');
     }

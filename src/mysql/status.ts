@@ -2,7 +2,7 @@
 // snapshot can be logged, stored in status, and fed to chooseCandidate / errant detection.
 import { emptyGtid, parseGtid, union, type GtidSet } from './gtid.ts';
 import type { MysqlNode, Row, Session } from './session.ts';
-import type { FlavourName } from './flavour.ts';
+import type { FlavorName } from './flavor.ts';
 
 export interface ReplicaThreads {
   sourceHost: string;
@@ -26,7 +26,7 @@ export interface SemiSyncStatus {
 }
 
 export interface StatusSnapshot {
-  flavour: FlavourName;
+  flavor: FlavorName;
   version: string;
   serverId: number;
   readOnly: boolean;
@@ -68,7 +68,7 @@ export function ioThreadState(text: string): ReplicaThreads['ioRunning'] {
 
 function replicaThreads(s: Session, row: Row | undefined): ReplicaThreads | null {
   if (!row) return null;
-  const f = s.flavour.replicaStatus;
+  const f = s.flavor.replicaStatus;
   const io = ioThreadState(String(row[f.ioRunning] ?? 'No'));
   const lag = row[f.lag];
   return {
@@ -83,7 +83,7 @@ function replicaThreads(s: Session, row: Row | undefined): ReplicaThreads | null
 }
 
 export async function readStatus(s: Session): Promise<StatusSnapshot> {
-  const f = s.flavour;
+  const f = s.flavor;
   const n = f.semiSync;
   const names = ['version', 'server_id', 'read_only', n.sourceEnabled, n.replicaEnabled];
   if (f.superReadOnly) names.push('super_read_only');
@@ -93,9 +93,11 @@ export async function readStatus(s: Session): Promise<StatusSnapshot> {
   const executed = parseGtid(f.gtidKind, String((await s.scalar(f.executedGtidQuery)) ?? ''), 'executed');
   const rows = await s.query(f.showReplicaStatus);
   const row = rows[0];
-  const received = row ? parseGtid(f.gtidKind, String(row[f.replicaStatus.retrievedGtid] ?? ''), 'retrieved') : emptyGtid(f.gtidKind);
+  const received = row
+    ? parseGtid(f.gtidKind, String(row[f.replicaStatus.retrievedGtid] ?? ''), 'retrieved')
+    : emptyGtid(f.gtidKind);
   return {
-    flavour: f.name,
+    flavor: f.name,
     version: v.get('version') ?? '',
     serverId: Number(v.get('server_id')),
     readOnly: flag(v.get('read_only')),

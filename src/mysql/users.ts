@@ -1,7 +1,7 @@
 // Bootstrap of the accounts the operator needs on every node. Runs with sql_log_bin = 0 on each node
 // separately: accounts are node-local setup, and a binlogged CREATE USER on a replica would be an
 // errant transaction. Idempotent: re-running updates passwords and grants to the given values.
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
 
 export interface Account {
@@ -26,7 +26,8 @@ const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 const HOST = /^[A-Za-z0-9_.%:-]{1,60}$/;
 
 function check(field: string, a: Account): void {
-  if (typeof a?.user !== 'string' || !NAME.test(a.user)) throw new InvalidArgumentError(`${field}.user: must match ${NAME}`);
+  if (typeof a?.user !== 'string' || !NAME.test(a.user))
+    throw new InvalidArgumentError(`${field}.user: must match ${NAME}`);
   if (typeof a.password !== 'string' || a.password.length < 8) {
     throw new InvalidArgumentError(`${field}.password: must be a string of at least 8 characters`);
   }
@@ -45,12 +46,17 @@ export async function bootstrapUsers(node: MysqlNode, input: BootstrapInput, tim
   check('agent', input.agent);
   check('probe', input.probe);
   const secrets = [input.replication.password, input.agent.password, input.probe.password];
-  await node.run('bootstrap users', timeoutMs, async (s) => {
-    await s.query('SET SESSION sql_log_bin = 0');
-    await s.query('CREATE DATABASE IF NOT EXISTS mysql_raft_operator');
-    await s.query(`CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (id INT PRIMARY KEY) ENGINE=InnoDB`);
-    await ensureAccount(s, input.replication, s.flavour.replicationPrivileges, '*.*');
-    await ensureAccount(s, input.agent, s.flavour.agentPrivileges, '*.*');
-    await ensureAccount(s, input.probe, ['INSERT'], PROBE_TABLE);
-  }, secrets);
+  await node.run(
+    'bootstrap users',
+    timeoutMs,
+    async (s) => {
+      await s.query('SET SESSION sql_log_bin = 0');
+      await s.query('CREATE DATABASE IF NOT EXISTS mysql_raft_operator');
+      await s.query(`CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (id INT PRIMARY KEY) ENGINE=InnoDB`);
+      await ensureAccount(s, input.replication, s.flavor.replicationPrivileges, '*.*');
+      await ensureAccount(s, input.agent, s.flavor.agentPrivileges, '*.*');
+      await ensureAccount(s, input.probe, ['INSERT'], PROBE_TABLE);
+    },
+    secrets,
+  );
 }

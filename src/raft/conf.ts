@@ -15,7 +15,10 @@ export function applyConfChange(conf: ConfState, change: ConfChange): ConfState 
     case 'remove':
       if (!isVoter && !isLearner) return `${change.node} is not a member`;
       if (isVoter && conf.voters.length === 1) return `${change.node} is the last voter`;
-      return { voters: conf.voters.filter((n) => n !== change.node), learners: conf.learners.filter((n) => n !== change.node) };
+      return {
+        voters: conf.voters.filter((n) => n !== change.node),
+        learners: conf.learners.filter((n) => n !== change.node),
+      };
     default: {
       const never: never = change.type;
       return `unknown change type ${String(never)}`;
@@ -32,6 +35,7 @@ export function confData(e: Entry): ConfEntryData {
 }
 
 export function sameConf(a: ConfState, b: ConfState): boolean {
-  const eq = (x: readonly string[], y: readonly string[]) => x.length === y.length && [...x].sort().join('\n') === [...y].sort().join('\n');
+  const eq = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && [...x].sort().join('\n') === [...y].sort().join('\n');
   return eq(a.voters, b.voters) && eq(a.learners, b.learners);
 }

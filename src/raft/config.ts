@@ -1,7 +1,7 @@
 // Configuration of one Raft node, validated up front so a bad value fails loudly at start.
 import type { RaftLogger } from './logger.ts';
 import type { JsonValue, NodeId } from './types.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from './raft-errors.ts';
 
 /** Vote predicate: true to allow the vote, or a reason string to refuse it (logged and sent back). */
 export type VotePredicate = (candidateId: NodeId, candidateContext: JsonValue) => true | string;
@@ -51,7 +51,9 @@ function posInt(field: string, v: unknown, min: number): void {
 
 export function resolveConfig(c: Config): ResolvedConfig {
   if (typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 253) {
-    throw new ConfigError(`raft config: id=${JSON.stringify(c.id)} must be a non-empty string of at most 253 characters`);
+    throw new ConfigError(
+      `raft config: id=${JSON.stringify(c.id)} must be a non-empty string of at most 253 characters`,
+    );
   }
   posInt('electionTick', c.electionTick, 2);
   posInt('heartbeatTick', c.heartbeatTick, 1);
@@ -65,7 +67,9 @@ export function resolveConfig(c: Config): ResolvedConfig {
   }
   const span = (c.electionTick - 1) * c.tickMs;
   if (typeof c.leaseDriftMs !== 'number' || !(c.leaseDriftMs >= 0) || !(c.leaseDriftMs < span)) {
-    throw new ConfigError(`raft config: leaseDriftMs=${String(c.leaseDriftMs)} must be >= 0 and < (electionTick-1)*tickMs=${span}`);
+    throw new ConfigError(
+      `raft config: leaseDriftMs=${String(c.leaseDriftMs)} must be >= 0 and < (electionTick-1)*tickMs=${span}`,
+    );
   }
   if (typeof c.now !== 'function') throw new ConfigError('raft config: now must be a function returning monotonic ms');
   if (typeof c.random !== 'function') throw new ConfigError('raft config: random must be a function returning [0, 1)');

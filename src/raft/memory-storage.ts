@@ -2,7 +2,7 @@
 // simulator and the benchmark. Values are deep-copied in and out so a caller cannot alias them.
 import type { Storage, InitialState } from './storage.ts';
 import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
-import { CompactedError, SnapshotOutOfDateError, UnavailableError } from './errors.ts';
+import { CompactedError, SnapshotOutOfDateError, UnavailableError } from './raft-errors.ts';
 import { entrySize } from './size.ts';
 
 export class MemoryStorage implements Storage {
@@ -21,8 +21,10 @@ export class MemoryStorage implements Storage {
   }
 
   async entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
-    if (lo <= this.snap.index) throw new CompactedError(`entries: lo=${lo} is compacted (snapshot index ${this.snap.index})`);
-    if (hi > this.lastIndexSync() + 1) throw new UnavailableError(`entries: hi=${hi} is beyond lastIndex+1=${this.lastIndexSync() + 1}`);
+    if (lo <= this.snap.index)
+      throw new CompactedError(`entries: lo=${lo} is compacted (snapshot index ${this.snap.index})`);
+    if (hi > this.lastIndexSync() + 1)
+      throw new UnavailableError(`entries: hi=${hi} is beyond lastIndex+1=${this.lastIndexSync() + 1}`);
     const out: Entry[] = [];
     let size = 0;
     for (let i = lo; i < hi; i++) {
@@ -35,7 +37,8 @@ export class MemoryStorage implements Storage {
   }
 
   async term(i: number): Promise<number> {
-    if (i < this.snap.index) throw new CompactedError(`term: index ${i} is compacted (snapshot index ${this.snap.index})`);
+    if (i < this.snap.index)
+      throw new CompactedError(`term: index ${i} is compacted (snapshot index ${this.snap.index})`);
     if (i === this.snap.index) return this.snap.term;
     const e = this.ents[i - this.snap.index - 1];
     if (!e) throw new UnavailableError(`term: index ${i} is beyond lastIndex ${this.lastIndexSync()}`);
@@ -57,8 +60,10 @@ export class MemoryStorage implements Storage {
   async append(entries: readonly Entry[]): Promise<void> {
     const first = entries[0];
     if (!first) return;
-    if (first.index <= this.snap.index) throw new CompactedError(`append: index ${first.index} is compacted (snapshot index ${this.snap.index})`);
-    if (first.index > this.lastIndexSync() + 1) throw new UnavailableError(`append: index ${first.index} leaves a gap after lastIndex ${this.lastIndexSync()}`);
+    if (first.index <= this.snap.index)
+      throw new CompactedError(`append: index ${first.index} is compacted (snapshot index ${this.snap.index})`);
+    if (first.index > this.lastIndexSync() + 1)
+      throw new UnavailableError(`append: index ${first.index} leaves a gap after lastIndex ${this.lastIndexSync()}`);
     this.ents.length = first.index - this.snap.index - 1;
     for (const e of entries) this.ents.push(clone(e));
   }
@@ -68,7 +73,8 @@ export class MemoryStorage implements Storage {
   }
 
   async applySnapshot(snapshot: Snapshot): Promise<void> {
-    if (snapshot.index <= this.snap.index) throw new SnapshotOutOfDateError(`applySnapshot: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
+    if (snapshot.index <= this.snap.index)
+      throw new SnapshotOutOfDateError(`applySnapshot: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
     const at = this.ents[snapshot.index - this.snap.index - 1];
     const keep = at && at.term === snapshot.term ? this.ents.slice(snapshot.index - this.snap.index) : [];
     this.snap = clone(snapshot);
@@ -76,8 +82,10 @@ export class MemoryStorage implements Storage {
   }
 
   async compact(snapshot: Snapshot): Promise<void> {
-    if (snapshot.index <= this.snap.index) throw new SnapshotOutOfDateError(`compact: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
-    if (snapshot.index > this.lastIndexSync()) throw new UnavailableError(`compact: index ${snapshot.index} is beyond lastIndex ${this.lastIndexSync()}`);
+    if (snapshot.index <= this.snap.index)
+      throw new SnapshotOutOfDateError(`compact: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
+    if (snapshot.index > this.lastIndexSync())
+      throw new UnavailableError(`compact: index ${snapshot.index} is beyond lastIndex ${this.lastIndexSync()}`);
     this.ents = this.ents.slice(snapshot.index - this.snap.index);
     this.snap = clone(snapshot);
   }

@@ -68,19 +68,21 @@ export interface TimeoutNowMsg extends Base {
 }
 
 export type Message =
-  | AppendMsg
-  | AppendRespMsg
-  | VoteMsg
-  | VoteRespMsg
-  | HeartbeatMsg
-  | HeartbeatRespMsg
-  | SnapshotMsg
-  | TimeoutNowMsg;
+  AppendMsg | AppendRespMsg | VoteMsg | VoteRespMsg | HeartbeatMsg | HeartbeatRespMsg | SnapshotMsg | TimeoutNowMsg;
 
 export type MessageType = Message['type'];
 
 export const MESSAGE_TYPES: readonly MessageType[] = [
-  'app', 'appResp', 'vote', 'preVote', 'voteResp', 'preVoteResp', 'heartbeat', 'heartbeatResp', 'snap', 'timeoutNow',
+  'app',
+  'appResp',
+  'vote',
+  'preVote',
+  'voteResp',
+  'preVoteResp',
+  'heartbeat',
+  'heartbeatResp',
+  'snap',
+  'timeoutNow',
 ];
 
 /** Messages only a leader sends; a node that does not know its configuration yet accepts these. */

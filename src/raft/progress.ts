@@ -18,7 +18,10 @@ export class Progress {
   /** Last index of each AppendEntries in flight, oldest first. */
   inflight: number[] = [];
 
-  constructor(next: number, public isLearner: boolean) {
+  constructor(
+    next: number,
+    public isLearner: boolean,
+  ) {
     this.next = next;
   }
 

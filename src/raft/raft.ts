@@ -254,11 +254,17 @@ export class Raft {
   private handleVote(m: VoteMsg): void {
     const isVote = m.type === 'vote';
     const repeat = isVote && this.vote === m.from;
-    const canVote = this.vote === m.from || (this.vote === null && this.lead === null) || (m.type === 'preVote' && m.term > this.term);
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === null && this.lead === null) ||
+      (m.type === 'preVote' && m.term > this.term);
     let reason: string | null = null;
     if (!m.transfer && !repeat && this.inLease()) reason = 'heard from a leader within the election timeout';
-    else if (!canVote) reason = this.vote !== null ? `already voted for ${this.vote} in term ${this.term}` : `following leader ${this.lead}`;
-    else if (!this.log.isUpToDate(m.index, m.logTerm)) reason = `candidate log (${m.logTerm}/${m.index}) is behind ours (${this.log.lastTerm()}/${this.log.lastIndex()})`;
+    else if (!canVote)
+      reason =
+        this.vote !== null ? `already voted for ${this.vote} in term ${this.term}` : `following leader ${this.lead}`;
+    else if (!this.log.isUpToDate(m.index, m.logTerm))
+      reason = `candidate log (${m.logTerm}/${m.index}) is behind ours (${this.log.lastTerm()}/${this.log.lastIndex()})`;
     else reason = this.askPredicate(m.from, m.context);
     const respType = isVote ? 'voteResp' : 'preVoteResp';
     if (reason !== null) {
@@ -294,7 +300,10 @@ export class Raft {
     if (m.term > this.term) {
       if ((m.type === 'vote' || m.type === 'preVote') && !m.transfer && this.inLease()) {
         // Leader stickiness (thesis 4.2.3, 6.4): ignore disruptive candidates while a leader is alive.
-        this.logger.debug({ id: this.id, from: m.from, type: m.type, term: m.term }, 'raft: ignored vote request inside leader lease');
+        this.logger.debug(
+          { id: this.id, from: m.from, type: m.type, term: m.term },
+          'raft: ignored vote request inside leader lease',
+        );
         return 'vote request ignored: heard from a leader within the election timeout';
       }
       if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
@@ -319,7 +328,8 @@ export class Raft {
    * must come from a member; vote requests from a voter. (Strangers are kept out by the transport.) */
   private refuseSender(m: Message): string | null {
     if (isLeaderMessage(m)) return null;
-    if ((m.type === 'vote' || m.type === 'preVote') && !this.conf.voters.includes(m.from)) return `candidate ${m.from} is not a voter in our configuration`;
+    if ((m.type === 'vote' || m.type === 'preVote') && !this.conf.voters.includes(m.from))
+      return `candidate ${m.from} is not a voter in our configuration`;
     if (!isMember(this.conf, m.from)) return `sender ${m.from} is not a member of the configuration`;
     return null;
   }
@@ -330,7 +340,14 @@ export class Raft {
       // PreVote keeps us from campaigning against it).
       this.msgs.push({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: 0, reject: true, hint: 0 });
     } else if (m.type === 'preVote') {
-      this.msgs.push({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true, reason: `stale term ${m.term} < ${this.term}` });
+      this.msgs.push({
+        type: 'preVoteResp',
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        reject: true,
+        reason: `stale term ${m.term} < ${this.term}`,
+      });
     }
   }
 
@@ -393,31 +410,47 @@ export class Raft {
 
   // ---- application calls ------------------------------------------------------------------------
 
-  private refuse(reason: 'not-leader' | 'transferring' | 'conf-change-refused' | 'transfer-refused', detail: string): ProposeResult {
+  private refuse(
+    reason: 'not-leader' | 'transferring' | 'conf-change-refused' | 'transfer-refused',
+    detail: string,
+  ): ProposeResult {
     return { ok: false, reason, detail, leader: this.lead };
   }
 
   propose(data: JsonValue): ProposeResult {
     if (this.role !== 'leader') return this.refuse('not-leader', `${this.id} is ${this.role}`);
-    if (this.leadTransferee !== null) return this.refuse('transferring', `leadership is moving to ${this.leadTransferee}`);
+    if (this.leadTransferee !== null)
+      return this.refuse('transferring', `leadership is moving to ${this.leadTransferee}`);
     const [e] = this.appendEntries([{ type: 'normal', data }]);
     return { ok: true, index: e!.index, term: e!.term };
   }
 
   proposeConfChange(change: ConfChange): ProposeResult {
     if (this.role !== 'leader') return this.refuse('not-leader', `${this.id} is ${this.role}`);
-    if (this.leadTransferee !== null) return this.refuse('transferring', `leadership is moving to ${this.leadTransferee}`);
+    if (this.leadTransferee !== null)
+      return this.refuse('transferring', `leadership is moving to ${this.leadTransferee}`);
     // Thesis 4.1 (and Ongaro's 2015 correction): a leader first commits an entry of its own term.
-    if (this.log.term(this.log.committed) !== this.term) return this.refuse('conf-change-refused', 'the leader has not committed an entry of its term yet');
-    if (this.confIndex > this.log.committed) return this.refuse('conf-change-refused', `membership change at index ${this.confIndex} is still in flight`);
+    if (this.log.term(this.log.committed) !== this.term)
+      return this.refuse('conf-change-refused', 'the leader has not committed an entry of its term yet');
+    if (this.confIndex > this.log.committed)
+      return this.refuse('conf-change-refused', `membership change at index ${this.confIndex} is still in flight`);
     const next = applyConfChange(this.conf, change);
     if (typeof next === 'string') return this.refuse('conf-change-refused', next);
     if (change.type === 'promote') {
       // Thesis 4.2.1: a new voter that must first catch up would stall commits meanwhile.
       const pr = this.prs.get(change.node);
-      if (!pr || pr.match < this.log.committed) return this.refuse('conf-change-refused', `learner ${change.node} has not caught up (match ${pr?.match ?? 0} < commit ${this.log.committed})`);
+      if (!pr || pr.match < this.log.committed)
+        return this.refuse(
+          'conf-change-refused',
+          `learner ${change.node} has not caught up (match ${pr?.match ?? 0} < commit ${this.log.committed})`,
+        );
     }
-    const [e] = this.appendEntries([{ type: 'conf', data: { change: { ...change }, conf: { voters: [...next.voters], learners: [...next.learners] } } }]);
+    const [e] = this.appendEntries([
+      {
+        type: 'conf',
+        data: { change: { ...change }, conf: { voters: [...next.voters], learners: [...next.learners] } },
+      },
+    ]);
     return { ok: true, index: e!.index, term: e!.term };
   }
 

@@ -23,9 +23,9 @@ import { resolveConfig } from './config.ts';
 import { RaftLog } from './log.ts';
 import { Raft } from './raft.ts';
 import { flush, maybeCommit } from './replication.ts';
-import { validateMessage } from './validate.ts';
+import { validateMessage } from './validate-message.ts';
 import { NOOP_LOGGER } from './logger.ts';
-import { CorruptStorageError, UsageError } from './errors.ts';
+import { CorruptStorageError, UsageError } from './raft-errors.ts';
 
 export interface Ready {
   /** Persist (Storage.setHardState) when present. */
@@ -81,12 +81,15 @@ export class RawNode {
     const snap = await storage.snapshot();
     const first = await storage.firstIndex();
     const last = await storage.lastIndex();
-    if (first !== snap.index + 1) throw new CorruptStorageError(`storage firstIndex ${first} is not snapshot index ${snap.index} + 1`);
+    if (first !== snap.index + 1)
+      throw new CorruptStorageError(`storage firstIndex ${first} is not snapshot index ${snap.index} + 1`);
     const ents = last >= first ? await storage.entries(first, last + 1, Number.POSITIVE_INFINITY) : [];
     ents.forEach((e, k) => {
-      if (e.index !== first + k) throw new CorruptStorageError(`storage entry ${k} has index ${e.index}, expected ${first + k}`);
+      if (e.index !== first + k)
+        throw new CorruptStorageError(`storage entry ${k} has index ${e.index}, expected ${first + k}`);
     });
-    if (hardState.commit > last) throw new CorruptStorageError(`hard state commit ${hardState.commit} is beyond the last stored index ${last}`);
+    if (hardState.commit > last)
+      throw new CorruptStorageError(`hard state commit ${hardState.commit} is beyond the last stored index ${last}`);
     const committed = Math.max(hardState.commit, snap.index);
     const applied = Math.min(Math.max(cfg.applied ?? snap.index, snap.index), committed);
     const logger = cfg.logger ?? NOOP_LOGGER;
@@ -121,7 +124,8 @@ export class RawNode {
 
   /** Append `data` as a normal entry (leader only). Committed when it comes back in committedEntries. */
   propose(data: JsonValue): ProposeResult {
-    if (data === undefined) return { ok: false, reason: 'invalid', detail: 'data must be a JSON value', leader: this.r.lead };
+    if (data === undefined)
+      return { ok: false, reason: 'invalid', detail: 'data must be a JSON value', leader: this.r.lead };
     return this.r.propose(data);
   }
 
@@ -129,10 +133,20 @@ export class RawNode {
   proposeConfChange(change: ConfChange): ProposeResult {
     const types = ['addLearner', 'promote', 'remove'];
     if (typeof change !== 'object' || change === null || !types.includes(change.type)) {
-      return { ok: false, reason: 'invalid', detail: `change.type must be one of ${types.join(', ')}`, leader: this.r.lead };
+      return {
+        ok: false,
+        reason: 'invalid',
+        detail: `change.type must be one of ${types.join(', ')}`,
+        leader: this.r.lead,
+      };
     }
     if (typeof change.node !== 'string' || change.node.length === 0 || change.node.length > 253) {
-      return { ok: false, reason: 'invalid', detail: 'change.node must be a non-empty node id of at most 253 characters', leader: this.r.lead };
+      return {
+        ok: false,
+        reason: 'invalid',
+        detail: 'change.node must be a non-empty node id of at most 253 characters',
+        leader: this.r.lead,
+      };
     }
     return this.r.proposeConfChange(change);
   }
@@ -148,7 +162,9 @@ export class RawNode {
   compact(index: number, data: JsonValue): Snapshot {
     const log = this.r.log;
     if (!Number.isSafeInteger(index) || index <= log.snapshot.index || index > log.applied) {
-      throw new UsageError(`compact: index=${index} must be an integer in (${log.snapshot.index}, applied=${log.applied}]`);
+      throw new UsageError(
+        `compact: index=${index} must be an integer in (${log.snapshot.index}, applied=${log.applied}]`,
+      );
     }
     let conf = log.snapshot.conf;
     for (let i = index; i > log.snapshot.index; i--) {
@@ -219,10 +235,17 @@ export class RawNode {
   status(): Status {
     const r = this.r;
     return {
-      id: r.id, role: r.role, term: r.term, vote: r.vote, lead: r.lead,
-      commit: r.log.committed, applied: r.log.applied,
-      firstIndex: r.log.firstIndex(), lastIndex: r.log.lastIndex(),
-      conf: r.conf, leadTransferee: r.leadTransferee,
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      lead: r.lead,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      firstIndex: r.log.firstIndex(),
+      lastIndex: r.log.lastIndex(),
+      conf: r.conf,
+      leadTransferee: r.leadTransferee,
     };
   }
 

@@ -22,7 +22,16 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
   if (prevTerm === undefined) return sendSnapshot(r, to, pr);
   const entries = r.log.slice(pr.next, pr.next + r.cfg.maxBatchEntries);
   if (entries.length === 0 && !sendIfEmpty) return false;
-  r.msgs.push({ type: 'app', from: r.id, to, term: r.term, index: prevIndex, logTerm: prevTerm, entries, commit: r.log.committed });
+  r.msgs.push({
+    type: 'app',
+    from: r.id,
+    to,
+    term: r.term,
+    index: prevIndex,
+    logTerm: prevTerm,
+    entries,
+    commit: r.log.committed,
+  });
   const last = entries[entries.length - 1];
   if (pr.state === 'replicate' && last) {
     pr.next = last.index + 1;
@@ -53,7 +62,14 @@ export function bcastAppend(r: Raft): void {
 export function bcastHeartbeat(r: Raft): void {
   const round = r.lease.startRound(r.cfg.now());
   for (const [to, pr] of r.prs) {
-    r.msgs.push({ type: 'heartbeat', from: r.id, to, term: r.term, commit: Math.min(pr.match, r.log.committed), round });
+    r.msgs.push({
+      type: 'heartbeat',
+      from: r.id,
+      to,
+      term: r.term,
+      commit: Math.min(pr.match, r.log.committed),
+      round,
+    });
   }
 }
 

@@ -49,7 +49,10 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
   }
   const ci = r.log.findConflict(m.entries);
   if (ci !== 0 && ci <= r.log.committed) {
-    r.logger.error({ id: r.id, from: m.from, index: ci, committed: r.log.committed }, 'raft: dropped append that would overwrite a committed entry');
+    r.logger.error(
+      { id: r.id, from: m.from, index: ci, committed: r.log.committed },
+      'raft: dropped append that would overwrite a committed entry',
+    );
     return;
   }
   const lastNew = m.index + m.entries.length;
@@ -70,7 +73,8 @@ export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
 
 export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
   const s = m.snapshot;
-  const respond = (index: number) => r.msgs.push({ type: 'appResp', from: r.id, to: m.from, term: r.term, index, reject: false, hint: 0 });
+  const respond = (index: number) =>
+    r.msgs.push({ type: 'appResp', from: r.id, to: m.from, term: r.term, index, reject: false, hint: 0 });
   if (s.index <= r.log.committed) {
     respond(r.log.committed);
     return;

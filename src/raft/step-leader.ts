@@ -15,7 +15,10 @@ export function stepLeader(r: Raft, m: Message): void {
     case 'heartbeat':
     case 'snap':
       // Election safety (5.2) says this cannot happen; a hostile or buggy peer must not move us.
-      r.logger.error({ id: r.id, from: m.from, term: m.term, type: m.type }, 'raft: another leader claims our term; dropped');
+      r.logger.error(
+        { id: r.id, from: m.from, term: m.term, type: m.type },
+        'raft: another leader claims our term; dropped',
+      );
       return;
     case 'timeoutNow':
     case 'voteResp':
@@ -34,7 +37,10 @@ function onAppendResp(r: Raft, m: AppendRespMsg): void {
   const pr = r.prs.get(m.from);
   if (!pr) return;
   if (m.index > r.log.lastIndex()) {
-    r.logger.warn({ id: r.id, from: m.from, index: m.index, last: r.log.lastIndex() }, 'raft: dropped appResp beyond our log');
+    r.logger.warn(
+      { id: r.id, from: m.from, index: m.index, last: r.log.lastIndex() },
+      'raft: dropped appResp beyond our log',
+    );
     return;
   }
   pr.recentActive = true;

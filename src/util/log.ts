@@ -4,7 +4,16 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-export const REDACTED_KEYS = ['password', 'rootPassword', 'replicationPassword', 'agentPassword', 'token', 'authorization', 'tls.key', 'key'];
+export const REDACTED_KEYS = [
+  'password',
+  'rootPassword',
+  'replicationPassword',
+  'agentPassword',
+  'token',
+  'authorization',
+  'tls.key',
+  'key',
+];
 
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => (k.includes('.') ? [k] : [k, `*.${k}`, `*.*.${k}`]));

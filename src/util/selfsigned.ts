@@ -38,31 +38,92 @@ function withScratch<T>(fn: (dir: string) => T): T {
   }
 }
 
-export function createCertificateAuthority(commonName = 'mysql-raft-operator-dev-ca', days = 365): CertificateAuthority {
+export function createCertificateAuthority(
+  commonName = 'mysql-raft-operator-dev-ca',
+  days = 365,
+): CertificateAuthority {
   return withScratch((dir) => {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'ca.key', '-out', 'ca.crt', '-days', String(days), '-subj', `/CN=${commonName}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        String(days),
+        '-subj',
+        `/CN=${commonName}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      dir,
+    );
     return { certPem: readFileSync(join(dir, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'ca.key'), 'utf8') };
   });
 }
 
 export function issueServingCertificate(ca: CertificateAuthority, req: ServingCertificateRequest): ServingCertificate {
   const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
-  if (sans.length === 0) throw new Error('issueServingCertificate: at least one of dnsNames or ipAddresses is required');
+  if (sans.length === 0)
+    throw new Error('issueServingCertificate: at least one of dnsNames or ipAddresses is required');
   return withScratch((dir) => {
     writeFileSync(join(dir, 'ca.crt'), ca.certPem);
     writeFileSync(join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
-    writeFileSync(join(dir, 'ext.cnf'), [
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth,clientAuth',
-      `subjectAltName=${sans.join(',')}`,
-    ].join('\n') + '\n');
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', `/CN=${req.commonName}`], dir);
-    openssl(['x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', 'tls.crt', '-days', String(req.days ?? 365), '-extfile', 'ext.cnf'], dir);
+    writeFileSync(
+      join(dir, 'ext.cnf'),
+      [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth,clientAuth',
+        `subjectAltName=${sans.join(',')}`,
+      ].join('\n') + '\n',
+    );
+    openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'tls.key',
+        '-out',
+        'tls.csr',
+        '-subj',
+        `/CN=${req.commonName}`,
+      ],
+      dir,
+    );
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'tls.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'tls.crt',
+        '-days',
+        String(req.days ?? 365),
+        '-extfile',
+        'ext.cnf',
+      ],
+      dir,
+    );
     return {
       certPem: readFileSync(join(dir, 'tls.crt'), 'utf8'),
       keyPem: readFileSync(join(dir, 'tls.key'), 'utf8'),

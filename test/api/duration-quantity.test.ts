@@ -3,10 +3,31 @@ import { DurationError, formatMillis, parseDuration } from '../../src/api/durati
 import { compareQuantities, parseQuantity, QuantityError } from '../../src/api/quantity.ts';
 
 t.test('durations parse like Go time.ParseDuration (non-negative)', async (t) => {
-  const table: [string, number][] = [['3s', 3000], ['300ms', 300], ['1m30s', 90_000], ['1.5s', 1500], ['1500us', 1.5], ['2h', 7_200_000], ['0', 0], ['.5s', 500], ['100ns', 0.0001]];
+  const table: [string, number][] = [
+    ['3s', 3000],
+    ['300ms', 300],
+    ['1m30s', 90_000],
+    ['1.5s', 1500],
+    ['1500us', 1.5],
+    ['2h', 7_200_000],
+    ['0', 0],
+    ['.5s', 500],
+    ['100ns', 0.0001],
+  ];
   for (const [text, ms] of table) t.equal(parseDuration(text), ms, text);
-  for (const bad of ['', '3', 's', '-1s', '3 s', '3sec', '1d', 'ms', '1.2.3s']) t.throws(() => parseDuration(bad), DurationError, bad);
-  t.match((() => { try { parseDuration('3sec'); return ''; } catch (e) { return (e as Error).message; } })(), /"3sec".*units ns, us, ms, s, m, h/);
+  for (const bad of ['', '3', 's', '-1s', '3 s', '3sec', '1d', 'ms', '1.2.3s'])
+    t.throws(() => parseDuration(bad), DurationError, bad);
+  t.match(
+    (() => {
+      try {
+        parseDuration('3sec');
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })(),
+    /"3sec".*units ns, us, ms, s, m, h/,
+  );
 });
 
 t.test('formatMillis writes the shortest whole unit and round-trips', async (t) => {
@@ -29,5 +50,6 @@ t.test('quantities parse exactly and compare across suffixes', async (t) => {
   t.equal(eq('9Gi', '10Gi'), -1);
   t.equal(eq('1.5Gi', '1536Mi'), 0);
   t.equal(eq('-1', '0'), -1);
-  for (const bad of ['', 'Gi', '10GB', '10 Gi', '1.2.3', 'ten', '1Gii', '0x10']) t.throws(() => parseQuantity(bad), QuantityError, bad);
+  for (const bad of ['', 'Gi', '10GB', '10 Gi', '1.2.3', 'ten', '1Gii', '0x10'])
+    t.throws(() => parseQuantity(bad), QuantityError, bad);
 });

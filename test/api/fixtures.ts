@@ -29,6 +29,7 @@ export function withField(path: string, value: unknown, base: MysqlClusterV1 = s
     cur = cur[k] as Json;
   }
   const last = keys[keys.length - 1] as string;
-  if (value === undefined) delete cur[last]; else cur[last] = value;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
   return out as unknown as MysqlClusterV1;
 }

@@ -25,9 +25,13 @@ for (const c of WARNED_CASES) {
   t.test(`accepted with a warning: ${c.name}`, async (t) => {
     const r = validate(c.obj);
     t.same(r.violations, [], 'no violation');
-    t.ok(r.warnings.some((w) => c.warning.test(w)), `a warning matches ${c.warning}; got ${JSON.stringify(r.warnings)}`);
+    t.ok(
+      r.warnings.some((w) => c.warning.test(w)),
+      `a warning matches ${c.warning}; got ${JSON.stringify(r.warnings)}`,
+    );
     // The API server may truncate admission warnings longer than 256 characters.
-    for (const w of r.warnings) t.ok(w.length <= 256 && !w.includes('\n'), `short single-line warning (${w.length} chars)`);
+    for (const w of r.warnings)
+      t.ok(w.length <= 256 && !w.includes('\n'), `short single-line warning (${w.length} chars)`);
   });
 }
 
@@ -50,7 +54,12 @@ t.test('every violation is listed at once, each with field, value and allowed', 
   obj = withField('spec.slaveService', 'mysql-master', obj);
   obj = withField('spec.raft.electionTimeout', '90s', obj);
   const r = validate(obj);
-  t.same(r.violations.map((v) => v.field).sort(), ['spec.image', 'spec.raft.electionTimeout', 'spec.replicas', 'spec.slaveService']);
+  t.same(r.violations.map((v) => v.field).sort(), [
+    'spec.image',
+    'spec.raft.electionTimeout',
+    'spec.replicas',
+    'spec.slaveService',
+  ]);
   const msg = formatViolations('mysql-raft-cluster', r.violations);
   t.match(msg, /^MysqlCluster "mysql-raft-cluster" is invalid: 4 violations: \[/);
   t.match(msg, 'spec.replicas: Invalid value: 4: an odd number from 1 to 9');

@@ -14,14 +14,20 @@ t.test('/api, /apis and group-version documents list the kinds we use', async (t
   t.equal(core.json.kind, 'APIResourceList');
   t.equal(core.json.groupVersion, 'v1');
   const names = core.json.resources.map((r: any) => r.name);
-  for (const r of ['configmaps', 'secrets', 'services', 'pods', 'events', 'namespaces', 'namespaces/status']) t.ok(names.includes(r), r);
+  for (const r of ['configmaps', 'secrets', 'services', 'pods', 'events', 'namespaces', 'namespaces/status'])
+    t.ok(names.includes(r), r);
   const cm = core.json.resources.find((r: any) => r.name === 'configmaps');
   t.match(cm, { singularName: 'configmap', namespaced: true, kind: 'ConfigMap', shortNames: ['cm'] });
-  t.ok(['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'].every((v) => cm.verbs.includes(v)));
+  t.ok(
+    ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'].every((v) =>
+      cm.verbs.includes(v),
+    ),
+  );
   const groups = await target.raw('GET', '/apis');
   t.equal(groups.json.kind, 'APIGroupList');
   const groupNames = groups.json.groups.map((g: any) => g.name);
-  for (const g of ['apps', 'policy', 'coordination.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io']) t.ok(groupNames.includes(g), g);
+  for (const g of ['apps', 'policy', 'coordination.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io'])
+    t.ok(groupNames.includes(g), g);
   const apps = await target.raw('GET', '/apis/apps');
   t.equal(apps.json.kind, 'APIGroup');
   t.equal(apps.json.preferredVersion.groupVersion, 'apps/v1');
@@ -43,15 +49,34 @@ t.test('/version answers with major and minor', async (t) => {
 t.test('a request without the bearer token is 401 Unauthorized as a Status', async (t) => {
   const r = await target.raw('GET', '/api/v1/namespaces/default/configmaps', undefined, {}, false);
   t.equal(r.status, 401);
-  t.match(r.json, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
-  const wrong = await target.raw('GET', '/api/v1/namespaces', undefined, { authorization: 'Bearer not-the-token' }, false);
+  t.match(r.json, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: 'Unauthorized',
+    reason: 'Unauthorized',
+    code: 401,
+  });
+  const wrong = await target.raw(
+    'GET',
+    '/api/v1/namespaces',
+    undefined,
+    { authorization: 'Bearer not-the-token' },
+    false,
+  );
   t.equal(wrong.status, 401);
 });
 
 t.test('an unknown resource in a served group version is a 404 NotFound Status', async (t) => {
   const r = await target.raw('GET', '/api/v1/namespaces/default/widgetsnotreal');
   t.equal(r.status, 404);
-  t.match(r.json, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' });
+  t.match(r.json, {
+    kind: 'Status',
+    status: 'Failure',
+    reason: 'NotFound',
+    code: 404,
+    message: 'the server could not find the requested resource',
+  });
   const g = await target.raw('GET', '/apis/no.such.group.example.com/v1/things');
   t.equal(g.status, 404, 'an unknown group is 404 too');
 });
@@ -63,7 +88,12 @@ t.test('/openapi/v3 lists a document per group version with PATCH operations kub
   t.ok(root.json.paths['apis/apps/v1'], 'apps/v1 listed');
   const doc = await target.raw('GET', root.json.paths['api/v1'].serverRelativeURL);
   t.equal(doc.status, 200);
-  const cmPath = Object.entries(doc.json.paths as Record<string, any>).find(([, p]) => p.patch?.['x-kubernetes-group-version-kind']?.kind === 'ConfigMap');
+  const cmPath = Object.entries(doc.json.paths as Record<string, any>).find(
+    ([, p]) => p.patch?.['x-kubernetes-group-version-kind']?.kind === 'ConfigMap',
+  );
   t.ok(cmPath, 'a PATCH operation for ConfigMap');
-  t.ok(cmPath![1].patch.parameters.some((p: any) => (p.name === 'fieldValidation' && p.in === 'query') || p.$ref), 'fieldValidation is a PATCH parameter');
+  t.ok(
+    cmPath![1].patch.parameters.some((p: any) => (p.name === 'fieldValidation' && p.in === 'query') || p.$ref),
+    'fieldValidation is a PATCH parameter',
+  );
 });

@@ -9,15 +9,40 @@ import { failure } from '../support/apiserver/errors.ts';
 const target = await startTarget();
 t.teardown(() => target.close());
 const core = target.kc.makeApiClient(CoreV1Api);
-const skip = target.controllers ? false : 'envtest runs no kube-controller-manager: no garbage collector, no namespace controller';
+const skip = target.controllers
+  ? false
+  : 'envtest runs no kube-controller-manager: no garbage collector, no namespace controller';
 const ns = await target.namespace('gc');
 
 async function owned(owner: V1ConfigMap, name: string, blockOwnerDeletion = false): Promise<V1ConfigMap> {
-  return core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, ...(blockOwnerDeletion ? { blockOwnerDeletion: true } : {}) }] } } });
+  return core.createNamespacedConfigMap({
+    namespace: ns,
+    body: {
+      metadata: {
+        name,
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: owner.metadata!.name!,
+            uid: owner.metadata!.uid!,
+            ...(blockOwnerDeletion ? { blockOwnerDeletion: true } : {}),
+          },
+        ],
+      },
+    },
+  });
 }
 
-const gone = async (name: string) => (await failure(core.readNamespacedConfigMap({ name, namespace: ns }))).code === 404;
-const exists = async (name: string) => { try { return await core.readNamespacedConfigMap({ name, namespace: ns }); } catch { return undefined; } };
+const gone = async (name: string) =>
+  (await failure(core.readNamespacedConfigMap({ name, namespace: ns }))).code === 404;
+const exists = async (name: string) => {
+  try {
+    return await core.readNamespacedConfigMap({ name, namespace: ns });
+  } catch {
+    return undefined;
+  }
+};
 
 t.test('background propagation: the owner goes at once, dependents follow', { skip }, async (t) => {
   const owner = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'bg-owner' } } });
@@ -33,7 +58,11 @@ t.test('foreground propagation: dependents go first, the owner waits with foregr
   const owner = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'fg-owner' } } });
   const child = await owned(owner, 'fg-child', true);
   // A finalizer on the child keeps the owner visibly waiting.
-  await core.replaceNamespacedConfigMap({ name: 'fg-child', namespace: ns, body: { ...child, metadata: { ...child.metadata, finalizers: ['example.com/hold'] } } });
+  await core.replaceNamespacedConfigMap({
+    name: 'fg-child',
+    namespace: ns,
+    body: { ...child, metadata: { ...child.metadata, finalizers: ['example.com/hold'] } },
+  });
   await core.deleteNamespacedConfigMap({ name: 'fg-owner', namespace: ns, propagationPolicy: 'Foreground' });
   const waiting = await target.eventually(async () => {
     const o = await exists('fg-owner');
@@ -43,7 +72,11 @@ t.test('foreground propagation: dependents go first, the owner waits with foregr
   t.ok(waiting.metadata?.deletionTimestamp, 'owner has deletionTimestamp');
   t.ok(waiting.metadata?.finalizers?.includes('foregroundDeletion'), 'owner carries foregroundDeletion');
   const c = await core.readNamespacedConfigMap({ name: 'fg-child', namespace: ns });
-  await core.replaceNamespacedConfigMap({ name: 'fg-child', namespace: ns, body: { ...c, metadata: { ...c.metadata, finalizers: [] } } });
+  await core.replaceNamespacedConfigMap({
+    name: 'fg-child',
+    namespace: ns,
+    body: { ...c, metadata: { ...c.metadata, finalizers: [] } },
+  });
   await target.eventually(async () => (await gone('fg-child')) && (await gone('fg-owner')), 'child then owner removed');
   t.pass('child then owner removed');
 });
@@ -55,7 +88,7 @@ t.test('orphan propagation keeps dependents and strips the owner reference', { s
   await target.eventually(async () => gone('or-owner'), 'owner removed');
   const child = await target.eventually(async () => {
     const c = await exists('or-child');
-    return c && !(c.metadata?.ownerReferences?.length) ? c : undefined;
+    return c && !c.metadata?.ownerReferences?.length ? c : undefined;
   }, 'child without ownerReferences');
   t.ok(child, 'child survives as an orphan');
 });
@@ -63,10 +96,18 @@ t.test('orphan propagation keeps dependents and strips the owner reference', { s
 t.test('a dependent with a second, live owner loses only the deleted owner reference', { skip }, async (t) => {
   const a = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'two-a' } } });
   const b = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'two-b' } } });
-  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'two-child', ownerReferences: [
-    { apiVersion: 'v1', kind: 'ConfigMap', name: 'two-a', uid: a.metadata!.uid! },
-    { apiVersion: 'v1', kind: 'ConfigMap', name: 'two-b', uid: b.metadata!.uid! },
-  ] } } });
+  await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: {
+      metadata: {
+        name: 'two-child',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'two-a', uid: a.metadata!.uid! },
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'two-b', uid: b.metadata!.uid! },
+        ],
+      },
+    },
+  });
   await core.deleteNamespacedConfigMap({ name: 'two-a', namespace: ns });
   const c = await target.eventually(async () => {
     const x = await exists('two-child');
@@ -80,10 +121,16 @@ t.test('deleting a namespace marks it Terminating, removes its contents, then th
   await core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'inside' } } });
   await core.createNamespacedSecret({ namespace: doomed, body: { metadata: { name: 'secret-inside' } } });
   await core.deleteNamespace({ name: doomed });
-  const r = await failure(core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'late' } } })).catch(() => ({ code: 0, status: {} }));
+  const r = await failure(
+    core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'late' } } }),
+  ).catch(() => ({ code: 0, status: {} }));
   t.ok([403, 404].includes(r.code), 'no new content in a terminating (or already removed) namespace');
   if (r.code === 403) t.match(r.status.message, /because it is being terminated/);
-  await target.eventually(async () => (await failure(core.readNamespace({ name: doomed }))).code === 404, 'namespace removed', 60_000);
+  await target.eventually(
+    async () => (await failure(core.readNamespace({ name: doomed }))).code === 404,
+    'namespace removed',
+    60_000,
+  );
   t.pass('namespace removed');
 });
 

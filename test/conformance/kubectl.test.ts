@@ -9,14 +9,19 @@ import { loadFixture } from '../support/apiserver/fixtures.ts';
 
 const version = kubectlVersion();
 if (!version) {
-  t.test('kubectl-driven checks', { skip: 'kubectl not found on PATH (install it with hack/install-kubectl.sh)' }, () => {});
+  t.test(
+    'kubectl-driven checks',
+    { skip: 'kubectl not found on PATH (install it with hack/install-kubectl.sh)' },
+    () => {},
+  );
 } else {
   const target = await startTarget();
   t.teardown(() => target.close());
   const kubectl = kubectlRunner(target.kubeconfigPath);
   const ns = await target.namespace('kubectl');
   t.comment(`kubectl ${version} against the ${target.kind} server`);
-  const cm = (name: string, data: Record<string, string>) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
+  const cm = (name: string, data: Record<string, string>) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
 
   t.test('get prints the server-side table and NotFound as kubectl prints it', async (t) => {
     const created = await kubectl.run(['apply', '-f', '-'], cm('shown', { a: '1', b: '2' }));
@@ -40,7 +45,15 @@ if (!version) {
     t.equal(again.stdout.trim(), 'configmap/app configured', again.stderr);
     t.equal(again.stderr, '', 'no warnings from apply');
     t.equal((await kubectl.run(['apply', '-f', '-'], cm('app', { v: '2' }))).stdout.trim(), 'configmap/app unchanged');
-    const removed = await kubectl.run(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: ns }, data: { w: '3' } }));
+    const removed = await kubectl.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app', namespace: ns },
+        data: { w: '3' },
+      }),
+    );
     t.equal(removed.code, 0, removed.stderr);
     const v = await kubectl.run(['get', 'cm', 'app', '-n', ns, '-o', 'jsonpath={.data}']);
     t.same(JSON.parse(v.stdout), { w: '3' }, 'apply removed the key it had set before');
@@ -48,22 +61,56 @@ if (!version) {
 
   t.test('patch (strategic, merge, json) and a stale replace that conflicts', async (t) => {
     await kubectl.run(['apply', '-f', '-'], cm('pt', { a: '1' }));
-    t.equal((await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '-p', '{"data":{"b":"2"}}'])).stdout.trim(), 'configmap/pt patched');
-    t.equal((await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '--type=merge', '-p', '{"data":{"a":null}}'])).stdout.trim(), 'configmap/pt patched');
-    t.equal((await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '--type=json', '-p', '[{"op":"add","path":"/data/c","value":"3"}]'])).stdout.trim(), 'configmap/pt patched');
+    t.equal(
+      (await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '-p', '{"data":{"b":"2"}}'])).stdout.trim(),
+      'configmap/pt patched',
+    );
+    t.equal(
+      (await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '--type=merge', '-p', '{"data":{"a":null}}'])).stdout.trim(),
+      'configmap/pt patched',
+    );
+    t.equal(
+      (
+        await kubectl.run([
+          'patch',
+          'cm',
+          'pt',
+          '-n',
+          ns,
+          '--type=json',
+          '-p',
+          '[{"op":"add","path":"/data/c","value":"3"}]',
+        ])
+      ).stdout.trim(),
+      'configmap/pt patched',
+    );
     const v = await kubectl.run(['get', 'cm', 'pt', '-n', ns, '-o', 'json']);
     const obj = JSON.parse(v.stdout);
     t.same(obj.data, { b: '2', c: '3' });
     await kubectl.run(['patch', 'cm', 'pt', '-n', ns, '-p', '{"data":{"d":"4"}}']);
     const stale = await kubectl.run(['replace', '-f', '-'], JSON.stringify({ ...obj, data: { e: '5' } }));
     t.equal(stale.code, 1);
-    t.equal(stale.stderr.trim(), 'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "pt": the object has been modified; please apply your changes to the latest version and try again');
+    t.equal(
+      stale.stderr.trim(),
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "pt": the object has been modified; please apply your changes to the latest version and try again',
+    );
   });
 
   t.test('an invalid object prints kubectl\'s "is invalid" line', async (t) => {
-    const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'bad', namespace: ns }, spec: { leaseDurationSeconds: 0 } }));
+    const r = await kubectl.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'bad', namespace: ns },
+        spec: { leaseDurationSeconds: 0 },
+      }),
+    );
     t.equal(r.code, 1);
-    t.match(r.stderr.trim(), /^The Lease "bad" is invalid: spec\.leaseDurationSeconds: Invalid value: 0: must be greater than 0$/);
+    t.match(
+      r.stderr.trim(),
+      /^The Lease "bad" is invalid: spec\.leaseDurationSeconds: Invalid value: 0: must be greater than 0$/,
+    );
   });
 
   t.test('delete prints the deletion and the object is gone', async (t) => {
@@ -77,7 +124,9 @@ if (!version) {
   t.test('get -w streams changes as table rows', async (t) => {
     await kubectl.run(['apply', '-f', '-'], cm('watched-0', {}));
     const p = kubectl.spawn(['get', 'cm', '-n', ns, '-w']);
-    t.teardown(() => { p.kill('SIGTERM'); });
+    t.teardown(() => {
+      p.kill('SIGTERM');
+    });
     let out = '';
     p.stdout!.on('data', (d) => (out += String(d)));
     await target.eventually(() => /watched-0/.test(out), 'initial list printed');
@@ -100,19 +149,43 @@ if (!version) {
     t.teardown(() => kubectl.run(['delete', 'crd', crd.metadata.name, '--ignore-not-found', '--wait=false']));
     await kubectl.run(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=30s']);
     const g = await target.eventually(async () => {
-      const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${G}/v1`, kind: 'Gizmo', metadata: { name: 'g1', namespace: ns }, spec: { image: 'mysql:8', replicas: 3 } }));
+      const r = await kubectl.run(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: `${G}/v1`,
+          kind: 'Gizmo',
+          metadata: { name: 'g1', namespace: ns },
+          spec: { image: 'mysql:8', replicas: 3 },
+        }),
+      );
       return r.code === 0 ? r : undefined;
     }, 'gizmo created');
     t.equal(g.stdout.trim(), `gizmo.${G}/g1 created`);
-    await target.raw('PATCH', `/apis/${G}/v1/namespaces/${ns}/gizmos/g1/status`, { status: { phase: 'Running' } }, { 'content-type': 'application/merge-patch+json' });
+    await target.raw(
+      'PATCH',
+      `/apis/${G}/v1/namespaces/${ns}/gizmos/g1/status`,
+      { status: { phase: 'Running' } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     const narrow = await kubectl.run(['get', 'gizmos', '-n', ns]);
     t.match(narrow.stdout.split('\n')[0], /^NAME\s+REPLICAS\s+SIZE\s+AGE$/);
     t.match(narrow.stdout.split('\n')[1], /^g1\s+3\s+small\s+\d+s$/);
     const wide = await kubectl.run(['get', 'gizmos', '-n', ns, '-o', 'wide']);
     t.match(wide.stdout.split('\n')[0], /^NAME\s+REPLICAS\s+SIZE\s+PHASE\s+AGE$/);
     t.match(wide.stdout.split('\n')[1], /^g1\s+3\s+small\s+Running\s+\d+s$/);
-    const bad = await kubectl.run(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${G}/v1`, kind: 'Gizmo', metadata: { name: 'g2', namespace: ns }, spec: { image: 'x', replicas: 99 } }));
+    const bad = await kubectl.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: `${G}/v1`,
+        kind: 'Gizmo',
+        metadata: { name: 'g2', namespace: ns },
+        spec: { image: 'x', replicas: 99 },
+      }),
+    );
     t.equal(bad.code, 1);
-    t.match(bad.stderr, /The Gizmo "g2" is invalid: spec\.replicas: Invalid value: 99: spec\.replicas in body should be less than or equal to 9/);
+    t.match(
+      bad.stderr,
+      /The Gizmo "g2" is invalid: spec\.replicas: Invalid value: 99: spec\.replicas in body should be less than or equal to 9/,
+    );
   });
 }

@@ -12,12 +12,22 @@ const core = target.kc.makeApiClient(CoreV1Api);
 const ns = await target.namespace('watch');
 
 t.test('label selectors (=, !=, in, notin, exists, !exists) and field selectors', async (t) => {
-  const mk = (name: string, labels: Record<string, string>) => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels } } });
+  const mk = (name: string, labels: Record<string, string>) =>
+    core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels } } });
   await mk('s-a', { tier: 'db', env: 'prod' });
   await mk('s-b', { tier: 'db', env: 'dev' });
   await mk('s-c', { tier: 'web' });
   const names = async (labelSelector?: string, fieldSelector?: string) =>
-    (await core.listNamespacedConfigMap({ namespace: ns, ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) })).items.map((c) => c.metadata!.name).filter((n) => n!.startsWith('s-')).sort();
+    (
+      await core.listNamespacedConfigMap({
+        namespace: ns,
+        ...(labelSelector ? { labelSelector } : {}),
+        ...(fieldSelector ? { fieldSelector } : {}),
+      })
+    ).items
+      .map((c) => c.metadata!.name)
+      .filter((n) => n!.startsWith('s-'))
+      .sort();
   t.same(await names('tier=db'), ['s-a', 's-b']);
   t.same(await names('tier=db,env!=prod'), ['s-b']);
   t.same(await names('env in (prod,staging)'), ['s-a']);
@@ -25,19 +35,31 @@ t.test('label selectors (=, !=, in, notin, exists, !exists) and field selectors'
   t.same(await names('!env'), ['s-c']);
   t.same(await names(undefined, 'metadata.name=s-b'), ['s-b']);
   t.same(await names('tier=db', 'metadata.name!=s-a'), ['s-b']);
-  const all = await core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.namespace=${ns}`, labelSelector: 'tier' });
+  const all = await core.listConfigMapForAllNamespaces({
+    fieldSelector: `metadata.namespace=${ns}`,
+    labelSelector: 'tier',
+  });
   t.equal(all.items.length, 3, 'metadata.namespace field selector across namespaces');
   const bad = await failure(core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'data.x=1' }));
   t.equal(bad.code, 400, 'an unsupported field selector is a 400');
 });
 
 t.test('limit and continue page through a list in order', async (t) => {
-  for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `page-${i}`, labels: { paged: 'yes' } } } });
+  for (let i = 0; i < 5; i++)
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: `page-${i}`, labels: { paged: 'yes' } } },
+    });
   const seen: string[] = [];
   let cont: string | undefined;
   let pages = 0;
   do {
-    const l = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'paged=yes', limit: 2, ...(cont ? { _continue: cont } : {}) });
+    const l = await core.listNamespacedConfigMap({
+      namespace: ns,
+      labelSelector: 'paged=yes',
+      limit: 2,
+      ...(cont ? { _continue: cont } : {}),
+    });
     seen.push(...l.items.map((c) => c.metadata!.name!));
     cont = l.metadata?._continue || undefined;
     if (cont) t.ok(l.metadata?.remainingItemCount !== undefined, 'remainingItemCount with a continue token');
@@ -48,7 +70,10 @@ t.test('limit and continue page through a list in order', async (t) => {
 });
 
 t.test('a watch from a resourceVersion delivers later changes in order, framed one JSON per line', async (t) => {
-  const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'w1', labels: { w: 'yes' } } } });
+  const cm = await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: { metadata: { name: 'w1', labels: { w: 'yes' } } },
+  });
   const rv = cm.metadata!.resourceVersion!;
   await core.replaceNamespacedConfigMap({ name: 'w1', namespace: ns, body: { ...cm, data: { x: '1' } } });
   await core.deleteNamespacedConfigMap({ name: 'w1', namespace: ns });
@@ -58,22 +83,34 @@ t.test('a watch from a resourceVersion delivers later changes in order, framed o
   t.match(headers['content-type'], /^application\/json/);
   t.equal(headers['transfer-encoding'], 'chunked');
   const events = await w.waitFor(2);
-  t.same(events.map((e) => e.type), ['MODIFIED', 'DELETED']);
+  t.same(
+    events.map((e) => e.type),
+    ['MODIFIED', 'DELETED'],
+  );
   t.equal(events[0]!.object.kind, 'ConfigMap', 'watch objects carry kind');
   t.equal(events[0]!.object.apiVersion, 'v1');
   t.same(events[0]!.object.data, { x: '1' });
-  t.ok(Number(events[1]!.object.metadata.resourceVersion) > Number(events[0]!.object.metadata.resourceVersion), 'resourceVersions increase');
+  t.ok(
+    Number(events[1]!.object.metadata.resourceVersion) > Number(events[0]!.object.metadata.resourceVersion),
+    'resourceVersions increase',
+  );
   for (const line of w.lines) t.doesNotThrow(() => JSON.parse(line), 'each line is one JSON event');
 });
 
 t.test('a watch without resourceVersion starts with ADDED for existing objects', async (t) => {
-  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'init-1', labels: { init: 'yes' } } } });
+  await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: { metadata: { name: 'init-1', labels: { init: 'yes' } } },
+  });
   const w = target.rawWatch(`/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=init%3Dyes`);
   t.teardown(() => w.close());
   const [first] = await w.waitFor(1);
   t.equal(first!.type, 'ADDED');
   t.equal(first!.object.metadata.name, 'init-1');
-  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'init-2', labels: { init: 'yes' } } } });
+  await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: { metadata: { name: 'init-2', labels: { init: 'yes' } } },
+  });
   const evs = await w.waitFor(2);
   t.equal(evs[1]!.object.metadata.name, 'init-2');
 });
@@ -88,13 +125,29 @@ t.test('watch from a compacted resourceVersion gets an ERROR event with a 410 Ex
 });
 
 t.test('label selector transitions show as ADDED and DELETED on a filtered watch', async (t) => {
-  const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'tr', labels: { phase: 'a' } } } });
-  const w = target.rawWatch(`/api/v1/namespaces/${ns}/configmaps?watch=1&labelSelector=phase%3Db&resourceVersion=${cm.metadata!.resourceVersion}`);
+  const cm = await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: { metadata: { name: 'tr', labels: { phase: 'a' } } },
+  });
+  const w = target.rawWatch(
+    `/api/v1/namespaces/${ns}/configmaps?watch=1&labelSelector=phase%3Db&resourceVersion=${cm.metadata!.resourceVersion}`,
+  );
   t.teardown(() => w.close());
-  const moved = await core.replaceNamespacedConfigMap({ name: 'tr', namespace: ns, body: { ...cm, metadata: { ...cm.metadata, labels: { phase: 'b' } } } });
-  await core.replaceNamespacedConfigMap({ name: 'tr', namespace: ns, body: { ...moved, metadata: { ...moved.metadata, labels: { phase: 'c' } } } });
+  const moved = await core.replaceNamespacedConfigMap({
+    name: 'tr',
+    namespace: ns,
+    body: { ...cm, metadata: { ...cm.metadata, labels: { phase: 'b' } } },
+  });
+  await core.replaceNamespacedConfigMap({
+    name: 'tr',
+    namespace: ns,
+    body: { ...moved, metadata: { ...moved.metadata, labels: { phase: 'c' } } },
+  });
   const evs = await w.waitFor(2);
-  t.same(evs.map((e) => e.type), ['ADDED', 'DELETED']);
+  t.same(
+    evs.map((e) => e.type),
+    ['ADDED', 'DELETED'],
+  );
 });
 
 t.test('client-node Watch receives events and the done callback after timeoutSeconds', async (t) => {
@@ -102,7 +155,15 @@ t.test('client-node Watch receives events and the done callback after timeoutSec
   const got: string[] = [];
   let doneErr: unknown = 'not called';
   const done = new Promise<void>((resolve) => {
-    void watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { timeoutSeconds: 2, labelSelector: 'cn=yes' }, (type, obj) => got.push(`${type}:${obj.metadata.name}`), (err) => { doneErr = err; resolve(); });
+    void watch.watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { timeoutSeconds: 2, labelSelector: 'cn=yes' },
+      (type, obj) => got.push(`${type}:${obj.metadata.name}`),
+      (err) => {
+        doneErr = err;
+        resolve();
+      },
+    );
   });
   await new Promise((r) => setTimeout(r, 300));
   await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cn-1', labels: { cn: 'yes' } } } });
@@ -113,7 +174,9 @@ t.test('client-node Watch receives events and the done callback after timeoutSec
 
 t.test('allowWatchBookmarks is accepted and bookmarks carry only a resourceVersion', async (t) => {
   const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'bm' } } });
-  const w = target.rawWatch(`/api/v1/namespaces/${ns}/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${cm.metadata!.resourceVersion}&timeoutSeconds=3`);
+  const w = target.rawWatch(
+    `/api/v1/namespaces/${ns}/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${cm.metadata!.resourceVersion}&timeoutSeconds=3`,
+  );
   t.teardown(() => w.close());
   await core.deleteNamespacedConfigMap({ name: 'bm', namespace: ns });
   await w.waitFor(1);

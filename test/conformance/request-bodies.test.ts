@@ -8,7 +8,11 @@ const target = await startTarget();
 t.teardown(() => target.close());
 const ns = await target.namespace('bodies');
 const cms = `/api/v1/namespaces/${ns}/configmaps`;
-const cm = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...extra } });
+const cm = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...extra },
+});
 
 function isStatus(t: Test, r: { status: number; json: any }, code: number, reason: string): void {
   t.equal(r.status, code, `HTTP ${code}`);
@@ -35,9 +39,15 @@ t.test('labels with a non-string value, and labels that are not a map', async (t
   t.equal(num.json.message, `${cannotHandle} number into Go struct field ObjectMeta.metadata.labels of type string`);
   const list = await target.raw('POST', cms, cm('lab', { labels: ['a'] }));
   isStatus(t, list, 400, 'BadRequest');
-  t.equal(list.json.message, `${cannotHandle} array into Go struct field ObjectMeta.metadata.labels of type map[string]string`);
+  t.equal(
+    list.json.message,
+    `${cannotHandle} array into Go struct field ObjectMeta.metadata.labels of type map[string]string`,
+  );
   const bool = await target.raw('POST', cms, cm('lab', { annotations: { a: true } }));
-  t.equal(bool.json.message, `${cannotHandle} bool into Go struct field ObjectMeta.metadata.annotations of type string`);
+  t.equal(
+    bool.json.message,
+    `${cannotHandle} bool into Go struct field ObjectMeta.metadata.annotations of type string`,
+  );
 });
 
 t.test('ConfigMap data values must be strings', async (t) => {
@@ -49,50 +59,88 @@ t.test('ConfigMap data values must be strings', async (t) => {
 t.test('a body that is not an object, or empty', async (t) => {
   const arr = await target.raw('POST', cms, [1, 2]);
   isStatus(t, arr, 400, 'BadRequest');
-  t.match(arr.json.message, /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: json: cannot unmarshal array into Go value of type struct \{ APIVersion string/);
+  t.match(
+    arr.json.message,
+    /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: json: cannot unmarshal array into Go value of type struct \{ APIVersion string/,
+  );
   t.match(arr.json.message, / \(5b312c325d\)$/, 'the body summarised in hex');
   const empty = await target.raw('POST', cms, '');
   isStatus(t, empty, 400, 'BadRequest');
-  t.match(empty.json.message, /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: unexpected end of JSON input \(<empty>\)$/);
+  t.match(
+    empty.json.message,
+    /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: unexpected end of JSON input \(<empty>\)$/,
+  );
 });
 
 t.test('kind or apiVersion that is not a string', async (t) => {
   const r = await target.raw('POST', cms, { apiVersion: 'v1', kind: 7, metadata: { name: 'k' } });
   isStatus(t, r, 400, 'BadRequest');
-  t.match(r.json.message, /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: json: cannot unmarshal number into Go struct field \.kind of type string \(\{"apiVersion":"v1","kind":7,"m \.\.\.\)$/);
+  t.match(
+    r.json.message,
+    /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: json: cannot unmarshal number into Go struct field \.kind of type string \(\{"apiVersion":"v1","kind":7,"m \.\.\.\)$/,
+  );
 });
 
 t.test('a body whose kind or apiVersion disagrees with the URL', async (t) => {
   const kind = await target.raw('POST', cms, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k' } });
   isStatus(t, kind, 400, 'BadRequest');
-  t.equal(kind.json.message, 'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion');
+  t.equal(
+    kind.json.message,
+    'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion',
+  );
   const version = await target.raw('POST', cms, { apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'k' } });
   isStatus(t, version, 400, 'BadRequest');
-  t.match(version.json.message, /^ConfigMap in version "v1" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "apps\/v1" in scheme /);
+  t.match(
+    version.json.message,
+    /^ConfigMap in version "v1" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "apps\/v1" in scheme /,
+  );
 });
 
 t.test('PUT: the name in the body must be the name in the URL', async (t) => {
   const made = await target.raw('POST', cms, cm('put-me'));
   t.equal(made.status, 201);
-  const other = await target.raw('PUT', `${cms}/put-me`, { ...made.json, metadata: { ...made.json.metadata, name: 'someone-else' } });
+  const other = await target.raw('PUT', `${cms}/put-me`, {
+    ...made.json,
+    metadata: { ...made.json.metadata, name: 'someone-else' },
+  });
   isStatus(t, other, 400, 'BadRequest');
   t.equal(other.json.message, 'the name of the object (someone-else) does not match the name on the URL (put-me)');
   const none = await target.raw('PUT', `${cms}/put-me`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} });
   isStatus(t, none, 400, 'BadRequest');
   t.equal(none.json.message, 'the name of the object () does not match the name on the URL (put-me)');
-  const wrongNs = await target.raw('PUT', `${cms}/put-me`, { ...made.json, metadata: { ...made.json.metadata, namespace: 'default' } });
+  const wrongNs = await target.raw('PUT', `${cms}/put-me`, {
+    ...made.json,
+    metadata: { ...made.json.metadata, namespace: 'default' },
+  });
   isStatus(t, wrongNs, 400, 'BadRequest');
-  t.equal(wrongNs.json.message, `the namespace of the object (default) does not match the namespace on the request (${ns})`);
-  const badLabels = await target.raw('PUT', `${cms}/put-me`, { ...made.json, metadata: { ...made.json.metadata, labels: { a: 1 } } });
+  t.equal(
+    wrongNs.json.message,
+    `the namespace of the object (default) does not match the namespace on the request (${ns})`,
+  );
+  const badLabels = await target.raw('PUT', `${cms}/put-me`, {
+    ...made.json,
+    metadata: { ...made.json.metadata, labels: { a: 1 } },
+  });
   isStatus(t, badLabels, 400, 'BadRequest');
-  t.equal(badLabels.json.message, `${cannotHandle} number into Go struct field ObjectMeta.metadata.labels of type string`);
+  t.equal(
+    badLabels.json.message,
+    `${cannotHandle} number into Go struct field ObjectMeta.metadata.labels of type string`,
+  );
 });
 
 t.test('a merge patch that leaves a label non-string is a 422 on the patch', async (t) => {
   t.equal((await target.raw('POST', cms, cm('patch-me'))).status, 201);
-  const r = await target.raw('PATCH', `${cms}/patch-me`, { metadata: { labels: { a: 1 } } }, { 'content-type': 'application/merge-patch+json' });
+  const r = await target.raw(
+    'PATCH',
+    `${cms}/patch-me`,
+    { metadata: { labels: { a: 1 } } },
+    { 'content-type': 'application/merge-patch+json' },
+  );
   isStatus(t, r, 422, 'Invalid');
-  t.match(r.json.message, /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal number into Go struct field ObjectMeta\.metadata\.labels of type string$/);
+  t.match(
+    r.json.message,
+    /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal number into Go struct field ObjectMeta\.metadata\.labels of type string$/,
+  );
   t.equal(r.json.details.causes[0].field, 'patch');
   const after = await target.raw('GET', `${cms}/patch-me`);
   t.equal(after.json.metadata.labels, undefined, 'nothing was stored');

@@ -5,7 +5,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startApiServer } from '../../src/local/server.ts';
+import { startApiServer } from '../../src/local/apiserver/server.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { startWebhookServer } from '../../webhooks/server.ts';
 import { kubectlRunner, kubectlVersion } from '../support/apiserver/kubectl.ts';
@@ -17,26 +17,46 @@ if (!kubectlVersion()) {
   const scratch = scratchCopy();
   t.teardown(() => scratch.cleanup());
   const objects = build(join(scratch.dir, 'kustomize', 'overlays', 'dev'));
-  const wanted = new Set(['Namespace', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+  const wanted = new Set([
+    'Namespace',
+    'CustomResourceDefinition',
+    'MutatingWebhookConfiguration',
+    'ValidatingWebhookConfiguration',
+  ]);
   const install = objects.filter((o) => wanted.has(o.kind));
 
   const webhooks = await startWebhookServer({
-    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs'), port: 0, host: '127.0.0.1', logger: silentLogger(),
+    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs'),
+    port: 0,
+    host: '127.0.0.1',
+    logger: silentLogger(),
   });
   t.teardown(() => webhooks.close());
   const api = await startApiServer({
-    serviceResolver: (svc) => svc.name === 'mysql-operator-webhook-service' && svc.namespace === 'mysql-operator-system'
-      ? new URL(`https://127.0.0.1:${webhooks.port}`) : undefined,
+    serviceResolver: (svc) =>
+      svc.name === 'mysql-operator-webhook-service' && svc.namespace === 'mysql-operator-system'
+        ? new URL(`https://127.0.0.1:${webhooks.port}`)
+        : undefined,
   });
   t.teardown(() => api.close());
   const kubeconfig = join(scratch.dir, 'kubeconfig');
   writeFileSync(kubeconfig, api.kubeconfig('default'));
   const kubectl = kubectlRunner(kubeconfig);
   const sample = readFileSync(join(root, 'kustomize', 'samples', 'mysql-cluster.yaml'), 'utf8');
-  const withSpec = (name: string, spec: Record<string, unknown>) => JSON.stringify({
-    apiVersion: 'apps.ryansu.com/v1', kind: 'MysqlCluster', metadata: { name, namespace: 'default' },
-    spec: { image: 'mysql:5.7', replicas: 3, masterService: `${name}-master`, slaveService: `${name}-slave`, storage: { size: '10Gi' }, ...spec },
-  });
+  const withSpec = (name: string, spec: Record<string, unknown>) =>
+    JSON.stringify({
+      apiVersion: 'apps.ryansu.com/v1',
+      kind: 'MysqlCluster',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        image: 'mysql:5.7',
+        replicas: 3,
+        masterService: `${name}-master`,
+        slaveService: `${name}-slave`,
+        storage: { size: '10Gi' },
+        ...spec,
+      },
+    });
 
   t.test('the dev overlay installs with kubectl apply', async (t) => {
     t.same(install.map((o) => o.kind).sort(), [...wanted].sort(), 'the overlay has every kind the API server needs');
@@ -44,7 +64,12 @@ if (!kubectlVersion()) {
     const r = await kubectl.run(['apply', '-f', '-'], install.map((o) => stringify(o)).join('---\n'));
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, 'customresourcedefinition.apiextensions.k8s.io/mysqlclusters.apps.ryansu.com created');
-    const w = await kubectl.run(['wait', '--for=condition=Established', 'crd/mysqlclusters.apps.ryansu.com', '--timeout=30s']);
+    const w = await kubectl.run([
+      'wait',
+      '--for=condition=Established',
+      'crd/mysqlclusters.apps.ryansu.com',
+      '--timeout=30s',
+    ]);
     t.equal(w.code, 0, w.stderr);
   });
 
@@ -62,10 +87,16 @@ if (!kubectlVersion()) {
     t.equal(again.stdout.trim(), 'mysqlcluster.apps.ryansu.com/mysql-raft-cluster unchanged');
   });
 
-  t.test('a bad spec is denied in kubectl\'s words, every violation listed', async (t) => {
-    const r = await kubectl.run(['apply', '-f', '-'], withSpec('bad', { replicas: 4, raft: { electionTimeout: '3s', heartbeatInterval: '2s' } }));
+  t.test("a bad spec is denied in kubectl's words, every violation listed", async (t) => {
+    const r = await kubectl.run(
+      ['apply', '-f', '-'],
+      withSpec('bad', { replicas: 4, raft: { electionTimeout: '3s', heartbeatInterval: '2s' } }),
+    );
     t.equal(r.code, 1);
-    t.match(r.stderr, /^Error from server \(Forbidden\): error when creating "STDIN": admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: MysqlCluster "bad" is invalid: 2 violations: \[/);
+    t.match(
+      r.stderr,
+      /^Error from server \(Forbidden\): error when creating "STDIN": admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: MysqlCluster "bad" is invalid: 2 violations: \[/,
+    );
     t.match(r.stderr, 'spec.replicas: Invalid value: 4: an odd number from 1 to 9');
     t.match(r.stderr, 'spec.raft.heartbeatInterval: Invalid value: "2s"');
     t.equal((await kubectl.run(['get', 'mysqlcluster', 'bad'])).code, 1, 'nothing was stored');
@@ -80,18 +111,54 @@ if (!kubectlVersion()) {
 
   t.test('get -o wide and the jsonpath queries read the status the operator writes', async (t) => {
     const status = {
-      phase: 'Running', raftLeader: 'mysql-raft-cluster-1', raftTerm: 3, master: 'mysql-raft-cluster-1',
-      slaves: ['mysql-raft-cluster-0', 'mysql-raft-cluster-2'], electionCount: 2, observedGeneration: 1,
-      conditions: [{ type: 'Ready', status: 'True', reason: 'LeaderElected', message: 'leader elected, 2 replicas in sync', lastTransitionTime: '2026-11-26T00:00:00Z', observedGeneration: 1 }],
+      phase: 'Running',
+      raftLeader: 'mysql-raft-cluster-1',
+      raftTerm: 3,
+      master: 'mysql-raft-cluster-1',
+      slaves: ['mysql-raft-cluster-0', 'mysql-raft-cluster-2'],
+      electionCount: 2,
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'LeaderElected',
+          message: 'leader elected, 2 replicas in sync',
+          lastTransitionTime: '2026-11-26T00:00:00Z',
+          observedGeneration: 1,
+        },
+      ],
     };
-    const p = await kubectl.run(['patch', 'mysqlcluster', 'mysql-raft-cluster', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    const p = await kubectl.run([
+      'patch',
+      'mysqlcluster',
+      'mysql-raft-cluster',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
     t.equal(p.code, 0, p.stderr);
     const wide = (await kubectl.run(['get', 'mysqlcluster', 'mysql-raft-cluster', '-o', 'wide'])).stdout.split('\n');
     t.match(wide[0], /^NAME\s+READY\s+LEADER\s+TERM\s+REPLICAS\s+AGE\s+MASTER\s+PHASE\s+IMAGE$/);
-    t.match(wide[1], /^mysql-raft-cluster\s+True\s+mysql-raft-cluster-1\s+3\s+3\s+\d+s\s+mysql-raft-cluster-1\s+Running\s+mysql:5\.7$/);
-    const leader = await kubectl.run(['get', 'mysqlcluster', 'mysql-raft-cluster', '-o', 'jsonpath={.status.raftLeader}']);
+    t.match(
+      wide[1],
+      /^mysql-raft-cluster\s+True\s+mysql-raft-cluster-1\s+3\s+3\s+\d+s\s+mysql-raft-cluster-1\s+Running\s+mysql:5\.7$/,
+    );
+    const leader = await kubectl.run([
+      'get',
+      'mysqlcluster',
+      'mysql-raft-cluster',
+      '-o',
+      'jsonpath={.status.raftLeader}',
+    ]);
     t.equal(leader.stdout, 'mysql-raft-cluster-1');
-    const all = await kubectl.run(['get', 'mysqlcluster', '-o', 'jsonpath={range .items[*]}{.metadata.name}: {.status.raftLeader}{"\\n"}{end}']);
+    const all = await kubectl.run([
+      'get',
+      'mysqlcluster',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}: {.status.raftLeader}{"\\n"}{end}',
+    ]);
     t.equal(all.stdout, 'mysql-raft-cluster: mysql-raft-cluster-1\n');
     const slaves = await kubectl.run(['get', 'mysqlcluster', 'mysql-raft-cluster', '-o', 'jsonpath={.status.slaves}']);
     t.same(JSON.parse(slaves.stdout), status.slaves);
@@ -103,24 +170,46 @@ if (!kubectlVersion()) {
     t.equal(ok.stdout.trim(), 'mysqlcluster.apps.ryansu.com/mysql-raft-cluster scaled');
     const bad = await kubectl.run(['scale', 'mysqlcluster', 'mysql-raft-cluster', '--replicas=4']);
     t.equal(bad.code, 1);
-    t.match(bad.stderr, /admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: .*spec\.replicas: Invalid value: 4/);
+    t.match(
+      bad.stderr,
+      /admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: .*spec\.replicas: Invalid value: 4/,
+    );
     const n = await kubectl.run(['get', 'mysqlcluster', 'mysql-raft-cluster', '-o', 'jsonpath={.spec.replicas}']);
     t.equal(n.stdout, '5');
   });
 
   t.test('an update that changes an immutable field is denied against the old object', async (t) => {
-    const r = await kubectl.run(['patch', 'mysqlcluster', 'mysql-raft-cluster', '--type=merge', '-p', '{"spec":{"storage":{"size":"5Gi"}}}']);
+    const r = await kubectl.run([
+      'patch',
+      'mysqlcluster',
+      'mysql-raft-cluster',
+      '--type=merge',
+      '-p',
+      '{"spec":{"storage":{"size":"5Gi"}}}',
+    ]);
     t.equal(r.code, 1);
     t.match(r.stderr, /denied the request: .*spec\.storage\.size: Invalid value: "5Gi"/);
   });
 
   t.test('v2alpha1 is served through the conversion webhook, both ways', async (t) => {
-    const v2 = await kubectl.run(['get', 'mysqlclusters.v2alpha1.apps.ryansu.com', 'mysql-raft-cluster', '-o', 'jsonpath={.apiVersion} {.spec.primaryService} {.spec.replicaService}']);
+    const v2 = await kubectl.run([
+      'get',
+      'mysqlclusters.v2alpha1.apps.ryansu.com',
+      'mysql-raft-cluster',
+      '-o',
+      'jsonpath={.apiVersion} {.spec.primaryService} {.spec.replicaService}',
+    ]);
     t.equal(v2.code, 0, v2.stderr);
     t.equal(v2.stdout, 'apps.ryansu.com/v2alpha1 mysql-master mysql-slave');
     const made = await kubectl.run(['apply', '-f', join(root, 'kustomize', 'samples', 'mysql-cluster-v2alpha1.yaml')]);
     t.equal(made.code, 0, made.stderr);
-    const v1 = await kubectl.run(['get', 'mysqlclusters.v1.apps.ryansu.com', 'mysql-v2', '-o', 'jsonpath={.spec.masterService} {.spec.raft.electionTimeout}']);
+    const v1 = await kubectl.run([
+      'get',
+      'mysqlclusters.v1.apps.ryansu.com',
+      'mysql-v2',
+      '-o',
+      'jsonpath={.spec.masterService} {.spec.raft.electionTimeout}',
+    ]);
     t.equal(v1.stdout, 'mysql-v2-primary 4s');
   });
 }

@@ -5,9 +5,17 @@ const t0 = new Date('2026-01-01T00:00:00.123Z');
 const t1 = new Date('2026-01-01T00:05:00.000Z');
 
 t.test('lastTransitionTime changes only when status changes', async (t) => {
-  let list = setCondition([], { type: 'Ready', status: 'False', reason: 'Starting', message: 'a', observedGeneration: 1 }, t0);
+  let list = setCondition(
+    [],
+    { type: 'Ready', status: 'False', reason: 'Starting', message: 'a', observedGeneration: 1 },
+    t0,
+  );
   t.equal(list[0]?.lastTransitionTime, '2026-01-01T00:00:00Z');
-  list = setCondition(list, { type: 'Ready', status: 'False', reason: 'StillStarting', message: 'b', observedGeneration: 2 }, t1);
+  list = setCondition(
+    list,
+    { type: 'Ready', status: 'False', reason: 'StillStarting', message: 'b', observedGeneration: 2 },
+    t1,
+  );
   t.equal(list[0]?.lastTransitionTime, '2026-01-01T00:00:00Z', 'same status keeps the time');
   t.equal(list[0]?.reason, 'StillStarting');
   t.equal(list[0]?.observedGeneration, 2);
@@ -20,7 +28,10 @@ t.test('conditions are keyed by type and order is kept', async (t) => {
   let list = setCondition([], { type: 'Ready', status: 'True', reason: 'Ok', message: '' }, t0);
   list = setCondition(list, { type: 'Degraded', status: 'False', reason: 'Ok', message: '' }, t0);
   list = setCondition(list, { type: 'Ready', status: 'False', reason: 'Lost', message: '' }, t1);
-  t.same(list.map((c) => c.type), ['Ready', 'Degraded']);
+  t.same(
+    list.map((c) => c.type),
+    ['Ready', 'Degraded'],
+  );
   t.equal(findCondition(list, 'Ready')?.reason, 'Lost');
   t.equal(findCondition(list, 'Missing'), undefined);
 });

@@ -5,7 +5,10 @@ import { Resources } from '../../src/kube/resources.ts';
 import { startKube, eventually } from '../support/kube.ts';
 
 const ns = 'default';
-const cm = (name: string, v = '1'): V1ConfigMap => ({ metadata: { name, namespace: ns, labels: { app: 'inf' } }, data: { v } });
+const cm = (name: string, v = '1'): V1ConfigMap => ({
+  metadata: { name, namespace: ns, labels: { app: 'inf' } },
+  data: { v },
+});
 
 t.test('list then watch: the cache holds existing objects and follows adds, updates and deletes', async (t) => {
   const k = await startKube();
@@ -17,7 +20,10 @@ t.test('list then watch: the cache holds existing objects and follows adds, upda
   await inf.start();
   t.teardown(() => inf.stop());
   t.ok(inf.hasSynced);
-  t.same(inf.list().map((o) => o.metadata?.name), ['a']);
+  t.same(
+    inf.list().map((o) => o.metadata?.name),
+    ['a'],
+  );
   await k.core.createNamespacedConfigMap({ namespace: ns, body: cm('b') });
   await k.core.replaceNamespacedConfigMap({ name: 'a', namespace: ns, body: cm('a', '2') });
   await k.core.deleteNamespacedConfigMap({ name: 'b', namespace: ns });
@@ -46,7 +52,9 @@ t.test('410 Gone after missing compacted history: the informer relists and emits
   await k.core.createNamespacedConfigMap({ namespace: ns, body: cm('doomed') });
   const inf = new Informer<V1ConfigMap>(k.kc, Resources.ConfigMap, { namespace: ns, backoffInitialMs: 50 });
   const deletes: string[] = [];
-  inf.on((e, o) => { if (e === 'delete') deletes.push(o.metadata?.name ?? ''); });
+  inf.on((e, o) => {
+    if (e === 'delete') deletes.push(o.metadata?.name ?? '');
+  });
   await inf.start();
   t.teardown(() => inf.stop());
   await eventually(() => k.proxy.connections > 0, 'watch connected');
@@ -64,7 +72,11 @@ t.test('410 Gone after missing compacted history: the informer relists and emits
 t.test('a watch that goes silent (connection open, no bytes) is restarted by the watchdog', async (t) => {
   const k = await startKube({ bookmarkIntervalMs: 60_000 });
   t.teardown(() => k.close());
-  const inf = new Informer<V1ConfigMap>(k.kc, Resources.ConfigMap, { namespace: ns, watchdogMs: 800, backoffInitialMs: 50 });
+  const inf = new Informer<V1ConfigMap>(k.kc, Resources.ConfigMap, {
+    namespace: ns,
+    watchdogMs: 800,
+    backoffInitialMs: 50,
+  });
   await inf.start();
   t.teardown(() => inf.stop());
   await eventually(() => k.proxy.connections > 0, 'watch connected');

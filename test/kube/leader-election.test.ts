@@ -4,15 +4,25 @@ import { LeaderElector } from '../../src/kube/leader-election.ts';
 import { startKube, eventually } from '../support/kube.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { KubeConfig } from '@kubernetes/client-node';
-import { renderKubeconfig } from '../../src/local/kubeconfig.ts';
+import { renderKubeconfig } from '../../src/local/apiserver/kubeconfig.ts';
 
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 200 };
 
 t.test('options are checked: renewDeadline < leaseDuration and retryPeriod < renewDeadline', async (t) => {
   const kc = new KubeConfig();
   kc.loadFromString(renderKubeconfig({ server: 'http://127.0.0.1:1', token: 'x' }));
-  t.throws(() => new LeaderElector(kc, { namespace: 'd', name: 'l', identity: 'a', leaseDurationMs: 1000, renewDeadlineMs: 1000,
-    onStartedLeading: () => {} }), /renewDeadlineMs \(1000\) must be less than leaseDurationMs \(1000\)/);
+  t.throws(
+    () =>
+      new LeaderElector(kc, {
+        namespace: 'd',
+        name: 'l',
+        identity: 'a',
+        leaseDurationMs: 1000,
+        renewDeadlineMs: 1000,
+        onStartedLeading: () => {},
+      }),
+    /renewDeadlineMs \(1000\) must be less than leaseDurationMs \(1000\)/,
+  );
 });
 
 t.test('two managers: one leads, the other takes over after release, and they never lead at once', async (t) => {
@@ -21,9 +31,22 @@ t.test('two managers: one leads, the other takes over after release, and they ne
   const log: string[] = [];
   let leaders = 0;
   let maxLeaders = 0;
-  const make = (id: string) => new LeaderElector(k.kc, { namespace: 'default', name: 'mgr', identity: id, ...timing,
-    onStartedLeading: () => { leaders++; maxLeaders = Math.max(maxLeaders, leaders); log.push(`start:${id}`); },
-    onStoppedLeading: () => { leaders--; log.push(`stop:${id}`); } });
+  const make = (id: string) =>
+    new LeaderElector(k.kc, {
+      namespace: 'default',
+      name: 'mgr',
+      identity: id,
+      ...timing,
+      onStartedLeading: () => {
+        leaders++;
+        maxLeaders = Math.max(maxLeaders, leaders);
+        log.push(`start:${id}`);
+      },
+      onStoppedLeading: () => {
+        leaders--;
+        log.push(`stop:${id}`);
+      },
+    });
   const a = make('a');
   const b = make('b');
   const runA = a.run();
@@ -34,7 +57,9 @@ t.test('two managers: one leads, the other takes over after release, and they ne
   await a.stop();
   await runA;
   await eventually(() => b.isLeader, 'b leads after a released', 5000);
-  const lease = await k.direct.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'mgr', namespace: 'default' });
+  const lease = await k.direct
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ name: 'mgr', namespace: 'default' });
   t.equal(lease.spec?.holderIdentity, 'b');
   t.equal(lease.spec?.leaseTransitions, 1);
   await b.stop();
@@ -50,12 +75,31 @@ t.test('a leader cut off from the API server steps down before another acquires'
   await proxyA.start();
   t.teardown(() => proxyA.close());
   const kcA = new KubeConfig();
-  kcA.loadFromString(renderKubeconfig({ server: `https://127.0.0.1:${proxyA.port}`, token: k.server.token, caPem: k.server.caPem! }));
+  kcA.loadFromString(
+    renderKubeconfig({ server: `https://127.0.0.1:${proxyA.port}`, token: k.server.token, caPem: k.server.caPem! }),
+  );
   const events: Array<[string, number]> = [];
-  const a = new LeaderElector(kcA, { namespace: 'default', name: 'mgr', identity: 'a', ...timing,
-    onStartedLeading: () => { events.push(['start:a', Date.now()]); }, onStoppedLeading: () => { events.push(['stop:a', Date.now()]); } });
-  const b = new LeaderElector(k.kc, { namespace: 'default', name: 'mgr', identity: 'b', ...timing,
-    onStartedLeading: () => { events.push(['start:b', Date.now()]); } });
+  const a = new LeaderElector(kcA, {
+    namespace: 'default',
+    name: 'mgr',
+    identity: 'a',
+    ...timing,
+    onStartedLeading: () => {
+      events.push(['start:a', Date.now()]);
+    },
+    onStoppedLeading: () => {
+      events.push(['stop:a', Date.now()]);
+    },
+  });
+  const b = new LeaderElector(k.kc, {
+    namespace: 'default',
+    name: 'mgr',
+    identity: 'b',
+    ...timing,
+    onStartedLeading: () => {
+      events.push(['start:b', Date.now()]);
+    },
+  });
   const runs = [a.run()];
   await eventually(() => a.isLeader, 'a leads');
   runs.push(b.run());
@@ -63,7 +107,11 @@ t.test('a leader cut off from the API server steps down before another acquires'
   proxyA.cut();
   await eventually(() => b.isLeader, 'b acquires after a lease expiry', 10_000);
   t.notOk(a.isLeader, 'a is no longer leading');
-  t.same(events.map(([e]) => e), ['start:a', 'stop:a', 'start:b'], 'a stopped before b started');
+  t.same(
+    events.map(([e]) => e),
+    ['start:a', 'stop:a', 'start:b'],
+    'a stopped before b started',
+  );
   await a.stop();
   await b.stop();
   await Promise.all(runs);
@@ -73,8 +121,18 @@ t.test('a leader whose renewal hangs (stalled connection) still steps down at th
   const k = await startKube();
   t.teardown(() => k.close());
   const events: string[] = [];
-  const a = new LeaderElector(k.kc, { namespace: 'default', name: 'mgr', identity: 'a', ...timing,
-    onStartedLeading: () => { events.push('start:a'); }, onStoppedLeading: () => { events.push('stop:a'); } });
+  const a = new LeaderElector(k.kc, {
+    namespace: 'default',
+    name: 'mgr',
+    identity: 'a',
+    ...timing,
+    onStartedLeading: () => {
+      events.push('start:a');
+    },
+    onStoppedLeading: () => {
+      events.push('stop:a');
+    },
+  });
   const run = a.run();
   await eventually(() => a.isLeader, 'a leads');
   k.proxy.mode = 'stall';

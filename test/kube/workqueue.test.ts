@@ -5,7 +5,10 @@ import { FakeClock, flushMicrotasks } from '../support/fake-clock.ts';
 
 t.test('a key added many times is queued once', async (t) => {
   const q = new WorkQueue(new FakeClock());
-  q.add('a'); q.add('a'); q.add('b'); q.add('a');
+  q.add('a');
+  q.add('a');
+  q.add('b');
+  q.add('a');
   t.equal(q.length, 2);
   t.equal(await q.get(), 'a');
   t.equal(await q.get(), 'b');

@@ -23,7 +23,12 @@ export interface Cluster {
 }
 
 export function agentNode(inst: Instance): MysqlNode {
-  return new MysqlNode({ host: inst.host, port: inst.port, user: ACCOUNTS.agent.user, password: ACCOUNTS.agent.password });
+  return new MysqlNode({
+    host: inst.host,
+    port: inst.port,
+    user: ACCOUNTS.agent.user,
+    password: ACCOUNTS.agent.password,
+  });
 }
 
 export async function startCluster(n: number, t: { teardown: (fn: () => unknown) => void }): Promise<Cluster> {
@@ -37,9 +42,22 @@ export async function startCluster(n: number, t: { teardown: (fn: () => unknown)
 export async function replicate(c: Cluster, primary = 0): Promise<void> {
   await promote(c.nodes[primary]!, {}, T);
   const p = c.h.instances[primary]!;
-  await Promise.all(c.nodes.map((n, i) => i === primary ? undefined : pointAt(n, {
-    host: p.host, port: p.port, replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password,
-  }, T)));
+  await Promise.all(
+    c.nodes.map((n, i) =>
+      i === primary
+        ? undefined
+        : pointAt(
+            n,
+            {
+              host: p.host,
+              port: p.port,
+              replicationUser: ACCOUNTS.replication.user,
+              replicationPassword: ACCOUNTS.replication.password,
+            },
+            T,
+          ),
+    ),
+  );
 }
 
 export async function sql(inst: Instance, h: Harness): Promise<Connection> {

@@ -10,11 +10,16 @@ import { pointAt, stopIo, waitApplied } from '../../src/mysql/replication.ts';
 import { status } from '../../src/mysql/status.ts';
 
 function members(c: Cluster, idx: number[]): FailoverMember[] {
-  return idx.map((i) => ({ name: c.h.instances[i]!.name, node: c.nodes[i]!, host: c.h.instances[i]!.host, port: c.h.instances[i]!.port }));
+  return idx.map((i) => ({
+    name: c.h.instances[i]!.name,
+    node: c.nodes[i]!,
+    host: c.h.instances[i]!.host,
+    port: c.h.instances[i]!.port,
+  }));
 }
 
 async function ids(conn: Connection): Promise<Set<number>> {
-  const [rows] = await conn.query('SELECT id FROM app.t') as unknown as [{ id: number }[]];
+  const [rows] = (await conn.query('SELECT id FROM app.t')) as unknown as [{ id: number }[]];
   return new Set(rows.map((r) => Number(r.id)));
 }
 
@@ -46,7 +51,13 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     await c.h.kill9(c.h.instances[0]!);
     await writer;
     p0.destroy();
-    const res = await failover({ replicas: members(c, [1, 2]), replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password, timeoutMs: T, ackCount: 1 });
+    const res = await failover({
+      replicas: members(c, [1, 2]),
+      replicationUser: ACCOUNTS.replication.user,
+      replicationPassword: ACCOUNTS.replication.password,
+      timeoutMs: T,
+      ackCount: 1,
+    });
     t.comment(`candidate ${res.candidate}: ${res.reason}; steps ${JSON.stringify(res.stepsMs)}`);
     const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
     const np = await sql(c.h.instances[ni]!, c.h);
@@ -72,12 +83,29 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     const oldIds = await ids(op);
     const extra = [...oldIds].filter((id) => !have.has(id));
     const ackedSet = new Set(acked);
-    t.same(extra.filter((id) => ackedSet.has(id)), [], 'rows only on the old primary were never acknowledged');
-    t.equal(rep.errant, extra.length > 0, `errant=${rep.errant} matches the rows only the old primary has (${extra.length})`);
+    t.same(
+      extra.filter((id) => ackedSet.has(id)),
+      [],
+      'rows only on the old primary were never acknowledged',
+    );
+    t.equal(
+      rep.errant,
+      extra.length > 0,
+      `errant=${rep.errant} matches the rows only the old primary has (${extra.length})`,
+    );
     t.ok((await status(c.nodes[0]!, T)).readOnly, 'restarted old primary is read-only');
     // Put the cluster back in shape for the next subtests: db1 is reinitialised as a replica only if not errant.
     if (!rep.errant) {
-      await pointAt(c.nodes[0]!, { host: c.h.instances[ni]!.host, port: c.h.instances[ni]!.port, replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password }, T);
+      await pointAt(
+        c.nodes[0]!,
+        {
+          host: c.h.instances[ni]!.host,
+          port: c.h.instances[ni]!.port,
+          replicationUser: ACCOUNTS.replication.user,
+          replicationPassword: ACCOUNTS.replication.password,
+        },
+        T,
+      );
     }
     state.newPrimary = ni;
   });
@@ -94,12 +122,26 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     for (const i of ri) if ((await status(c.nodes[i]!, T)).replica) attached.push(i);
     await Promise.all(attached.map((i) => waitApplied(c.nodes[i]!, sp.executed, T)));
     await c.h.kill9(c.h.instances[pi]!);
-    const res = await failover({ replicas: members(c, attached), replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password, timeoutMs: T });
+    const res = await failover({
+      replicas: members(c, attached),
+      replicationUser: ACCOUNTS.replication.user,
+      replicationPassword: ACCOUNTS.replication.password,
+      timeoutMs: T,
+    });
     const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
     await c.h.restart(c.h.instances[pi]!);
     const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
     t.equal(rep.errant, false, `not errant (${rep.gtids})`);
-    await pointAt(c.nodes[pi]!, { host: c.h.instances[ni]!.host, port: c.h.instances[ni]!.port, replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password }, T);
+    await pointAt(
+      c.nodes[pi]!,
+      {
+        host: c.h.instances[ni]!.host,
+        port: c.h.instances[ni]!.port,
+        replicationUser: ACCOUNTS.replication.user,
+        replicationPassword: ACCOUNTS.replication.password,
+      },
+      T,
+    );
     const nc = await sql(c.h.instances[ni]!, c.h);
     await nc.query('INSERT INTO app.t (id) VALUES (3000000)');
     nc.destroy();
@@ -110,7 +152,7 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     state.newPrimary = ni;
   });
 
-  await t.test('an unacknowledged commit in the old primary\'s binlog makes it errant after restart', async (t) => {
+  await t.test("an unacknowledged commit in the old primary's binlog makes it errant after restart", async (t) => {
     const pi = state.newPrimary;
     const ri = [0, 1, 2].filter((i) => i !== pi);
     const attached: number[] = [];
@@ -119,10 +161,15 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     await Promise.all(attached.map((i) => stopIo(c.nodes[i]!, T)));
     const w = await sql(c.h.instances[pi]!, c.h);
     let acked = false;
-    const write = w.query('INSERT INTO app.t (id) VALUES (4000000)').then(() => (acked = true), () => false);
+    const write = w.query('INSERT INTO app.t (id) VALUES (4000000)').then(
+      () => (acked = true),
+      () => false,
+    );
     const pc = await sql(c.h.instances[pi]!, c.h);
     await until('insert binlogged and waiting for an ack', async () => {
-      const [rows] = await pc.query("SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t (id) VALUES (4000000)%'") as unknown as [{ STATE: string }[]];
+      const [rows] = (await pc.query(
+        "SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t (id) VALUES (4000000)%'",
+      )) as unknown as [{ STATE: string }[]];
       return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
     });
     pc.destroy();
@@ -130,12 +177,21 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     await write;
     w.destroy();
     t.notOk(acked, 'the client never got an acknowledgement');
-    const res = await failover({ replicas: members(c, attached), replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password, timeoutMs: T });
+    const res = await failover({
+      replicas: members(c, attached),
+      replicationUser: ACCOUNTS.replication.user,
+      replicationPassword: ACCOUNTS.replication.password,
+      timeoutMs: T,
+    });
     const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
     await c.h.restart(c.h.instances[pi]!);
     const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
     t.equal(rep.errant, true, `errant: ${rep.gtids}`);
-    t.match(rep.gtids, new RegExp(`0-${c.h.instances[pi]!.serverId}-\\d+`), 'the GTID carries the old primary\'s server id');
+    t.match(
+      rep.gtids,
+      new RegExp(`0-${c.h.instances[pi]!.serverId}-\\d+`),
+      "the GTID carries the old primary's server id",
+    );
     const nc = await sql(c.h.instances[ni]!, c.h);
     t.notOk((await ids(nc)).has(4000000), 'the unacknowledged row is not on the new primary');
     nc.destroy();

@@ -13,7 +13,14 @@ import { waitApplied } from '../../src/mysql/replication.ts';
 import { bootstrapUsers } from '../../src/mysql/users.ts';
 import { configureSemiSync } from '../../src/mysql/semisync.ts';
 import { parseGtid } from '../../src/mysql/gtid.ts';
-import { AuthFailedError, ConnectionLostError, InvalidArgumentError, StatementFailedError, TimeoutError, UnreachableError } from '../../src/mysql/errors.ts';
+import {
+  AuthFailedError,
+  ConnectionLostError,
+  InvalidArgumentError,
+  StatementFailedError,
+  TimeoutError,
+  UnreachableError,
+} from '../../src/mysql/mysql-errors.ts';
 
 const SECRETS = [ACCOUNTS.agent.password, ACCOUNTS.replication.password, ACCOUNTS.probe.password, 'Wrong-pw-93k1x'];
 
@@ -50,7 +57,9 @@ t.test('faults give typed errors within the timeout and never leak passwords', a
     const rc = await sql(inst, c.h);
     try {
       await until('MASTER_GTID_WAIT running', async () => {
-        const [rows] = await rc.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT MASTER_GTID_WAIT%'") as unknown as [{ n: number }[]];
+        const [rows] = (await rc.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT MASTER_GTID_WAIT%'",
+        )) as unknown as [{ n: number }[]];
         return Number(rows[0]!.n) > 0;
       });
     } finally {
@@ -60,25 +69,49 @@ t.test('faults give typed errors within the timeout and never leak passwords', a
 
   await t.test('unreachable host', async (t) => {
     const port = await freePort('127.0.0.1');
-    const err = await caught(status(new MysqlNode({ host: '127.0.0.1', port, user: 'agent', password: ACCOUNTS.agent.password }), T));
+    const err = await caught(
+      status(new MysqlNode({ host: '127.0.0.1', port, user: 'agent', password: ACCOUNTS.agent.password }), T),
+    );
     t.type(err, UnreachableError);
     t.same(leaks(err), []);
   });
 
   await t.test('wrong password', async (t) => {
     const lines: string[] = [];
-    const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }));
-    const err = await caught(status(new MysqlNode({ host: inst.host, port: inst.port, user: 'agent', password: 'Wrong-pw-93k1x' }, { logger }), T));
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _e, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
+    const err = await caught(
+      status(
+        new MysqlNode({ host: inst.host, port: inst.port, user: 'agent', password: 'Wrong-pw-93k1x' }, { logger }),
+        T,
+      ),
+    );
     t.type(err, AuthFailedError);
     t.match((err as Error).message, /Access denied for user 'agent'/);
     t.same(leaks(err), []);
     t.ok(lines.length > 0, 'the failure was logged');
-    t.same(SECRETS.filter((s) => lines.join('').includes(s)), [], 'not in the log either');
+    t.same(
+      SECRETS.filter((s) => lines.join('').includes(s)),
+      [],
+      'not in the log either',
+    );
   });
 
   await t.test('a failing statement that carried passwords: typed, and the passwords are gone', async (t) => {
     // The probe account may not create users: bootstrap fails on a statement containing the passwords.
-    const probe = new MysqlNode({ host: inst.host, port: inst.port, user: ACCOUNTS.probe.user, password: ACCOUNTS.probe.password });
+    const probe = new MysqlNode({
+      host: inst.host,
+      port: inst.port,
+      user: ACCOUNTS.probe.user,
+      password: ACCOUNTS.probe.password,
+    });
     const err = await caught(bootstrapUsers(probe, ACCOUNTS, T));
     t.type(err, StatementFailedError);
     t.equal((err as StatementFailedError).errno, 1227, 'access denied for the statement');
@@ -86,11 +119,23 @@ t.test('faults give typed errors within the timeout and never leak passwords', a
   });
 
   await t.test('bad input is refused before any I/O, naming the field', async (t) => {
-    t.throws(() => new MysqlNode({ host: inst.host, port: 70000, user: 'a', password: 'b' }), /endpoint\.port: 70000 is not a TCP port/);
+    t.throws(
+      () => new MysqlNode({ host: inst.host, port: 70000, user: 'a', password: 'b' }),
+      /endpoint\.port: 70000 is not a TCP port/,
+    );
     await t.rejects(status(agent, 0), InvalidArgumentError);
-    await t.rejects(configureSemiSync(agent, { role: 'source', waitCount: 2 }, T), /waitCount: mariadb always waits for exactly one acknowledgement/);
-    await t.rejects(bootstrapUsers(agent, { ...ACCOUNTS, agent: { user: "x'; DROP", password: 'long-enough-pw' } }, T), /agent\.user: must match/);
-    await t.rejects(bootstrapUsers(agent, { ...ACCOUNTS, probe: { user: 'probe', password: 'short' } }, T), /probe\.password: must be a string of at least 8 characters/);
+    await t.rejects(
+      configureSemiSync(agent, { role: 'source', waitCount: 2 }, T),
+      /waitCount: mariadb always waits for exactly one acknowledgement/,
+    );
+    await t.rejects(
+      bootstrapUsers(agent, { ...ACCOUNTS, agent: { user: "x'; DROP", password: 'long-enough-pw' } }, T),
+      /agent\.user: must match/,
+    );
+    await t.rejects(
+      bootstrapUsers(agent, { ...ACCOUNTS, probe: { user: 'probe', password: 'short' } }, T),
+      /probe\.password: must be a string of at least 8 characters/,
+    );
     t.throws(() => parseGtid('mariadb', '0-1-x', 'spec.gtid'), /spec\.gtid: malformed MariaDB GTID list/);
   });
 

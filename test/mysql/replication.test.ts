@@ -13,15 +13,20 @@ import { contains } from '../../src/mysql/gtid.ts';
 
 t.test('replication, semi-sync, fencing and errant detection on three instances', async (t) => {
   const c = await startCluster(3, t);
-  const [p, r1, r2] = c.nodes as [typeof c.nodes[0], typeof c.nodes[0], typeof c.nodes[0]];
-  const [ip, , i2] = c.h.instances as [typeof c.h.instances[0], typeof c.h.instances[0], typeof c.h.instances[0]];
-  const source = { host: ip.host, port: ip.port, replicationUser: ACCOUNTS.replication.user, replicationPassword: ACCOUNTS.replication.password };
+  const [p, r1, r2] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0], (typeof c.nodes)[0]];
+  const [ip, , i2] = c.h.instances as [(typeof c.h.instances)[0], (typeof c.h.instances)[0], (typeof c.h.instances)[0]];
+  const source = {
+    host: ip.host,
+    port: ip.port,
+    replicationUser: ACCOUNTS.replication.user,
+    replicationPassword: ACCOUNTS.replication.password,
+  };
 
   await t.test('bootstrap is idempotent and leaves no GTIDs behind', async (t) => {
     await bootstrapUsers(c.root(0), ACCOUNTS, T);
     const st = await status(p, T);
     t.ok(st.executed.isEmpty(), `no binlogged account changes (executed=${st.executed})`);
-    t.equal(st.flavour, 'mariadb');
+    t.equal(st.flavor, 'mariadb');
     t.ok(st.readOnly, 'starts read-only');
     await stopIo(r1, T);
     t.equal((await status(r1, T)).replica, null, 'revoking a node that never replicated is a no-op');
@@ -56,55 +61,72 @@ t.test('replication, semi-sync, fencing and errant detection on three instances'
     }
   });
 
-  await t.test('a write on the primary blocks (no fallback) when no replica can ack, and completes when one can', async (t) => {
-    await Promise.all([stopIo(r1, T), stopIo(r2, T)]);
-    await stopIo(r1, T); // idempotent
-    const w = await sql(ip, c.h);
-    t.teardown(() => w.destroy());
-    let done = false;
-    const write = w.query("INSERT INTO app.t VALUES (100, 'blocked')").then(() => (done = true));
-    const pc = await sql(ip, c.h);
-    t.teardown(() => pc.destroy());
-    await until('the insert waiting for an ack', async () => {
-      const [rows] = await pc.query("SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t VALUES (100%'") as unknown as [{ STATE: string }[]];
-      return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
-    });
-    const sp = await status(p, T);
-    t.ok(sp.semiSync.sourceActive, 'still semi-synchronous: no fallback to async');
-    t.equal(sp.semiSync.clients, 0, 'no replica connected');
-    t.notOk(done, 'the INSERT has not returned');
-    const [seen] = await pc.query('SELECT COUNT(*) AS n FROM app.t WHERE id = 100') as unknown as [{ n: number }[]];
-    t.equal(Number(seen[0]!.n), 0, 'AFTER_SYNC: the row is invisible until acknowledged');
-    t.ok(MariaGtidSet.parse(sp.executed.toString()).seqOf(0, 101) > 0n, 'but it is in the binlog');
-    await pointAt(r1, source, T);
-    await write;
-    t.ok(done, 'acknowledged once a replica reconnected');
-    await pointAt(r2, source, T);
-  });
+  await t.test(
+    'a write on the primary blocks (no fallback) when no replica can ack, and completes when one can',
+    async (t) => {
+      await Promise.all([stopIo(r1, T), stopIo(r2, T)]);
+      await stopIo(r1, T); // idempotent
+      const w = await sql(ip, c.h);
+      t.teardown(() => w.destroy());
+      let done = false;
+      const write = w.query("INSERT INTO app.t VALUES (100, 'blocked')").then(() => (done = true));
+      const pc = await sql(ip, c.h);
+      t.teardown(() => pc.destroy());
+      await until('the insert waiting for an ack', async () => {
+        const [rows] = (await pc.query(
+          "SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t VALUES (100%'",
+        )) as unknown as [{ STATE: string }[]];
+        return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
+      });
+      const sp = await status(p, T);
+      t.ok(sp.semiSync.sourceActive, 'still semi-synchronous: no fallback to async');
+      t.equal(sp.semiSync.clients, 0, 'no replica connected');
+      t.notOk(done, 'the INSERT has not returned');
+      const [seen] = (await pc.query('SELECT COUNT(*) AS n FROM app.t WHERE id = 100')) as unknown as [{ n: number }[]];
+      t.equal(Number(seen[0]!.n), 0, 'AFTER_SYNC: the row is invisible until acknowledged');
+      t.ok(MariaGtidSet.parse(sp.executed.toString()).seqOf(0, 101) > 0n, 'but it is in the binlog');
+      await pointAt(r1, source, T);
+      await write;
+      t.ok(done, 'acknowledged once a replica reconnected');
+      await pointAt(r2, source, T);
+    },
+  );
 
-  await t.test('fencing a primary whose commit is stuck waiting for an ack: bounded, writes refused, sessions gone', async (t) => {
-    await Promise.all([stopIo(r1, T), stopIo(r2, T)]);
-    const stuck = await sql(ip, c.h);
-    const stuckWrite = stuck.query("INSERT INTO app.t VALUES (200, 'stuck')").then(() => 'ok', (e: Error) => e.message);
-    const idle = await sql(ip, c.h);
-    const pc = await sql(ip, c.h);
-    t.teardown(() => { stuck.destroy(); idle.destroy(); pc.destroy(); });
-    await until('stuck insert', async () => {
-      const [rows] = await pc.query("SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t VALUES (200%'") as unknown as [{ STATE: string }[]];
-      return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
-    });
-    const res = await fence(p, { probe: ACCOUNTS.probe }, T);
-    t.equal(res.writeRefused, true, 'the probe user\'s write was refused');
-    t.ok(res.killed >= 3, `killed client sessions (${res.killed})`);
-    t.ok((await status(p, T)).readOnly, 'read_only on');
-    await t.rejects(idle.query('SELECT 1'), 'an idle session was killed');
-    t.not(await stuckWrite, 'ok', 'the stuck INSERT was not acknowledged');
-    const again = await fence(p, { probe: ACCOUNTS.probe }, T);
-    t.equal(again.writeRefused, true, 'fencing twice is fine');
-    // Back to normal for the next subtest: replicas reconnect first, then the primary is promoted again.
-    await Promise.all([pointAt(r1, source, T), pointAt(r2, source, T)]);
-    await promote(p, {}, T);
-  });
+  await t.test(
+    'fencing a primary whose commit is stuck waiting for an ack: bounded, writes refused, sessions gone',
+    async (t) => {
+      await Promise.all([stopIo(r1, T), stopIo(r2, T)]);
+      const stuck = await sql(ip, c.h);
+      const stuckWrite = stuck.query("INSERT INTO app.t VALUES (200, 'stuck')").then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+      const idle = await sql(ip, c.h);
+      const pc = await sql(ip, c.h);
+      t.teardown(() => {
+        stuck.destroy();
+        idle.destroy();
+        pc.destroy();
+      });
+      await until('stuck insert', async () => {
+        const [rows] = (await pc.query(
+          "SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t VALUES (200%'",
+        )) as unknown as [{ STATE: string }[]];
+        return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
+      });
+      const res = await fence(p, { probe: ACCOUNTS.probe }, T);
+      t.equal(res.writeRefused, true, "the probe user's write was refused");
+      t.ok(res.killed >= 3, `killed client sessions (${res.killed})`);
+      t.ok((await status(p, T)).readOnly, 'read_only on');
+      await t.rejects(idle.query('SELECT 1'), 'an idle session was killed');
+      t.not(await stuckWrite, 'ok', 'the stuck INSERT was not acknowledged');
+      const again = await fence(p, { probe: ACCOUNTS.probe }, T);
+      t.equal(again.writeRefused, true, 'fencing twice is fine');
+      // Back to normal for the next subtest: replicas reconnect first, then the primary is promoted again.
+      await Promise.all([pointAt(r1, source, T), pointAt(r2, source, T)]);
+      await promote(p, {}, T);
+    },
+  );
 
   await t.test('a row written on a replica with read_only off is reported errant', async (t) => {
     const sp = await status(p, T);

@@ -1,7 +1,7 @@
 // Malformed and hostile messages are dropped without a state change, and thousands of random ones
 // fed into a running simulated cluster leave every invariant intact. Seeded: SEED=... replays.
 import t from 'tap';
-import { validateMessage } from '../../src/raft/validate.ts';
+import { validateMessage } from '../../src/raft/validate-message.ts';
 import { Simulator } from '../support/raft/sim.ts';
 import { Rng } from '../support/rng.ts';
 import type { Message } from '../../src/raft/messages.ts';
@@ -10,7 +10,16 @@ import type { RawNode } from '../../src/raft/rawnode.ts';
 const seed = Number(process.env['SEED'] ?? Date.now() % 2 ** 31);
 const FUZZ = Number(process.env['RAFT_FUZZ'] ?? 6000);
 
-const good: Message = { type: 'app', from: 'b', to: 'a', term: 3, index: 1, logTerm: 1, entries: [{ index: 2, term: 3, type: 'normal', data: 'x' }], commit: 1 };
+const good: Message = {
+  type: 'app',
+  from: 'b',
+  to: 'a',
+  term: 3,
+  index: 1,
+  logTerm: 1,
+  entries: [{ index: 2, term: 3, type: 'normal', data: 'x' }],
+  commit: 1,
+};
 
 t.test('validation rejects each kind of malformed message, naming the field', async (t) => {
   const cases: [unknown, RegExp][] = [
@@ -35,15 +44,65 @@ t.test('validation rejects each kind of malformed message, naming the field', as
     [{ ...good, entries: [{ index: 2, term: 4, type: 'normal', data: 1 }] }, /entries\[0\].term=4 must be in \[1, 3\]/],
     [{ ...good, entries: [{ index: 2, term: 3, type: 'weird', data: 1 }] }, /entries\[0\].type=weird/],
     [{ ...good, entries: [{ index: 2, term: 3, type: 'normal' }] }, /entries\[0\].data must be a JSON value/],
-    [{ ...good, entries: [{ index: 2, term: 3, type: 'conf', data: { change: { type: 'remove', node: 'c' }, conf: { voters: [], learners: [] } } }] }, /has no voters/],
-    [{ ...good, entries: [{ index: 2, term: 3, type: 'conf', data: { change: { type: 'nuke', node: 'c' }, conf: { voters: ['a'], learners: [] } } }] }, /conf change type=nuke/],
+    [
+      {
+        ...good,
+        entries: [
+          {
+            index: 2,
+            term: 3,
+            type: 'conf',
+            data: { change: { type: 'remove', node: 'c' }, conf: { voters: [], learners: [] } },
+          },
+        ],
+      },
+      /has no voters/,
+    ],
+    [
+      {
+        ...good,
+        entries: [
+          {
+            index: 2,
+            term: 3,
+            type: 'conf',
+            data: { change: { type: 'nuke', node: 'c' }, conf: { voters: ['a'], learners: [] } },
+          },
+        ],
+      },
+      /conf change type=nuke/,
+    ],
     [{ type: 'appResp', from: 'b', to: 'a', term: 1, index: 1, reject: 'no', hint: 0 }, /reject must be a boolean/],
     [{ type: 'vote', from: 'b', to: 'a', term: 1, index: 1, logTerm: 1, context: null }, /transfer must be a boolean/],
-    [{ type: 'voteResp', from: 'b', to: 'a', term: 1, reject: true, reason: 'x'.repeat(2000) }, /reason must be a string/],
+    [
+      { type: 'voteResp', from: 'b', to: 'a', term: 1, reject: true, reason: 'x'.repeat(2000) },
+      /reason must be a string/,
+    ],
     [{ type: 'heartbeat', from: 'b', to: 'a', term: 1, commit: 0, round: 0 }, /round=0/],
-    [{ type: 'snap', from: 'b', to: 'a', term: 1, snapshot: { index: 5, term: 2, conf: { voters: ['a'], learners: [] }, data: null } }, /snapshot.term=2 is above/],
-    [{ type: 'snap', from: 'b', to: 'a', term: 1, snapshot: { index: 5, term: 1, conf: { voters: ['a', 'a'], learners: [] }, data: null } }, /duplicate node id/],
-    [{ type: 'app', from: 'b', to: 'a', term: 0, index: 0, logTerm: 0, entries: [], commit: 0 }, /term=0 must be an integer in \[1,/],
+    [
+      {
+        type: 'snap',
+        from: 'b',
+        to: 'a',
+        term: 1,
+        snapshot: { index: 5, term: 2, conf: { voters: ['a'], learners: [] }, data: null },
+      },
+      /snapshot.term=2 is above/,
+    ],
+    [
+      {
+        type: 'snap',
+        from: 'b',
+        to: 'a',
+        term: 1,
+        snapshot: { index: 5, term: 1, conf: { voters: ['a', 'a'], learners: [] }, data: null },
+      },
+      /duplicate node id/,
+    ],
+    [
+      { type: 'app', from: 'b', to: 'a', term: 0, index: 0, logTerm: 0, entries: [], commit: 0 },
+      /term=0 must be an integer in \[1,/,
+    ],
   ];
   for (const [raw, re] of cases) {
     const v = validateMessage(raw, 'a');
@@ -55,7 +114,17 @@ t.test('validation rejects each kind of malformed message, naming the field', as
 
 function fingerprint(n: RawNode): string {
   const s = n.status();
-  return JSON.stringify([s.term, s.vote, s.commit, s.lastIndex, s.firstIndex, s.conf, s.role, s.lead, n.logEntries().at(-1)]);
+  return JSON.stringify([
+    s.term,
+    s.vote,
+    s.commit,
+    s.lastIndex,
+    s.firstIndex,
+    s.conf,
+    s.role,
+    s.lead,
+    n.logEntries().at(-1),
+  ]);
 }
 
 function hard(n: RawNode): string {
@@ -107,7 +176,8 @@ t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${see
         counts.malformed++;
         const r = await sim.inject(target.id, malformed(rng, { ...base, to: target.id } as Message));
         if (r && r.ok) t.fail(`a malformed message was accepted (SEED=${seed})`);
-        if (target.node && fingerprint(target.node) !== before) t.fail(`a malformed message changed state (SEED=${seed})`);
+        if (target.node && fingerprint(target.node) !== before)
+          t.fail(`a malformed message changed state (SEED=${seed})`);
       } else if (kind === 1 && base) {
         counts.unknownSender++;
         const from = rng.pick(['intruder', 'n99']);
@@ -115,15 +185,22 @@ t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${see
         if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap') continue; // leaders are taken from anyone (see raft.ts)
         const r = await sim.inject(target.id, m);
         if (r && r.ok) t.fail(`a message from ${from} was accepted (SEED=${seed})`);
-        if (target.node && fingerprint(target.node) !== before) t.fail(`a non-member's message changed state (SEED=${seed})`);
+        if (target.node && fingerprint(target.node) !== before)
+          t.fail(`a non-member's message changed state (SEED=${seed})`);
       } else if (kind === 2 && base) {
         counts.stale++;
         const term = node.status().term;
         if (term < 2) continue;
-        const m = { ...base, from: base.from === target.id ? base.to : base.from, to: target.id, term: rng.int(0, term - 1) } as Message;
+        const m = {
+          ...base,
+          from: base.from === target.id ? base.to : base.from,
+          to: target.id,
+          term: rng.int(0, term - 1),
+        } as Message;
         if (m.from === target.id) continue;
         await sim.inject(target.id, m);
-        if (target.node && hard(target.node) !== beforeHard) t.fail(`a stale-term ${m.type} changed durable state (SEED=${seed})`);
+        if (target.node && hard(target.node) !== beforeHard)
+          t.fail(`a stale-term ${m.type} changed durable state (SEED=${seed})`);
       } else if (kind === 3) {
         counts.absurd++;
         const l = sim.leader();
@@ -133,7 +210,15 @@ t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${see
         if (!from) continue;
         const lb = hard(l.node!);
         const m: Message = rng.chance(0.5)
-          ? { type: 'appResp', from, to: l.id, term: s.term, index: s.lastIndex + rng.int(1, 1e9), reject: rng.chance(0.5), hint: rng.int(0, 1e9) }
+          ? {
+              type: 'appResp',
+              from,
+              to: l.id,
+              term: s.term,
+              index: s.lastIndex + rng.int(1, 1e9),
+              reject: rng.chance(0.5),
+              hint: rng.int(0, 1e9),
+            }
           : { type: 'heartbeatResp', from, to: l.id, term: s.term, round: 1e12 + rng.int(0, 1e6) };
         await sim.inject(l.id, m);
         if (l.node && hard(l.node) !== lb) t.fail(`an absurd ${m.type} changed the leader's state (SEED=${seed})`);
@@ -148,5 +233,12 @@ t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${see
     t.ok(live.ok, `${voters} voters: still live after the fuzzing`);
   }
   t.comment(JSON.stringify(counts));
-  t.ok(counts.malformed > FUZZ / 10 && counts.unknownSender > FUZZ / 20 && counts.stale > FUZZ / 20 && counts.absurd > FUZZ / 20 && counts.replay > FUZZ / 20, `every kind was exercised: ${JSON.stringify(counts)}`);
+  t.ok(
+    counts.malformed > FUZZ / 10 &&
+      counts.unknownSender > FUZZ / 20 &&
+      counts.stale > FUZZ / 20 &&
+      counts.absurd > FUZZ / 20 &&
+      counts.replay > FUZZ / 20,
+    `every kind was exercised: ${JSON.stringify(counts)}`,
+  );
 });

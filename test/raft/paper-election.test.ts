@@ -19,18 +19,28 @@ function vote(from: string, term: number, index = 0, logTerm = 0): Message {
   return { type: 'vote', from, to: 'a', term, index, logTerm, context: null, transfer: false };
 }
 
-t.test('5.2 "If election timeout elapses without receiving AppendEntries ... convert to candidate": follower campaigns after its randomized timeout', async (t) => {
-  const { node } = await lone('a', { random: () => 0 });
-  for (let i = 0; i < 9; i++) node.tick();
-  t.equal(node.status().role, 'follower', 'not before electionTick');
-  node.tick();
-  t.equal(node.status().role, 'candidate');
-  t.equal(node.status().term, 1, '"increment currentTerm"');
-  t.equal(node.status().vote, 'a', '"vote for self"');
-  const rd = node.ready();
-  t.same(rd.messages.map((m) => [m.type, m.to, m.term]).sort(), [['vote', 'b', 1], ['vote', 'c', 1]], '"send RequestVote RPCs to all other servers"');
-  t.same(rd.hardState, { term: 1, vote: 'a', commit: 0 }, 'the vote is handed out to persist');
-});
+t.test(
+  '5.2 "If election timeout elapses without receiving AppendEntries ... convert to candidate": follower campaigns after its randomized timeout',
+  async (t) => {
+    const { node } = await lone('a', { random: () => 0 });
+    for (let i = 0; i < 9; i++) node.tick();
+    t.equal(node.status().role, 'follower', 'not before electionTick');
+    node.tick();
+    t.equal(node.status().role, 'candidate');
+    t.equal(node.status().term, 1, '"increment currentTerm"');
+    t.equal(node.status().vote, 'a', '"vote for self"');
+    const rd = node.ready();
+    t.same(
+      rd.messages.map((m) => [m.type, m.to, m.term]).sort(),
+      [
+        ['vote', 'b', 1],
+        ['vote', 'c', 1],
+      ],
+      '"send RequestVote RPCs to all other servers"',
+    );
+    t.same(rd.hardState, { term: 1, vote: 'a', commit: 0 }, 'the vote is handed out to persist');
+  },
+);
 
 t.test('5.2 randomized election timeouts fall in [electionTick, 2*electionTick)', async (t) => {
   for (const r of [0, 0.25, 0.5, 0.999999]) {
@@ -66,7 +76,13 @@ t.test('5.2 "each server will vote for at most one candidate in a given term, fi
   node.step(vote('b', 1));
   node.step(vote('c', 1));
   const msgs = node.ready().messages;
-  t.same(msgs.map((m) => [m.to, m.type, (m as { reject?: boolean }).reject]), [['b', 'voteResp', false], ['c', 'voteResp', true]]);
+  t.same(
+    msgs.map((m) => [m.to, m.type, (m as { reject?: boolean }).reject]),
+    [
+      ['b', 'voteResp', false],
+      ['c', 'voteResp', true],
+    ],
+  );
   t.match((msgs[1] as { reason?: string }).reason, /already voted for b/);
   t.equal(node.status().vote, 'b');
 });
@@ -83,15 +99,18 @@ t.test('Figure 2 RequestVote: "Reply false if term < currentTerm"; a stale messa
   t.same(node.ready().messages, [], 'a stale RequestVote gets no answer');
 });
 
-t.test('Figure 2 "If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower"', async (t) => {
-  const net = await Net.create(ids);
-  await net.elect('a');
-  t.same(net.leaders(), ['a']);
-  const a = net.get('a');
-  a.node.step({ type: 'appResp', from: 'b', to: 'a', term: 5, index: 0, reject: true, hint: 0 });
-  t.equal(a.node.status().role, 'follower');
-  t.equal(a.node.status().term, 5);
-});
+t.test(
+  'Figure 2 "If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower"',
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.elect('a');
+    t.same(net.leaders(), ['a']);
+    const a = net.get('a');
+    a.node.step({ type: 'appResp', from: 'b', to: 'a', term: 5, index: 0, reject: true, hint: 0 });
+    t.equal(a.node.status().role, 'follower');
+    t.equal(a.node.status().term, 5);
+  },
+);
 
 t.test('5.4.1 election restriction: a voter refuses a candidate whose log is less up-to-date', async (t) => {
   const net = await Net.create(ids);
@@ -142,29 +161,50 @@ t.test('5.2 split vote: with no majority, a new election starts after another ti
   t.equal(node.status().term, 2);
 });
 
-t.test('Figure 2 Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server"', async (t) => {
-  const { node } = await lone('a', { random: () => 0 });
-  for (let i = 0; i < 10; i++) node.tick();
-  node.ready();
-  node.advance();
-  node.step({ type: 'voteResp', from: 'b', to: 'a', term: 1, reject: false });
-  t.equal(node.status().role, 'leader');
-  const msgs = node.ready().messages;
-  for (const to of ['b', 'c']) {
-    t.ok(msgs.some((m) => m.type === 'heartbeat' && m.to === to), `heartbeat to ${to}`);
-    t.ok(msgs.some((m) => m.type === 'app' && m.to === to), `AppendEntries (with the term's no-op) to ${to}`);
-  }
-});
+t.test(
+  'Figure 2 Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server"',
+  async (t) => {
+    const { node } = await lone('a', { random: () => 0 });
+    for (let i = 0; i < 10; i++) node.tick();
+    node.ready();
+    node.advance();
+    node.step({ type: 'voteResp', from: 'b', to: 'a', term: 1, reject: false });
+    t.equal(node.status().role, 'leader');
+    const msgs = node.ready().messages;
+    for (const to of ['b', 'c']) {
+      t.ok(
+        msgs.some((m) => m.type === 'heartbeat' && m.to === to),
+        `heartbeat to ${to}`,
+      );
+      t.ok(
+        msgs.some((m) => m.type === 'app' && m.to === to),
+        `AppendEntries (with the term's no-op) to ${to}`,
+      );
+    }
+  },
+);
 
-t.test('Figure 2 AppendEntries: "Reply false if term < currentTerm" (with our term, so a deposed leader steps down)', async (t) => {
-  const { node } = await lone('a', { preVote: true });
-  for (let i = 0; i < 10; i++) node.tick();
-  node.step(vote('b', 3));
-  node.ready();
-  node.advance();
-  const before = node.status();
-  const r = node.step({ type: 'app', from: 'c', to: 'a', term: 2, index: 0, logTerm: 0, entries: [{ index: 1, term: 2, type: 'normal', data: 'x' }], commit: 1 });
-  t.match(r, { ok: false, reason: /stale term 2 < 3/ });
-  t.same(node.status(), before, 'nothing appended, nothing committed');
-  t.match(node.ready().messages, [{ type: 'appResp', to: 'c', term: 3, reject: true }]);
-});
+t.test(
+  'Figure 2 AppendEntries: "Reply false if term < currentTerm" (with our term, so a deposed leader steps down)',
+  async (t) => {
+    const { node } = await lone('a', { preVote: true });
+    for (let i = 0; i < 10; i++) node.tick();
+    node.step(vote('b', 3));
+    node.ready();
+    node.advance();
+    const before = node.status();
+    const r = node.step({
+      type: 'app',
+      from: 'c',
+      to: 'a',
+      term: 2,
+      index: 0,
+      logTerm: 0,
+      entries: [{ index: 1, term: 2, type: 'normal', data: 'x' }],
+      commit: 1,
+    });
+    t.match(r, { ok: false, reason: /stale term 2 < 3/ });
+    t.same(node.status(), before, 'nothing appended, nothing committed');
+    t.match(node.ready().messages, [{ type: 'appResp', to: 'c', term: 3, reject: true }]);
+  },
+);

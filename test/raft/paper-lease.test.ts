@@ -7,26 +7,29 @@ const ids = ['a', 'b', 'c'];
 // baseConfig: electionTick 10, tickMs 100, leaseDriftMs 50 -> a lease spans 9 * 100 - 50 = 850 ms.
 const SPAN = 850;
 
-t.test('6.4 no lease until a quorum acknowledges a heartbeat round; then sentAt + (electionTick-1)*tickMs - leaseDriftMs', async (t) => {
-  const net = await Net.create(ids);
-  await net.tick(10);
-  net.cut.add('b>a');
-  net.cut.add('c>a');
-  net.get('a').node.campaign();
-  const a = net.get('a').node;
-  // Votes cannot come back: a is candidate, no lease.
-  await net.settle();
-  t.equal(a.hasLease(net.clock.now), false);
-  net.heal();
-  await net.tick(1, ['a']); // re-sends nothing to voters in this harness; campaign again
-  a.campaign();
-  await net.settle();
-  t.equal(a.status().role, 'leader');
-  const electedAt = net.clock.now;
-  t.equal(a.leaseValidUntil(electedAt), electedAt + SPAN, 'the election heartbeat round was acknowledged at once');
-  t.ok(a.hasLease(electedAt + SPAN - 1));
-  t.notOk(a.hasLease(electedAt + SPAN), 'expires exactly at the bound');
-});
+t.test(
+  '6.4 no lease until a quorum acknowledges a heartbeat round; then sentAt + (electionTick-1)*tickMs - leaseDriftMs',
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.tick(10);
+    net.cut.add('b>a');
+    net.cut.add('c>a');
+    net.get('a').node.campaign();
+    const a = net.get('a').node;
+    // Votes cannot come back: a is candidate, no lease.
+    await net.settle();
+    t.equal(a.hasLease(net.clock.now), false);
+    net.heal();
+    await net.tick(1, ['a']); // re-sends nothing to voters in this harness; campaign again
+    a.campaign();
+    await net.settle();
+    t.equal(a.status().role, 'leader');
+    const electedAt = net.clock.now;
+    t.equal(a.leaseValidUntil(electedAt), electedAt + SPAN, 'the election heartbeat round was acknowledged at once');
+    t.ok(a.hasLease(electedAt + SPAN - 1));
+    t.notOk(a.hasLease(electedAt + SPAN), 'expires exactly at the bound');
+  },
+);
 
 t.test('6.4 the lease rests on the newest round a quorum acknowledged, not the newest sent', async (t) => {
   const net = await Net.create(ids);
@@ -65,57 +68,80 @@ t.test('6.4 a clock that went backwards voids the lease', async (t) => {
   t.equal(a.leaseValidUntil(net.clock.now - 1), Number.NEGATIVE_INFINITY);
 });
 
-t.test('4.2.3 stickiness: a follower that heard from its leader within electionTick ignores a higher-term RequestVote and PreVote', async (t) => {
-  const net = await Net.create(ids);
-  await net.elect('a');
-  const b = net.get('b').node;
-  for (const type of ['vote', 'preVote'] as const) {
-    const r = b.step({ type, from: 'c', to: 'b', term: 7, index: 99, logTerm: 1, context: null, transfer: false });
-    t.same(r, { ok: false, reason: 'vote request ignored: heard from a leader within the election timeout' }, type);
-  }
-  t.equal(b.status().term, 1, 'no term change');
-  t.equal(b.status().lead, 'a');
-  // After electionTick ticks without the leader, it votes.
-  net.isolate('a');
-  await net.tick(10, ['b']);
-  t.same(b.step({ type: 'vote', from: 'c', to: 'b', term: 7, index: 99, logTerm: 1, context: null, transfer: false }), { ok: true });
-  t.equal(b.status().vote, 'c');
-});
+t.test(
+  '4.2.3 stickiness: a follower that heard from its leader within electionTick ignores a higher-term RequestVote and PreVote',
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.elect('a');
+    const b = net.get('b').node;
+    for (const type of ['vote', 'preVote'] as const) {
+      const r = b.step({ type, from: 'c', to: 'b', term: 7, index: 99, logTerm: 1, context: null, transfer: false });
+      t.same(r, { ok: false, reason: 'vote request ignored: heard from a leader within the election timeout' }, type);
+    }
+    t.equal(b.status().term, 1, 'no term change');
+    t.equal(b.status().lead, 'a');
+    // After electionTick ticks without the leader, it votes.
+    net.isolate('a');
+    await net.tick(10, ['b']);
+    t.same(
+      b.step({ type: 'vote', from: 'c', to: 'b', term: 7, index: 99, logTerm: 1, context: null, transfer: false }),
+      { ok: true },
+    );
+    t.equal(b.status().vote, 'c');
+  },
+);
 
 t.test('4.2.3 / 3.10 a TimeoutNow election overrides stickiness', async (t) => {
   const net = await Net.create(ids);
   await net.elect('a');
   const b = net.get('b').node;
-  t.same(b.step({ type: 'vote', from: 'c', to: 'b', term: 2, index: 1, logTerm: 1, context: null, transfer: true }), { ok: true });
+  t.same(b.step({ type: 'vote', from: 'c', to: 'b', term: 2, index: 1, logTerm: 1, context: null, transfer: true }), {
+    ok: true,
+  });
   t.equal(b.status().vote, 'c');
 });
 
-t.test('6.4 a restarted node refuses votes for electionTick ticks (it may have acknowledged a lease just before)', async (t) => {
-  const net = await Net.create(ids);
-  await net.elect('a');
-  const b = (await net.restart('b')).node;
-  const vote = (term: number) => ({ type: 'vote' as const, from: 'c', to: 'b', term, index: 1, logTerm: 1, context: null, transfer: false });
-  net.isolate('a');
-  await net.tick(9, ['b']);
-  t.equal(b.step(vote(5)).ok, false, 'refused within electionTick of restarting');
-  await net.tick(1, ['b']);
-  t.equal(b.step(vote(5)).ok, true, 'granted afterwards');
-});
+t.test(
+  '6.4 a restarted node refuses votes for electionTick ticks (it may have acknowledged a lease just before)',
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.elect('a');
+    const b = (await net.restart('b')).node;
+    const vote = (term: number) => ({
+      type: 'vote' as const,
+      from: 'c',
+      to: 'b',
+      term,
+      index: 1,
+      logTerm: 1,
+      context: null,
+      transfer: false,
+    });
+    net.isolate('a');
+    await net.tick(9, ['b']);
+    t.equal(b.step(vote(5)).ok, false, 'refused within electionTick of restarting');
+    await net.tick(1, ['b']);
+    t.equal(b.step(vote(5)).ok, true, 'granted afterwards');
+  },
+);
 
-t.test('6.4 simulator: a follower restarted right after acknowledging the old leader cannot help elect a rival inside the lease', async (t) => {
-  for (let seed = 1; seed <= 16; seed++) {
-    const sim = await Simulator.create({ seed, voters: 3, maxClockSkew: 0 });
-    await sim.runUntil(() => sim.leader() !== undefined, 10_000);
-    const a = sim.leader()!.id;
-    const [b, c] = sim.ids.filter((x) => x !== a) as [string, string];
-    sim.split([a], [c]); // c loses the leader and starts PreVoting; b still hears from a
-    await sim.run(1500);
-    await sim.runUntil(() => false, 20); // b has just acknowledged some round of a
-    sim.crash(b);
-    await sim.restart(b);
-    sim.split([a], [b]); // a never learns of a new term (its lease only expires) and b never hears a again
-    await sim.run(6000); // every event checks "at most one valid lease"
-    const l = sim.leader();
-    t.ok(l && l.id !== a, `seed ${seed}: ${l?.id} leads after the old lease ran out`);
-  }
-});
+t.test(
+  '6.4 simulator: a follower restarted right after acknowledging the old leader cannot help elect a rival inside the lease',
+  async (t) => {
+    for (let seed = 1; seed <= 16; seed++) {
+      const sim = await Simulator.create({ seed, voters: 3, maxClockSkew: 0 });
+      await sim.runUntil(() => sim.leader() !== undefined, 10_000);
+      const a = sim.leader()!.id;
+      const [b, c] = sim.ids.filter((x) => x !== a) as [string, string];
+      sim.split([a], [c]); // c loses the leader and starts PreVoting; b still hears from a
+      await sim.run(1500);
+      await sim.runUntil(() => false, 20); // b has just acknowledged some round of a
+      sim.crash(b);
+      await sim.restart(b);
+      sim.split([a], [b]); // a never learns of a new term (its lease only expires) and b never hears a again
+      await sim.run(6000); // every event checks "at most one valid lease"
+      const l = sim.leader();
+      t.ok(l && l.id !== a, `seed ${seed}: ${l?.id} leads after the old lease ran out`);
+    }
+  },
+);

@@ -6,7 +6,12 @@ import { MemoryStorage } from '../../src/raft/memory-storage.ts';
 import type { Entry } from '../../src/raft/types.ts';
 
 const ids = ['a', 'b', 'c'];
-const e = (index: number, term: number, data: string | null = `${term}.${index}`): Entry => ({ index, term, type: 'normal', data });
+const e = (index: number, term: number, data: string | null = `${term}.${index}`): Entry => ({
+  index,
+  term,
+  type: 'normal',
+  data,
+});
 
 async function follower(entries: Entry[], term: number) {
   const storage = new MemoryStorage({ voters: ids, learners: [] });
@@ -20,21 +25,31 @@ t.test('5.4.2 / thesis 3.6.2: a new leader appends a no-op entry of its term', a
   const net = await Net.create(ids);
   await net.elect('a');
   const log = net.get('a').node.logEntries();
-  t.same(log.map((x) => [x.index, x.term, x.type]), [[1, 1, 'noop']]);
+  t.same(
+    log.map((x) => [x.index, x.term, x.type]),
+    [[1, 1, 'noop']],
+  );
   t.equal(net.get('a').node.status().commit, 1, 'committed once a majority holds it');
 });
 
-t.test('5.3 "the leader appends the command to its log ... issues AppendEntries ... when replicated it is committed and applied"', async (t) => {
-  const net = await Net.create(ids);
-  await net.elect('a');
-  const r = net.get('a').node.propose({ op: 'set', v: 1 });
-  t.ok(r.ok);
-  await net.settle();
-  for (const id of ids) {
-    const applied = net.get(id).applied.filter((x) => x.type === 'normal');
-    t.same(applied.map((x) => x.data), [{ op: 'set', v: 1 }], `${id} applied it`);
-  }
-});
+t.test(
+  '5.3 "the leader appends the command to its log ... issues AppendEntries ... when replicated it is committed and applied"',
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.elect('a');
+    const r = net.get('a').node.propose({ op: 'set', v: 1 });
+    t.ok(r.ok);
+    await net.settle();
+    for (const id of ids) {
+      const applied = net.get(id).applied.filter((x) => x.type === 'normal');
+      t.same(
+        applied.map((x) => x.data),
+        [{ op: 'set', v: 1 }],
+        `${id} applied it`,
+      );
+    }
+  },
+);
 
 t.test('5.3 a proposal to a follower is refused with the leader hint', async (t) => {
   const net = await Net.create(ids);
@@ -56,53 +71,84 @@ t.test('5.3 leader commits only with a majority: an isolated leader does not com
   t.equal(net.get('a').node.status().commit, 2, 'commits once the followers are reachable');
 });
 
-t.test('Figure 2 AppendEntries: "Reply false if log doesn\'t contain an entry at prevLogIndex whose term matches prevLogTerm"', async (t) => {
-  const { node } = await follower([e(1, 1), e(2, 1)], 2);
-  node.step({ type: 'app', from: 'a', to: 'b', term: 2, index: 2, logTerm: 2, entries: [e(3, 2)], commit: 0 });
-  const m = node.ready().messages[0];
-  t.same(m, { type: 'appResp', from: 'b', to: 'a', term: 2, index: 2, reject: true, hint: 2 });
-  t.equal(node.status().lastIndex, 2, 'nothing appended');
-});
+t.test(
+  'Figure 2 AppendEntries: "Reply false if log doesn\'t contain an entry at prevLogIndex whose term matches prevLogTerm"',
+  async (t) => {
+    const { node } = await follower([e(1, 1), e(2, 1)], 2);
+    node.step({ type: 'app', from: 'a', to: 'b', term: 2, index: 2, logTerm: 2, entries: [e(3, 2)], commit: 0 });
+    const m = node.ready().messages[0];
+    t.same(m, { type: 'appResp', from: 'b', to: 'a', term: 2, index: 2, reject: true, hint: 2 });
+    t.equal(node.status().lastIndex, 2, 'nothing appended');
+  },
+);
 
-t.test('Figure 2 AppendEntries: "If an existing entry conflicts with a new one, delete the existing entry and all that follow"', async (t) => {
-  const { node, storage } = await follower([e(1, 1), e(2, 1), e(3, 1)], 2);
-  node.step({ type: 'app', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, entries: [e(2, 2)], commit: 0 });
-  const rd = node.ready();
-  t.same(rd.entries, [e(2, 2)], 'the replacement is handed out to persist');
-  await storage.append(rd.entries);
-  node.advance();
-  t.same(node.logEntries(), [e(1, 1), e(2, 2)]);
-  t.equal(await storage.lastIndex(), 2, 'storage truncated the conflicting suffix');
-});
+t.test(
+  'Figure 2 AppendEntries: "If an existing entry conflicts with a new one, delete the existing entry and all that follow"',
+  async (t) => {
+    const { node, storage } = await follower([e(1, 1), e(2, 1), e(3, 1)], 2);
+    node.step({ type: 'app', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, entries: [e(2, 2)], commit: 0 });
+    const rd = node.ready();
+    t.same(rd.entries, [e(2, 2)], 'the replacement is handed out to persist');
+    await storage.append(rd.entries);
+    node.advance();
+    t.same(node.logEntries(), [e(1, 1), e(2, 2)]);
+    t.equal(await storage.lastIndex(), 2, 'storage truncated the conflicting suffix');
+  },
+);
 
-t.test('Figure 2 AppendEntries: "Append any new entries not already in the log" (duplicates are idempotent)', async (t) => {
-  const { node } = await follower([e(1, 1), e(2, 1)], 1);
-  node.step({ type: 'app', from: 'a', to: 'b', term: 1, index: 0, logTerm: 0, entries: [e(1, 1)], commit: 0 });
-  t.same(node.logEntries(), [e(1, 1), e(2, 1)], 'an old, shorter append does not truncate');
-});
+t.test(
+  'Figure 2 AppendEntries: "Append any new entries not already in the log" (duplicates are idempotent)',
+  async (t) => {
+    const { node } = await follower([e(1, 1), e(2, 1)], 1);
+    node.step({ type: 'app', from: 'a', to: 'b', term: 1, index: 0, logTerm: 0, entries: [e(1, 1)], commit: 0 });
+    t.same(node.logEntries(), [e(1, 1), e(2, 1)], 'an old, shorter append does not truncate');
+  },
+);
 
-t.test('Figure 2 AppendEntries: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)"', async (t) => {
-  const { node } = await follower([], 1);
-  node.step({ type: 'app', from: 'a', to: 'b', term: 1, index: 0, logTerm: 0, entries: [e(1, 1), e(2, 1)], commit: 5 });
-  t.equal(node.status().commit, 2);
-  const rd = node.ready();
-  t.same(rd.committedEntries.map((x) => x.index), [1, 2]);
-  t.same(rd.entries.map((x) => x.index), [1, 2], 'entries to apply are also in the same Ready to persist first');
-});
+t.test(
+  'Figure 2 AppendEntries: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)"',
+  async (t) => {
+    const { node } = await follower([], 1);
+    node.step({
+      type: 'app',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      index: 0,
+      logTerm: 0,
+      entries: [e(1, 1), e(2, 1)],
+      commit: 5,
+    });
+    t.equal(node.status().commit, 2);
+    const rd = node.ready();
+    t.same(
+      rd.committedEntries.map((x) => x.index),
+      [1, 2],
+    );
+    t.same(
+      rd.entries.map((x) => x.index),
+      [1, 2],
+      'entries to apply are also in the same Ready to persist first',
+    );
+  },
+);
 
-t.test('5.3 the leader decrements nextIndex after a rejection and brings a divergent follower\'s log in line', async (t) => {
-  const net = await Net.create(ids);
-  await net.elect('a');
-  net.isolate('c');
-  for (let i = 0; i < 5; i++) net.get('a').node.propose(`v${i}`);
-  await net.settle();
-  // c is behind by 5 entries; on heal it is repaired by probing.
-  net.heal();
-  await net.tick(2, ['a']);
-  const a = net.get('a').node.logEntries();
-  t.same(net.get('c').node.logEntries(), a);
-  t.equal(net.get('c').node.status().commit, net.get('a').node.status().commit);
-});
+t.test(
+  "5.3 the leader decrements nextIndex after a rejection and brings a divergent follower's log in line",
+  async (t) => {
+    const net = await Net.create(ids);
+    await net.elect('a');
+    net.isolate('c');
+    for (let i = 0; i < 5; i++) net.get('a').node.propose(`v${i}`);
+    await net.settle();
+    // c is behind by 5 entries; on heal it is repaired by probing.
+    net.heal();
+    await net.tick(2, ['a']);
+    const a = net.get('a').node.logEntries();
+    t.same(net.get('c').node.logEntries(), a);
+    t.equal(net.get('c').node.status().commit, net.get('a').node.status().commit);
+  },
+);
 
 t.test('5.4.2 Figure 8: a leader does not commit an entry from a previous term by counting replicas', async (t) => {
   // s1 (leader term 2) holds an entry of term 2 at index 2 that it replicated to s2 only; then s1 is
@@ -129,7 +175,14 @@ t.test('5.4.2 Figure 8: a leader does not commit an entry from a previous term b
   t.equal(net.get('a').node.status().role, 'leader');
   t.equal(net.get('a').node.status().term, 4);
   const log = net.get('a').node.logEntries();
-  t.same(log.map((x) => [x.index, x.term]), [[1, 1], [2, 2], [3, 4]]);
+  t.same(
+    log.map((x) => [x.index, x.term]),
+    [
+      [1, 1],
+      [2, 2],
+      [3, 4],
+    ],
+  );
   t.equal(net.get('a').node.status().commit, 3, 'index 2 commits only together with the term-4 no-op');
 });
 
@@ -150,5 +203,8 @@ t.test('5.4.2 counting replicas of an old-term entry alone never commits it', as
   node.step({ type: 'appResp', from: 'b', to: 'a', term: 4, index: 3, reject: false, hint: 0 });
   t.equal(node.status().commit, 3);
   rd = node.ready();
-  t.same(rd.committedEntries.map((x) => x.index), [2, 3]);
+  t.same(
+    rd.committedEntries.map((x) => x.index),
+    [2, 3],
+  );
 });

@@ -3,7 +3,14 @@
 import t from 'tap';
 import { MemoryStorage } from '../../src/raft/memory-storage.ts';
 import { RawNode } from '../../src/raft/rawnode.ts';
-import { CompactedError, CorruptStorageError, SnapshotOutOfDateError, UnavailableError, UsageError, ConfigError } from '../../src/raft/errors.ts';
+import {
+  CompactedError,
+  CorruptStorageError,
+  SnapshotOutOfDateError,
+  UnavailableError,
+  UsageError,
+  ConfigError,
+} from '../../src/raft/raft-errors.ts';
 import { Net, baseConfig } from '../support/raft/net.ts';
 import type { Entry } from '../../src/raft/types.ts';
 
@@ -74,7 +81,11 @@ t.test('restart from storage restores term, vote, commit, log and configuration'
   t.equal(after.lead, null, 'volatile state is gone');
   t.same(b.logEntries(), log);
   const rd = b.ready();
-  t.same(rd.committedEntries.map((x) => x.index), log.map((x) => x.index), 'committed entries are re-applied from the snapshot on');
+  t.same(
+    rd.committedEntries.map((x) => x.index),
+    log.map((x) => x.index),
+    'committed entries are re-applied from the snapshot on',
+  );
 });
 
 t.test('restart honours Config.applied', async (t) => {
@@ -82,7 +93,10 @@ t.test('restart honours Config.applied', async (t) => {
   await s.append([e(1, 1), e(2, 1), e(3, 1)]);
   await s.setHardState({ term: 1, vote: 'a', commit: 3 });
   const n = await RawNode.start(s, baseConfig('b', { now: 0 }, { applied: 2 }));
-  t.same(n.ready().committedEntries.map((x) => x.index), [3]);
+  t.same(
+    n.ready().committedEntries.map((x) => x.index),
+    [3],
+  );
 });
 
 t.test('restart refuses corrupt storage', async (t) => {
@@ -108,47 +122,59 @@ t.test('config errors name the field and what is allowed', async (t) => {
   }
 });
 
-t.test('compaction: compact() hands a snapshot to Storage.compact through Ready and drops the log prefix', async (t) => {
-  const net = await Net.create(['a', 'b', 'c']);
-  await net.elect('a');
-  for (let i = 0; i < 6; i++) net.get('a').node.propose(i);
-  await net.settle();
-  const a = net.get('a');
-  t.throws(() => a.node.compact(99, null), UsageError, 'beyond applied');
-  const snap = a.node.compact(5, { state: 'at5' });
-  t.same(snap, { index: 5, term: 1, conf, data: { state: 'at5' } });
-  t.equal(a.node.status().firstIndex, 6);
-  const rd = a.node.ready();
-  t.same(rd.compaction, snap);
-  await a.storage.compact(rd.compaction!);
-  a.node.advance();
-  t.equal(await a.storage.firstIndex(), 6);
-  t.throws(() => a.node.compact(5, null), UsageError, 'not beyond the snapshot');
-});
+t.test(
+  'compaction: compact() hands a snapshot to Storage.compact through Ready and drops the log prefix',
+  async (t) => {
+    const net = await Net.create(['a', 'b', 'c']);
+    await net.elect('a');
+    for (let i = 0; i < 6; i++) net.get('a').node.propose(i);
+    await net.settle();
+    const a = net.get('a');
+    t.throws(() => a.node.compact(99, null), UsageError, 'beyond applied');
+    const snap = a.node.compact(5, { state: 'at5' });
+    t.same(snap, { index: 5, term: 1, conf, data: { state: 'at5' } });
+    t.equal(a.node.status().firstIndex, 6);
+    const rd = a.node.ready();
+    t.same(rd.compaction, snap);
+    await a.storage.compact(rd.compaction!);
+    a.node.advance();
+    t.equal(await a.storage.firstIndex(), 6);
+    t.throws(() => a.node.compact(5, null), UsageError, 'not beyond the snapshot');
+  },
+);
 
-t.test('InstallSnapshot: a follower behind the leader\'s compacted log receives the snapshot, then entries', async (t) => {
-  const net = await Net.create(['a', 'b', 'c']);
-  await net.elect('a');
-  net.isolate('c');
-  for (let i = 0; i < 10; i++) net.get('a').node.propose(i);
-  await net.settle();
-  const a = net.get('a');
-  a.node.compact(a.node.status().applied, { upTo: a.node.status().applied });
-  await net.settle();
-  net.get('a').node.propose('after');
-  await net.settle();
-  net.heal();
-  await net.tick(1, ['a']);
-  const c = net.get('c');
-  t.ok(net.delivered.some((m) => m.type === 'snap' && m.to === 'c'), 'a snapshot was sent');
-  const snap = await c.storage.snapshot();
-  t.equal(snap.index, 11);
-  t.same(snap.data, { upTo: 11 });
-  t.same(c.node.logEntries().map((x) => x.data), ['after']);
-  t.equal(c.node.status().commit, a.node.status().commit);
-  const b = await net.restart('c');
-  t.equal(b.node.status().firstIndex, 12, 'the installed snapshot survives a restart');
-});
+t.test(
+  "InstallSnapshot: a follower behind the leader's compacted log receives the snapshot, then entries",
+  async (t) => {
+    const net = await Net.create(['a', 'b', 'c']);
+    await net.elect('a');
+    net.isolate('c');
+    for (let i = 0; i < 10; i++) net.get('a').node.propose(i);
+    await net.settle();
+    const a = net.get('a');
+    a.node.compact(a.node.status().applied, { upTo: a.node.status().applied });
+    await net.settle();
+    net.get('a').node.propose('after');
+    await net.settle();
+    net.heal();
+    await net.tick(1, ['a']);
+    const c = net.get('c');
+    t.ok(
+      net.delivered.some((m) => m.type === 'snap' && m.to === 'c'),
+      'a snapshot was sent',
+    );
+    const snap = await c.storage.snapshot();
+    t.equal(snap.index, 11);
+    t.same(snap.data, { upTo: 11 });
+    t.same(
+      c.node.logEntries().map((x) => x.data),
+      ['after'],
+    );
+    t.equal(c.node.status().commit, a.node.status().commit);
+    const b = await net.restart('c');
+    t.equal(b.node.status().firstIndex, 12, 'the installed snapshot survives a restart');
+  },
+);
 
 t.test('ready()/advance() misuse is a UsageError', async (t) => {
   const n = await RawNode.start(new MemoryStorage(conf), baseConfig('a', { now: 0 }));

@@ -1,7 +1,11 @@
 // A manual clock: below the seam of the code under test, which only sees the Clock interface.
 import type { Clock, TimerHandle } from '../../src/util/clock.ts';
 
-interface Pending { id: number; at: number; fn: () => void }
+interface Pending {
+  id: number;
+  at: number;
+  fn: () => void;
+}
 
 export class FakeClock implements Clock {
   private t: number;

@@ -14,7 +14,10 @@ export class TcpProxy {
   mode: ProxyMode = 'forward';
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
@@ -22,16 +25,21 @@ export class TcpProxy {
       const upstream = connect(this.targetPort, this.targetHost);
       const link: [Socket, Socket] = [client, upstream];
       this.links.add(link);
-      const forward = (from: Socket, to: Socket) => from.on('data', (d: Buffer) => {
-        if (from === client && this.muteTrigger && d.includes(this.muteTrigger)) {
-          this.mute.add(upstream);
-          this.muteTrigger = undefined;
-        }
-        if (this.mode !== 'stall' && !this.mute.has(from)) to.write(d);
-      });
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (d: Buffer) => {
+          if (from === client && this.muteTrigger && d.includes(this.muteTrigger)) {
+            this.mute.add(upstream);
+            this.muteTrigger = undefined;
+          }
+          if (this.mode !== 'stall' && !this.mute.has(from)) to.write(d);
+        });
       forward(client, upstream);
       forward(upstream, client);
-      const close = () => { this.links.delete(link); client.destroy(); upstream.destroy(); };
+      const close = () => {
+        this.links.delete(link);
+        client.destroy();
+        upstream.destroy();
+      };
       client.on('close', close).on('error', close);
       upstream.on('close', close).on('error', close);
     });
@@ -52,7 +60,10 @@ export class TcpProxy {
 
   /** Resets every open connection. */
   cut(): void {
-    for (const [a, b] of this.links) { a.destroy(); b.destroy(); }
+    for (const [a, b] of this.links) {
+      a.destroy();
+      b.destroy();
+    }
     this.links.clear();
   }
 

@@ -36,7 +36,10 @@ for (const c of WARNED_CASES) {
   t.test(`allowed with a warning over HTTPS: ${c.name}`, async (t) => {
     const { json } = await h.post(PATHS.validate, admissionReview(c.obj));
     t.equal(json.response.allowed, true);
-    t.ok((json.response.warnings as string[]).some((w) => c.warning.test(w)), JSON.stringify(json.response.warnings));
+    t.ok(
+      (json.response.warnings as string[]).some((w) => c.warning.test(w)),
+      JSON.stringify(json.response.warnings),
+    );
   });
 }
 
@@ -69,29 +72,56 @@ t.test('a v2alpha1 review is checked with v2alpha1 field names', async (t) => {
   const obj = v1ToV2(withField('spec.slaveService', 'mysql-master'));
   const { json } = await h.post(PATHS.validate, admissionReview(obj, { version: 'v2alpha1' }));
   t.equal(json.response.allowed, false);
-  t.match(json.response.status.message, 'spec.replicaService: Invalid value: "mysql-master": a name different from spec.masterService');
+  t.match(
+    json.response.status.message,
+    'spec.replicaService: Invalid value: "mysql-master": a name different from spec.masterService',
+  );
 });
 
 t.test('kubectl scale goes through the scale subresource and the replicas rule', async (t) => {
-  const scale = (n: number) => ({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'mysql-raft-cluster' }, spec: { replicas: n } });
+  const scale = (n: number) => ({
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: 'mysql-raft-cluster' },
+    spec: { replicas: n },
+  });
   const kind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-  const ok = await h.post(PATHS.validate, admissionReview(scale(5), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }));
+  const ok = await h.post(
+    PATHS.validate,
+    admissionReview(scale(5), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }),
+  );
   t.equal(ok.json.response.allowed, true);
-  const bad = await h.post(PATHS.validate, admissionReview(scale(4), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }));
+  const bad = await h.post(
+    PATHS.validate,
+    admissionReview(scale(4), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }),
+  );
   t.equal(bad.json.response.allowed, false);
   t.match(bad.json.response.status.message, 'spec.replicas: Invalid value: 4');
 });
 
 t.test('an object being deleted can always drop its finalizers', async (t) => {
   const old = withField('metadata.finalizers', ['apps.ryansu.com/finalizer'], withField('spec.replicas', 4));
-  const obj = withField('metadata.deletionTimestamp', '2026-01-01T00:00:00Z', withField('metadata.finalizers', [], withField('spec.replicas', 4)));
+  const obj = withField(
+    'metadata.deletionTimestamp',
+    '2026-01-01T00:00:00Z',
+    withField('metadata.finalizers', [], withField('spec.replicas', 4)),
+  );
   const { json } = await h.post(PATHS.validate, admissionReview(obj, { operation: 'UPDATE', oldObject: old }));
   t.equal(json.response.allowed, true);
-  const alive = await h.post(PATHS.validate, admissionReview(withField('metadata.finalizers', [], withField('spec.replicas', 4)), { operation: 'UPDATE', oldObject: old }));
+  const alive = await h.post(
+    PATHS.validate,
+    admissionReview(withField('metadata.finalizers', [], withField('spec.replicas', 4)), {
+      operation: 'UPDATE',
+      oldObject: old,
+    }),
+  );
   t.equal(alive.json.response.allowed, false, 'but not while it is alive');
 });
 
 t.test('DELETE is always allowed', async (t) => {
-  const { json } = await h.post(PATHS.validate, admissionReview(null, { operation: 'DELETE', oldObject: withField('spec.replicas', 4) }));
+  const { json } = await h.post(
+    PATHS.validate,
+    admissionReview(null, { operation: 'DELETE', oldObject: withField('spec.replicas', 4) }),
+  );
   t.equal(json.response.allowed, true);
 });

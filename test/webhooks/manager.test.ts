@@ -6,8 +6,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseFlags, startManager, FlagError, type Runnable } from '../../src/cli/manager.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { parseFlags, FlagError } from '../../src/cli/manager.ts';
 import { loopbackCertificate } from '../../src/util/selfsigned.ts';
 import { writeCert } from './harness.ts';
 
@@ -17,15 +16,28 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path }, (res) => {
       let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject);
   });
 }
 
 t.test('flags: defaults, values, and a clear error for a bad port', async (t) => {
-  t.same(parseFlags([]), { webhookPort: 9443, certDir: '/tmp/k8s-webhook-server/serving-certs', healthPort: 8081, metricsPort: 8080, bindAddress: '0.0.0.0', webhooks: true });
-  t.match(parseFlags(['--webhook-port', '10443', '--cert-dir', '/certs', '--health-port', '0']), { webhookPort: 10443, certDir: '/certs', healthPort: 0 });
+  t.same(parseFlags([]), {
+    webhookPort: 9443,
+    certDir: '/tmp/k8s-webhook-server/serving-certs',
+    healthPort: 8081,
+    metricsPort: 8080,
+    bindAddress: '0.0.0.0',
+    webhooks: true,
+  });
+  t.match(parseFlags(['--webhook-port', '10443', '--cert-dir', '/certs', '--health-port', '0']), {
+    webhookPort: 10443,
+    certDir: '/certs',
+    healthPort: 0,
+  });
   t.throws(() => parseFlags(['--webhook-port', 'https']), FlagError);
   t.throws(() => parseFlags(['--webhook-port', '70000']), /--webhook-port: "70000" is not a port; allowed 0..65535/);
   t.throws(() => parseFlags(['--frobnicate']), /Unknown option '--frobnicate'/);
@@ -35,14 +47,35 @@ t.test('the executable serves webhooks, probes and metrics, and stops on SIGTERM
   const certDir = mkdtempSync(join(tmpdir(), 'mro-manager-'));
   t.teardown(() => rmSync(certDir, { recursive: true, force: true }));
   writeCert(certDir, loopbackCertificate());
-  const child = spawn(process.execPath, [join(root, 'bin', 'mysql-raft-operator.js'), 'manager', '--webhook-port', '0', '--health-port', '0',
-    '--metrics-port', '0', '--bind-address', '127.0.0.1', '--cert-dir', certDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'bin', 'mysql-raft-operator.js'),
+      'manager',
+      '--webhook-port',
+      '0',
+      '--health-port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--bind-address',
+      '127.0.0.1',
+      '--cert-dir',
+      certDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   let started: { health: number; metrics: number; webhook: number } | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     const rec = JSON.parse(line) as { msg: string; health: number; metrics: number; webhook: number };
-    if (rec.msg === 'manager started') { started = rec; break; }
+    if (rec.msg === 'manager started') {
+      started = rec;
+      break;
+    }
   }
   if (!started) throw new Error('manager did not start');
   t.same(await httpGet(started.health, '/healthz'), { status: 200, body: 'ok\n' });
@@ -57,27 +90,32 @@ t.test('the executable serves webhooks, probes and metrics, and stops on SIGTERM
 });
 
 t.test('the executable refuses a missing certificate and bad flags with a message', async (t) => {
-  const run = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const c = spawn(process.execPath, [join(root, 'bin', 'mysql-raft-operator.js'), 'manager', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('exit', (code) => resolve({ code, stderr }));
-  });
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [join(root, 'bin', 'mysql-raft-operator.js'), 'manager', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      c.on('exit', (code) => resolve({ code, stderr }));
+    });
   const bad = await run(['--health-port', 'x']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, '--health-port: "x" is not a port');
-  const noCert = await run(['--cert-dir', '/nonexistent-dir', '--webhook-port', '0', '--health-port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1']);
+  const noCert = await run([
+    '--cert-dir',
+    '/nonexistent-dir',
+    '--webhook-port',
+    '0',
+    '--health-port',
+    '0',
+    '--metrics-port',
+    '0',
+    '--bind-address',
+    '127.0.0.1',
+  ]);
   t.equal(noCert.code, 1);
   t.match(noCert.stderr, 'cannot load tls.crt/tls.key from /nonexistent-dir');
-});
-
-t.test('/readyz waits for every plugged-in runnable', async (t) => {
-  let ready = false;
-  const slow: Runnable = { name: 'mysqlcluster-reconciler', ready: () => ready, stop: async () => {} };
-  const m = await startManager({ webhookPort: 0, certDir: '', healthPort: 0, metricsPort: 0, bindAddress: '127.0.0.1', webhooks: false }, silentLogger(), [async () => slow]);
-  t.teardown(() => m.stop());
-  t.same(await httpGet(m.ports.health, '/readyz'), { status: 503, body: 'not ready: mysqlcluster-reconciler\n' });
-  ready = true;
-  t.same(await httpGet(m.ports.health, '/readyz'), { status: 200, body: 'ok\n' });
-  t.equal((await httpGet(m.ports.health, '/nope')).status, 404);
 });

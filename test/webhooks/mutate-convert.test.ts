@@ -19,7 +19,10 @@ t.test('mutate answers a base64 JSON Patch that writes the defaults', async (t) 
   t.equal(json.response.allowed, true);
   t.equal(json.response.patchType, 'JSONPatch');
   const ops = decode(json.response.patch);
-  t.ok(ops.every((o) => o.op === 'add'), 'defaults only add');
+  t.ok(
+    ops.every((o) => o.op === 'add'),
+    'defaults only add',
+  );
   const patched = applyPatch(obj, ops);
   t.same(patched, applyDefaults(obj));
   t.same((patched as any).spec.raft, { electionTimeout: '3s', heartbeatInterval: '300ms', logBatchSize: 100 });
@@ -41,17 +44,26 @@ t.test('mutate patches a v2alpha1 object in v2alpha1 words', async (t) => {
 });
 
 t.test('mutate leaves ill-typed objects to the validator', async (t) => {
-  const { json } = await h.post(PATHS.mutate, admissionReview({ apiVersion: 'apps.ryansu.com/v1', kind: 'MysqlCluster', metadata: { name: 'x' }, spec: 'oops' }));
+  const { json } = await h.post(
+    PATHS.mutate,
+    admissionReview({ apiVersion: 'apps.ryansu.com/v1', kind: 'MysqlCluster', metadata: { name: 'x' }, spec: 'oops' }),
+  );
   t.same(json.response.allowed, true);
   t.notOk(json.response.patch);
 });
 
 const conversionReview = (desiredAPIVersion: string, objects: unknown[]) => ({
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid: 'c-1', desiredAPIVersion, objects },
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'ConversionReview',
+  request: { uid: 'c-1', desiredAPIVersion, objects },
 });
 
 t.test('convert answers a ConversionReview both ways, status included', async (t) => {
-  const v1 = withField('status', { master: 'mysql-raft-cluster-0', slaves: ['mysql-raft-cluster-1'], raftTerm: 4 }, withField('spec.semiSync.timeout', 2000));
+  const v1 = withField(
+    'status',
+    { master: 'mysql-raft-cluster-0', slaves: ['mysql-raft-cluster-1'], raftTerm: 4 },
+    withField('spec.semiSync.timeout', 2000),
+  );
   const up = await h.post(PATHS.convert, conversionReview('apps.ryansu.com/v2alpha1', [v1]));
   t.equal(up.status, 200);
   t.equal(up.json.response.uid, 'c-1');
@@ -68,9 +80,17 @@ t.test('convert answers a ConversionReview both ways, status included', async (t
 t.test('a conversion that cannot be done is a Failure result with a message, never a 500', async (t) => {
   const cases: [unknown[], string, RegExp][] = [
     [[seedCluster()], 'apps.ryansu.com/v3', /desiredAPIVersion "apps.ryansu.com\/v3" is not served/],
-    [[{ ...seedCluster(), apiVersion: 'apps.ryansu.com/v0' }], 'apps.ryansu.com/v1', /apiVersion "apps.ryansu.com\/v0" is not served/],
+    [
+      [{ ...seedCluster(), apiVersion: 'apps.ryansu.com/v0' }],
+      'apps.ryansu.com/v1',
+      /apiVersion "apps.ryansu.com\/v0" is not served/,
+    ],
     [[{ apiVersion: 'v1', kind: 'Pod' }], 'apps.ryansu.com/v1', /kind "Pod" is not convertible/],
-    [[{ ...v1ToV2(seedCluster()), spec: { ...v1ToV2(seedCluster()).spec, semiSync: { timeout: 'later' } } }], 'apps.ryansu.com/v1', /spec.semiSync.timeout: invalid duration "later"/],
+    [
+      [{ ...v1ToV2(seedCluster()), spec: { ...v1ToV2(seedCluster()).spec, semiSync: { timeout: 'later' } } }],
+      'apps.ryansu.com/v1',
+      /spec.semiSync.timeout: invalid duration "later"/,
+    ],
   ];
   for (const [objects, desired, message] of cases) {
     const { status, json } = await h.post(PATHS.convert, conversionReview(desired, objects));
@@ -79,9 +99,16 @@ t.test('a conversion that cannot be done is a Failure result with a message, nev
     t.equal(json.response.result.status, 'Failure');
     t.match(json.response.result.message, message);
   }
-  const noObjects = await h.post(PATHS.convert, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid: 'c-2', desiredAPIVersion: 'apps.ryansu.com/v1' } });
+  const noObjects = await h.post(PATHS.convert, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'ConversionReview',
+    request: { uid: 'c-2', desiredAPIVersion: 'apps.ryansu.com/v1' },
+  });
   t.equal(noObjects.json.response.result.status, 'Failure');
-  const notAReview = await h.post(PATHS.convert, { apiVersion: 'apiextensions.k8s.io/v1beta1', kind: 'ConversionReview' });
+  const notAReview = await h.post(PATHS.convert, {
+    apiVersion: 'apiextensions.k8s.io/v1beta1',
+    kind: 'ConversionReview',
+  });
   t.equal(notAReview.status, 400);
   t.match(notAReview.json.error, 'apiextensions.k8s.io/v1 ConversionReview');
 });

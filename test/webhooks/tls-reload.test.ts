@@ -14,11 +14,14 @@ t.teardown(() => h.close());
 
 function presented(ca: string): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: h.server.port, servername: 'localhost', ca, rejectUnauthorized: false }, () => {
-      const cert = s.getPeerCertificate();
-      s.end();
-      resolve(cert);
-    });
+    const s = connect(
+      { host: '127.0.0.1', port: h.server.port, servername: 'localhost', ca, rejectUnauthorized: false },
+      () => {
+        const cert = s.getPeerCertificate();
+        s.end();
+        resolve(cert);
+      },
+    );
     s.on('error', reject);
   });
 }
@@ -39,7 +42,10 @@ t.test('replacing tls.crt/tls.key changes the certificate the next handshake pre
   t.equal(first.fingerprint256, fingerprintOf(h.cert.certPem), 'serves the initial certificate');
   const next = h.renew('rotated');
   writeCert(h.certDir, next);
-  await waitFor(async () => (await presented(next.caPem)).fingerprint256 === fingerprintOf(next.certPem), 'the rotated certificate');
+  await waitFor(
+    async () => (await presented(next.caPem)).fingerprint256 === fingerprintOf(next.certPem),
+    'the rotated certificate',
+  );
   t.equal(h.server.certs.reloads, 1);
   const { json } = await h.post(PATHS.validate, admissionReview(seedCluster()));
   t.equal(json.response.allowed, true, 'still answers (over the kept-alive connection)');
@@ -52,6 +58,9 @@ t.test('a half-written pair keeps the current certificate and is picked up once 
   await new Promise((r) => setTimeout(r, 200));
   t.equal((await presented(h.cert.caPem)).fingerprint256, current, 'mismatched pair ignored');
   writeFileSync(join(h.certDir, 'tls.key'), next.keyPem);
-  await waitFor(async () => (await presented(next.caPem)).fingerprint256 === fingerprintOf(next.certPem), 'the completed pair');
+  await waitFor(
+    async () => (await presented(next.caPem)).fingerprint256 === fingerprintOf(next.certPem),
+    'the completed pair',
+  );
   t.pass('completed pair served');
 });

@@ -15,5 +15,9 @@ export async function failure(p: Promise<unknown>): Promise<{ code: number; stat
 }
 
 function safeParse(s: string): unknown {
-  try { return JSON.parse(s); } catch { return s; }
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
 }

@@ -8,7 +8,9 @@ import workerThreads from 'node:worker_threads';
 
 const z = zlib as unknown as Record<string, unknown>;
 if (typeof z['createZstdDecompress'] !== 'function') {
-  z['createZstdDecompress'] = () => { throw new Error('zstd decompression needs Node >= 22.15'); };
+  z['createZstdDecompress'] = () => {
+    throw new Error('zstd decompression needs Node >= 22.15');
+  };
 }
 const w = workerThreads as unknown as Record<string, unknown>;
 if (typeof w['markAsUncloneable'] !== 'function') w['markAsUncloneable'] = () => {};
@@ -19,7 +21,10 @@ if (typeof P['withResolvers'] !== 'function') {
   P['withResolvers'] = function withResolvers<T>() {
     let resolve!: (v: T) => void;
     let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     return { promise, resolve, reject };
   };
 }

@@ -3,26 +3,69 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 
-export interface Credentials { server: string; token?: string; caPem?: string; certPem?: string; keyPem?: string; insecure?: boolean }
+export interface Credentials {
+  server: string;
+  token?: string;
+  caPem?: string;
+  certPem?: string;
+  keyPem?: string;
+  insecure?: boolean;
+}
 
-export interface RawResponse { status: number; headers: IncomingMessage['headers']; text: string; json: any }
+export interface RawResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  text: string;
+  json: any;
+}
 
-function options(c: Credentials, method: string, path: string, headers: Record<string, string>, auth: boolean): RequestOptions & { url: URL } {
+function options(
+  c: Credentials,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  auth: boolean,
+): RequestOptions & { url: URL } {
   // The path goes out byte for byte: URL parsing turns a backslash into '/', so '/\x' would name a host.
   const url = new URL(c.server);
   if (!path.startsWith('/')) throw new Error(`raw request path must start with '/': ${JSON.stringify(path)}`);
   return {
-    url, method, hostname: url.hostname, port: url.port, path, agent: false,
-    ...(c.caPem ? { ca: c.caPem } : {}), ...(c.certPem ? { cert: c.certPem, key: c.keyPem } : {}),
+    url,
+    method,
+    hostname: url.hostname,
+    port: url.port,
+    path,
+    agent: false,
+    ...(c.caPem ? { ca: c.caPem } : {}),
+    ...(c.certPem ? { cert: c.certPem, key: c.keyPem } : {}),
     ...(c.insecure ? { rejectUnauthorized: false } : {}),
-    headers: { accept: 'application/json', ...(auth && c.token ? { authorization: `Bearer ${c.token}` } : {}), ...headers },
+    headers: {
+      accept: 'application/json',
+      ...(auth && c.token ? { authorization: `Bearer ${c.token}` } : {}),
+      ...headers,
+    },
   };
 }
 
-export function raw(c: Credentials, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true): Promise<RawResponse> {
+export function raw(
+  c: Credentials,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  auth = true,
+): Promise<RawResponse> {
   const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   // Explicit length: Node sends DELETE bodies without chunked framing otherwise.
-  const o = options(c, method, path, payload === undefined ? headers : { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers }, auth);
+  const o = options(
+    c,
+    method,
+    path,
+    payload === undefined
+      ? headers
+      : { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers },
+    auth,
+  );
   const send = o.url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(o, (res) => {
@@ -31,7 +74,11 @@ export function raw(c: Credentials, method: string, path: string, body?: unknown
       res.on('data', (d) => (text += d));
       res.on('end', () => {
         let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
       });
     });
@@ -83,12 +130,18 @@ export function rawWatch(c: Credentials, path: string, headers: Record<string, s
   req.on('error', () => resolveEnded());
   req.end();
   return {
-    lines, events, ended, headers: headersP,
+    lines,
+    events,
+    ended,
+    headers: headersP,
     close: () => req.destroy(),
     async waitFor(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < n) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} watch events; got ${events.length}: ${JSON.stringify(events.map((e) => e.type))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${n} watch events; got ${events.length}: ${JSON.stringify(events.map((e) => e.type))}`,
+          );
         await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 200)), ended]);
       }
       return events.slice(0, n);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startApiServer, type ApiServerOptions, type EmbeddedApiServer } from '../../../src/local/server.ts';
-import { renderKubeconfig } from '../../../src/local/kubeconfig.ts';
+import { startApiServer, type ApiServerOptions, type EmbeddedApiServer } from '../../../src/local/apiserver/server.ts';
+import { renderKubeconfig } from '../../../src/local/apiserver/kubeconfig.ts';
 import { envtestAssets, startEnvtest } from './envtest.ts';
 import { raw, rawWatch, type Credentials } from './raw.ts';
 import { eventually } from '../eventually.ts';
@@ -23,12 +23,22 @@ export interface Target {
   kc: KubeConfig;
   creds: Credentials;
   embedded?: EmbeddedApiServer;
-  raw: (method: string, path: string, body?: unknown, headers?: Record<string, string>, auth?: boolean) => ReturnType<typeof raw>;
+  raw: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+    auth?: boolean,
+  ) => ReturnType<typeof raw>;
   rawWatch: (path: string, headers?: Record<string, string>) => ReturnType<typeof rawWatch>;
   /** A fresh namespace, deleted at close. */
   namespace(prefix?: string): Promise<string>;
   /** Polls `fn` until it returns a truthy value. */
-  eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs?: number): Promise<T>;
+  eventually<T>(
+    fn: () => Promise<T | undefined | false> | T | undefined | false,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -36,7 +46,8 @@ function credsFrom(kc: KubeConfig): Credentials {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const fromFileOrData = (data?: string, file?: string) => (data ? Buffer.from(data, 'base64').toString('utf8') : file ? readFileSync(file, 'utf8') : undefined);
+  const fromFileOrData = (data?: string, file?: string) =>
+    data ? Buffer.from(data, 'base64').toString('utf8') : file ? readFileSync(file, 'utf8') : undefined;
   const c: Credentials = { server: cluster.server };
   const ca = fromFileOrData(cluster.caData, cluster.caFile);
   if (ca) c.caPem = ca;
@@ -44,7 +55,10 @@ function credsFrom(kc: KubeConfig): Credentials {
   if (user?.token) c.token = user.token;
   const cert = fromFileOrData(user?.certData, user?.certFile);
   const key = fromFileOrData(user?.keyData, user?.keyFile);
-  if (cert && key) { c.certPem = cert; c.keyPem = key; }
+  if (cert && key) {
+    c.certPem = cert;
+    c.keyPem = key;
+  }
   return c;
 }
 
@@ -62,7 +76,10 @@ export async function startTarget(embeddedOptions: ApiServerOptions = {}): Promi
   } else if (assets) {
     kind = 'envtest';
     const cluster = await startEnvtest(assets);
-    writeFileSync(kubeconfigPath, renderKubeconfig({ server: cluster.server, token: cluster.token, caPem: cluster.caPem, name: 'envtest' }));
+    writeFileSync(
+      kubeconfigPath,
+      renderKubeconfig({ server: cluster.server, token: cluster.token, caPem: cluster.caPem, name: 'envtest' }),
+    );
     stop = cluster.stop;
   } else {
     kind = 'embedded';
@@ -75,13 +92,21 @@ export async function startTarget(embeddedOptions: ApiServerOptions = {}): Promi
   const creds = credsFrom(kc);
   const namespaces: string[] = [];
   const target: Target = {
-    kind, controllers: kind !== 'envtest', kubeconfigPath, kc, creds,
+    kind,
+    controllers: kind !== 'envtest',
+    kubeconfigPath,
+    kc,
+    creds,
     ...(embedded ? { embedded } : {}),
     raw: (method, path, body, headers, auth) => raw(creds, method, path, body, headers, auth),
     rawWatch: (path, headers) => rawWatch(creds, path, headers),
     async namespace(prefix = 'conf') {
       const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-      const r = await raw(creds, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'conformance.example.com/ns': name } } });
+      const r = await raw(creds, 'POST', '/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: { 'conformance.example.com/ns': name } },
+      });
       if (r.status !== 201) throw new Error(`creating namespace ${name}: ${r.status} ${r.text}`);
       namespaces.push(name);
       return name;

@@ -27,12 +27,18 @@ export async function startWebhookServer(): Promise<WebhookServer> {
     req.on('end', async () => {
       const path = new URL(req.url ?? '/', 'https://x').pathname;
       const h = routes.get(path);
-      if (!h) { res.writeHead(404).end('no such webhook'); return; }
+      if (!h) {
+        res.writeHead(404).end('no such webhook');
+        return;
+      }
       try {
         const review = JSON.parse(text) as Review;
         received.push({ path, review });
         const out = await h(review);
-        if (!out) { res.destroy(); return; }
+        if (!out) {
+          res.destroy();
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       } catch (e) {
         res.writeHead(500).end(String(e));
@@ -46,12 +52,20 @@ export async function startWebhookServer(): Promise<WebhookServer> {
     caBundle: Buffer.from(cert.caPem).toString('base64'),
     received,
     route: (path, h) => routes.set(path, h),
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
 export function admissionResponse(review: Review, response: Record<string, unknown>): Review {
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review['request']['uid'], ...response } };
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: review['request']['uid'], ...response },
+  };
 }
 
 export function jsonPatch(ops: unknown[]): { patchType: 'JSONPatch'; patch: string } {
@@ -75,5 +89,9 @@ export function convertWidget(review: Review): Review {
     out['spec'] = spec;
     return out;
   });
-  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid, convertedObjects, result: { status: 'Success' } } };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'ConversionReview',
+    response: { uid, convertedObjects, result: { status: 'Success' } },
+  };
 }

@@ -95,8 +95,13 @@ export class Harness {
       const dataDir = join(this.baseDir, name);
       cpSync(template, dataDir, { recursive: true });
       const inst: Instance = {
-        name, host: pickHost(), port: 0, serverId: 100 + idx, dataDir,
-        socket: join(this.baseDir, `${name}.sock`), proc: null,
+        name,
+        host: pickHost(),
+        port: 0,
+        serverId: 100 + idx,
+        dataDir,
+        socket: join(this.baseDir, `${name}.sock`),
+        proc: null,
       };
       this.instances.push(inst);
       created.push(inst);
@@ -107,14 +112,31 @@ export class Harness {
 
   private args(inst: Instance): string[] {
     return [
-      '--no-defaults', '--user=root', `--datadir=${inst.dataDir}`, `--bind-address=${inst.host}`,
-      `--port=${inst.port}`, `--socket=${inst.socket}`, `--pid-file=${inst.dataDir}/mariadbd.pid`,
-      `--log-error=${inst.dataDir}/error.log`, `--server-id=${inst.serverId}`,
-      `--log-bin=${inst.dataDir}/binlog`, `--relay-log=${inst.dataDir}/relay`, '--log-slave-updates=ON',
-      '--binlog-format=ROW', '--gtid-strict-mode=ON', '--sync-binlog=1', '--innodb-flush-log-at-trx-commit=1',
-      '--skip-slave-start', '--read-only=ON', '--skip-name-resolve', '--performance-schema=OFF',
-      `--report-host=${inst.host}`, `--report-port=${inst.port}`, '--max-connections=200',
-      ...SMALL_INNODB, '--innodb-doublewrite=0',
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${inst.dataDir}`,
+      `--bind-address=${inst.host}`,
+      `--port=${inst.port}`,
+      `--socket=${inst.socket}`,
+      `--pid-file=${inst.dataDir}/mariadbd.pid`,
+      `--log-error=${inst.dataDir}/error.log`,
+      `--server-id=${inst.serverId}`,
+      `--log-bin=${inst.dataDir}/binlog`,
+      `--relay-log=${inst.dataDir}/relay`,
+      '--log-slave-updates=ON',
+      '--binlog-format=ROW',
+      '--gtid-strict-mode=ON',
+      '--sync-binlog=1',
+      '--innodb-flush-log-at-trx-commit=1',
+      '--skip-slave-start',
+      '--read-only=ON',
+      '--skip-name-resolve',
+      '--performance-schema=OFF',
+      `--report-host=${inst.host}`,
+      `--report-port=${inst.port}`,
+      '--max-connections=200',
+      ...SMALL_INNODB,
+      '--innodb-doublewrite=0',
       ...this.extraArgs,
     ];
   }
@@ -181,7 +203,8 @@ export class Harness {
 
   /** Start again on the same data directory and port (a new port only if the old one was taken). */
   async restart(inst: Instance): Promise<void> {
-    if (inst.proc && inst.proc.exitCode === null && inst.proc.signalCode === null) await this.signalAndWait(inst, 'SIGTERM');
+    if (inst.proc && inst.proc.exitCode === null && inst.proc.signalCode === null)
+      await this.signalAndWait(inst, 'SIGTERM');
     await this.launch(inst);
   }
 

@@ -48,12 +48,24 @@ export function templateDir(): string {
   mkdirSync(staging, { recursive: true });
   try {
     const data = join(staging, 'data');
-    execFileSync('mariadb-install-db', [
-      '--no-defaults', '--user=root', `--datadir=${data}`, '--auth-root-authentication-method=normal',
-      '--skip-test-db', ...SMALL_INNODB, '--innodb-data-file-path=ibdata1:4M:autoextend',
-    ], { stdio: 'pipe' });
-    const r = spawnSync(mariadbdPath(), ['--no-defaults', '--user=root', `--datadir=${data}`, '--bootstrap', ...SMALL_INNODB],
-      { input: TEMPLATE_SQL, encoding: 'utf8' });
+    execFileSync(
+      'mariadb-install-db',
+      [
+        '--no-defaults',
+        '--user=root',
+        `--datadir=${data}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        ...SMALL_INNODB,
+        '--innodb-data-file-path=ibdata1:4M:autoextend',
+      ],
+      { stdio: 'pipe' },
+    );
+    const r = spawnSync(
+      mariadbdPath(),
+      ['--no-defaults', '--user=root', `--datadir=${data}`, '--bootstrap', ...SMALL_INNODB],
+      { input: TEMPLATE_SQL, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`template bootstrap failed: ${r.stderr}`);
     writeFileSync(join(staging, '.complete'), 'ok\n');
     try {

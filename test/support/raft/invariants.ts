@@ -54,13 +54,17 @@ export class InvariantChecker {
     const snapIndex = rd.snapshot?.index ?? -1;
     for (const e of rd.entries) {
       const prevTerm = e.index - 1 === snapIndex ? rd.snapshot!.term : node.term(e.index - 1);
-      if (prevTerm === undefined) this.fail('log matching', `${id} persists entry ${e.index} without holding entry ${e.index - 1}`);
+      if (prevTerm === undefined)
+        this.fail('log matching', `${id} persists entry ${e.index} without holding entry ${e.index - 1}`);
       const k = `${e.index}:${e.term}`;
       const seen = this.entryAt.get(k);
       const mine = { key: key(e), prevTerm };
       if (!seen) this.entryAt.set(k, mine);
       else if (seen.key !== mine.key || seen.prevTerm !== mine.prevTerm) {
-        this.fail('log matching', `${id} holds a different entry at index ${e.index} term ${e.term} (or a different predecessor): ${mine.key}/${mine.prevTerm} vs ${seen.key}/${seen.prevTerm}`);
+        this.fail(
+          'log matching',
+          `${id} holds a different entry at index ${e.index} term ${e.term} (or a different predecessor): ${mine.key}/${mine.prevTerm} vs ${seen.key}/${seen.prevTerm}`,
+        );
       }
       if (e.type === 'conf') this.checkConfEntry(id, node, e);
     }
@@ -79,7 +83,10 @@ export class InvariantChecker {
     if (prev.voters.length === 0) return;
     const expect = applyConfChange(prev, d.change);
     if (typeof expect === 'string' || !sameConf(expect, d.conf)) {
-      this.fail('single-server membership change', `${id} entry ${e.index} ${JSON.stringify(d)} is not one change from ${JSON.stringify(prev)}`);
+      this.fail(
+        'single-server membership change',
+        `${id} entry ${e.index} ${JSON.stringify(d)} is not one change from ${JSON.stringify(prev)}`,
+      );
     }
   }
 
@@ -89,12 +96,14 @@ export class InvariantChecker {
     if (hs.term < lastTerm) this.fail('terms never decrease', `${id} durable term went ${lastTerm} -> ${hs.term}`);
     this.durableTerm.set(id, hs.term);
     const lastCommit = this.durableCommit.get(id) ?? 0;
-    if (hs.commit < lastCommit) this.fail('commit never decreases', `${id} durable commit went ${lastCommit} -> ${hs.commit}`);
+    if (hs.commit < lastCommit)
+      this.fail('commit never decreases', `${id} durable commit went ${lastCommit} -> ${hs.commit}`);
     this.durableCommit.set(id, hs.commit);
     if (hs.vote !== null) {
       const k = `${id}:${hs.term}`;
       const prev = this.durableVote.get(k);
-      if (prev !== undefined && prev !== hs.vote) this.fail('a node votes at most once per term', `${id} voted for ${prev} and ${hs.vote} in term ${hs.term}`);
+      if (prev !== undefined && prev !== hs.vote)
+        this.fail('a node votes at most once per term', `${id} voted for ${prev} and ${hs.vote} in term ${hs.term}`);
       this.durableVote.set(k, hs.vote);
     }
   }
@@ -102,9 +111,13 @@ export class InvariantChecker {
   /** Persist-before-send: what a message vouches for must already be durable. */
   onSend(id: NodeId, m: Message, hs: HardState, lastIndex: number): void {
     const vouchesTerm = !(m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject));
-    if (vouchesTerm && m.term > hs.term) this.fail('persist before send', `${id} sent ${m.type} in term ${m.term} while durable term is ${hs.term}`);
+    if (vouchesTerm && m.term > hs.term)
+      this.fail('persist before send', `${id} sent ${m.type} in term ${m.term} while durable term is ${hs.term}`);
     if (m.type === 'voteResp' && !m.reject && (hs.vote !== m.to || hs.term !== m.term)) {
-      this.fail('persist before send', `${id} granted a vote to ${m.to} in term ${m.term} before persisting it (durable ${hs.vote}@${hs.term})`);
+      this.fail(
+        'persist before send',
+        `${id} granted a vote to ${m.to} in term ${m.term} before persisting it (durable ${hs.vote}@${hs.term})`,
+      );
     }
     if (m.type === 'appResp' && !m.reject && m.index > lastIndex) {
       this.fail('persist before send', `${id} acknowledged index ${m.index} with only ${lastIndex} durable`);
@@ -118,7 +131,10 @@ export class InvariantChecker {
         this.applied.set(e.index, { key: key(e), term: e.term, commitTerm: term });
         this.maxApplied = Math.max(this.maxApplied, e.index);
       } else if (prev.key !== key(e)) {
-        this.fail('state machine safety', `${id} applied ${key(e)} at index ${e.index}, another node applied ${prev.key}`);
+        this.fail(
+          'state machine safety',
+          `${id} applied ${key(e)} at index ${e.index}, another node applied ${prev.key}`,
+        );
       } else if (term < prev.commitTerm) prev.commitTerm = term;
     }
   }
@@ -133,10 +149,12 @@ export class InvariantChecker {
       const vt = this.volatileTerm.get(id) ?? 0;
       if (s.term < vt) this.fail('terms never decrease', `${id} term went ${vt} -> ${s.term}`);
       this.volatileTerm.set(id, s.term);
-      if (s.commit > s.lastIndex || s.applied > s.commit) this.fail('commit within the log', `${id} applied ${s.applied} commit ${s.commit} lastIndex ${s.lastIndex}`);
+      if (s.commit > s.lastIndex || s.applied > s.commit)
+        this.fail('commit within the log', `${id} applied ${s.applied} commit ${s.commit} lastIndex ${s.lastIndex}`);
       if (s.role === 'leader') {
         const l = this.leaderOfTerm.get(s.term);
-        if (l !== undefined && l !== id) this.fail('election safety: at most one leader per term', `${l} and ${id} both lead term ${s.term}`);
+        if (l !== undefined && l !== id)
+          this.fail('election safety: at most one leader per term', `${l} and ${id} both lead term ${s.term}`);
         this.leaderOfTerm.set(s.term, id);
         const lk = `${id}:${s.term}`;
         if (!this.knownLeaders.has(lk)) {
@@ -158,7 +176,11 @@ export class InvariantChecker {
     const snap = node.snapshot();
     for (const [index, a] of this.applied) {
       if (a.commitTerm >= term || index <= snap.index) continue;
-      if (node.term(index) !== a.term) this.fail('leader completeness', `${id} leads term ${term} without entry ${index} (term ${a.term}) committed by term ${a.commitTerm}`);
+      if (node.term(index) !== a.term)
+        this.fail(
+          'leader completeness',
+          `${id} leads term ${term} without entry ${index} (term ${a.term}) committed by term ${a.commitTerm}`,
+        );
     }
   }
 
@@ -187,7 +209,8 @@ export class InvariantChecker {
           const y = tb.get(x.index);
           if (!y) continue;
           if (y.term === x.term) matchedAbove = true;
-          if (matchedAbove && key(x) !== key(y)) this.fail('log matching', `${a.id} and ${b.id} agree on a later entry but differ at index ${x.index}`);
+          if (matchedAbove && key(x) !== key(y))
+            this.fail('log matching', `${a.id} and ${b.id} agree on a later entry but differ at index ${x.index}`);
         }
       }
     }

@@ -40,7 +40,12 @@ export interface ScheduleResult {
 export const LIVENESS_ELECTION_TIMEOUTS = 30;
 
 export async function runSchedule(s: Schedule, opts: { compactAfter?: number } = {}): Promise<ScheduleResult> {
-  const sim = await Simulator.create({ seed: s.seed, voters: s.voters, spares: 2, compactAfter: opts.compactAfter ?? 8 });
+  const sim = await Simulator.create({
+    seed: s.seed,
+    voters: s.voters,
+    spares: 2,
+    compactAfter: opts.compactAfter ?? 8,
+  });
   // Node -1 names the current leader (most faults are interesting when they hit it).
   const id = (k: number) => (k < 0 ? (sim.leader()?.id ?? sim.ids[0]!) : sim.ids[k % sim.ids.length]!);
   await sim.runUntil(() => sim.leader() !== undefined, 5000);
@@ -48,7 +53,10 @@ export async function runSchedule(s: Schedule, opts: { compactAfter?: number } =
   const bound = LIVENESS_ELECTION_TIMEOUTS * sim.o.electionTick * sim.o.tickMs;
   const live = await sim.healAndCommit(bound);
   sim.finalCheck();
-  if (!live.ok) throw new Error(`liveness: no leader committed a proposal within ${bound} ms after healing (${JSON.stringify(statusOf(sim))})`);
+  if (!live.ok)
+    throw new Error(
+      `liveness: no leader committed a proposal within ${bound} ms after healing (${JSON.stringify(statusOf(sim))})`,
+    );
   const st = sim.checker.stats();
   return { livenessMs: live.elapsedMs, applied: st.applied, leaders: st.leaders, events: sim.stats.events };
 }
@@ -56,7 +64,16 @@ export async function runSchedule(s: Schedule, opts: { compactAfter?: number } =
 function statusOf(sim: Simulator): unknown {
   return sim.up().map((n) => {
     const s = n.node!.status();
-    return { id: n.id, role: s.role, term: s.term, lead: s.lead, commit: s.commit, last: s.lastIndex, voters: s.conf.voters, learners: s.conf.learners };
+    return {
+      id: n.id,
+      role: s.role,
+      term: s.term,
+      lead: s.lead,
+      commit: s.commit,
+      last: s.lastIndex,
+      voters: s.conf.voters,
+      learners: s.conf.learners,
+    };
   });
 }
 
@@ -124,7 +141,10 @@ function partition(sim: Simulator, shape: PartitionKind, pick: number): void {
       const l = sim.leader()?.id;
       const rest = order.filter((x) => x !== l);
       const small = shape === 'minority' && l ? [l, ...rest.slice(0, half - 1)] : rest.slice(0, half);
-      sim.split(small, ids.filter((x) => !small.includes(x)));
+      sim.split(
+        small,
+        ids.filter((x) => !small.includes(x)),
+      );
       return;
     }
     case 'isolate':
@@ -157,9 +177,31 @@ function partition(sim: Simulator, shape: PartitionKind, pick: number): void {
 const node = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 8 }));
 
 export const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 50, max: 2500 }), load: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('run' as const),
+      ms: fc.integer({ min: 50, max: 2500 }),
+      load: fc.boolean(),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('propose' as const), count: fc.integer({ min: 1, max: 5 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('partition' as const), shape: fc.constantFrom<PartitionKind>('minority', 'majority', 'isolate', 'asymmetric', 'ring', 'bridge', 'bridge'), pick: node }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('partition' as const),
+      shape: fc.constantFrom<PartitionKind>(
+        'minority',
+        'majority',
+        'isolate',
+        'asymmetric',
+        'ring',
+        'bridge',
+        'bridge',
+      ),
+      pick: node,
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'heal' as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('crash' as const), node }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('restart' as const), node }) },
@@ -176,7 +218,14 @@ export const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('transfer' as const), node }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('member' as const), op: fc.constantFrom('addLearner' as const, 'promote' as const, 'remove' as const), node }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('member' as const),
+      op: fc.constantFrom('addLearner' as const, 'promote' as const, 'remove' as const),
+      node,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('ineligible' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lagging' as const), node }) },
 );

@@ -87,8 +87,18 @@ export class Simulator {
 
   private constructor(o: SimOptions) {
     this.o = {
-      spares: 0, electionTick: 10, heartbeatTick: 2, tickMs: 100, leaseDriftMs: 0, maxClockSkew: 0.02,
-      preVote: true, checkQuorum: true, maxBatchEntries: 4, maxInflight: 4, serialize: true, compactAfter: 0,
+      spares: 0,
+      electionTick: 10,
+      heartbeatTick: 2,
+      tickMs: 100,
+      leaseDriftMs: 0,
+      maxClockSkew: 0.02,
+      preVote: true,
+      checkQuorum: true,
+      maxBatchEntries: 4,
+      maxInflight: 4,
+      serialize: true,
+      compactAfter: 0,
       ...o,
     };
     if (o.leaseDriftMs === undefined) {
@@ -107,10 +117,18 @@ export class Simulator {
       const conf = voters.includes(id) ? { voters, learners: [] } : { voters: [], learners: [] };
       const skew = sim.o.maxClockSkew;
       const n: SimNode = {
-        id, storage: new MemoryStorage(conf), node: null,
-        rate: 1 + (sim.rng.next() * 2 - 1) * skew, offset: sim.rng.int(0, 1_000_000),
-        nextTickLocal: 0, paused: false, crashAfterPersist: false, eligible: true, lagging: false,
-        appliedCount: 0, lastApplied: 0,
+        id,
+        storage: new MemoryStorage(conf),
+        node: null,
+        rate: 1 + (sim.rng.next() * 2 - 1) * skew,
+        offset: sim.rng.int(0, 1_000_000),
+        nextTickLocal: 0,
+        paused: false,
+        crashAfterPersist: false,
+        eligible: true,
+        lagging: false,
+        appliedCount: 0,
+        lastApplied: 0,
       };
       n.nextTickLocal = sim.localNow(n) + sim.rng.int(1, sim.o.tickMs);
       sim.nodes.set(id, n);
@@ -139,7 +157,10 @@ export class Simulator {
       random: () => rng.next(),
       canCampaign: () => n.eligible,
       candidateContext: () => ({ lagging: n.lagging }),
-      votePredicate: (_c, ctx) => (ctx !== null && typeof ctx === 'object' && !Array.isArray(ctx) && ctx['lagging'] === true ? 'candidate replica is lagging' : true),
+      votePredicate: (_c, ctx) =>
+        ctx !== null && typeof ctx === 'object' && !Array.isArray(ctx) && ctx['lagging'] === true
+          ? 'candidate replica is lagging'
+          : true,
       applied: n.lastApplied,
     };
   }
@@ -201,23 +222,28 @@ export class Simulator {
 
   /** Cut both directions between every node of `a` and every node of `b`. */
   split(a: NodeId[], b: NodeId[]): void {
-    for (const x of a) for (const y of b) {
-      this.blocked.add(`${x}>${y}`);
-      this.blocked.add(`${y}>${x}`);
-    }
+    for (const x of a)
+      for (const y of b) {
+        this.blocked.add(`${x}>${y}`);
+        this.blocked.add(`${y}>${x}`);
+      }
   }
 
   isolate(id: NodeId): void {
-    this.split([id], this.ids.filter((x) => x !== id));
+    this.split(
+      [id],
+      this.ids.filter((x) => x !== id),
+    );
   }
 
   /** Only neighbours in a ring can talk. */
   ring(): void {
     const ids = this.rng.shuffle([...this.ids]);
-    for (let i = 0; i < ids.length; i++) for (let j = 0; j < ids.length; j++) {
-      const d = Math.abs(i - j);
-      if (d > 1 && d < ids.length - 1) this.blocked.add(`${ids[i]}>${ids[j]}`);
-    }
+    for (let i = 0; i < ids.length; i++)
+      for (let j = 0; j < ids.length; j++) {
+        const d = Math.abs(i - j);
+        if (d > 1 && d < ids.length - 1) this.blocked.add(`${ids[i]}>${ids[j]}`);
+      }
   }
 
   heal(): void {
@@ -389,7 +415,8 @@ export class Simulator {
     for (const f of ready) due.push(() => this.deliver(f.msg));
     this.rng.shuffle(due);
     for (const d of due) {
-      if (++this.stats.events > this.maxEvents) throw new Error(`simulation exceeded ${this.maxEvents} events (livelock?) at ${this.now} ms`);
+      if (++this.stats.events > this.maxEvents)
+        throw new Error(`simulation exceeded ${this.maxEvents} events (livelock?) at ${this.now} ms`);
       await d();
       this.check();
     }
@@ -434,10 +461,16 @@ export class Simulator {
       if (r?.ok) {
         const idx = r.index;
         const l = this.leader()!;
-        const committed = await this.runUntil(() => (l.node?.status().commit ?? 0) >= idx, Math.min(ms - (this.now - start), 10 * this.o.electionTick * this.o.tickMs));
+        const committed = await this.runUntil(
+          () => (l.node?.status().commit ?? 0) >= idx,
+          Math.min(ms - (this.now - start), 10 * this.o.electionTick * this.o.tickMs),
+        );
         if (committed && l.node?.term(idx) === r.term) return { ok: true, elapsedMs: this.now - start };
       }
-      await this.runUntil(() => this.leader() !== undefined, Math.max(1, Math.min(ms - (this.now - start), this.o.tickMs)));
+      await this.runUntil(
+        () => this.leader() !== undefined,
+        Math.max(1, Math.min(ms - (this.now - start), this.o.tickMs)),
+      );
     }
     return { ok: false, elapsedMs: this.now - start };
   }

@@ -1,0 +1,154 @@
+// Reading a CustomResourceDefinition: defaults and checks the real server applies when it is written,
+// and the KindInfo entries it yields once Established.
+import type { FieldError } from './status-errors.ts';
+import type { ConversionConfig, KindInfo, PrinterColumn } from './kinds.ts';
+import { compileVersionSchema, structuralProblems } from './crd-schema.ts';
+import { isPlainObject, type Obj } from './meta.ts';
+
+export function defaultCrd(o: Obj): void {
+  const spec = (o['spec'] ??= {}) as Obj;
+  const names = (spec['names'] ??= {}) as Obj;
+  if (typeof names['kind'] === 'string') {
+    names['singular'] ??= names['kind'].toLowerCase();
+    names['listKind'] ??= `${names['kind']}List`;
+  }
+  spec['conversion'] ??= { strategy: 'None' };
+  for (const v of (spec['versions'] ?? []) as Obj[]) {
+    const sub = v['subresources'];
+    if (isPlainObject(sub) && Object.keys(sub).length === 0) delete v['subresources'];
+  }
+}
+
+export function crdProblems(o: Obj): FieldError[] {
+  defaultCrd(o);
+  const errs: FieldError[] = [];
+  const spec = o['spec'] as Obj;
+  const names = spec['names'] as Obj;
+  const group = spec['group'];
+  if (!group) errs.push({ type: 'Required', field: 'spec.group' });
+  if (!names['plural']) errs.push({ type: 'Required', field: 'spec.names.plural' });
+  if (!names['kind']) errs.push({ type: 'Required', field: 'spec.names.kind' });
+  const expected = `${String(names['plural'])}.${String(group)}`;
+  if (o['metadata']?.['name'] !== expected)
+    errs.push({
+      type: 'Invalid',
+      field: 'metadata.name',
+      value: o['metadata']?.['name'],
+      detail: `must be spec.names.plural+"."+spec.group`,
+    });
+  if (!['Namespaced', 'Cluster'].includes(spec['scope']))
+    errs.push({
+      type: 'Unsupported',
+      field: 'spec.scope',
+      value: spec['scope'],
+      detail: 'supported values: "Cluster", "Namespaced"',
+    });
+  const versions = (spec['versions'] ?? []) as Obj[];
+  if (versions.length === 0)
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.versions',
+      value: versions,
+      detail: 'must have exactly one version marked as storage version',
+    });
+  else if (versions.filter((v) => v['storage'] === true).length !== 1)
+    errs.push({
+      type: 'Invalid',
+      field: 'spec.versions',
+      value: versions.map((v) => v['name']),
+      detail: 'must have exactly one version marked as storage version',
+    });
+  versions.forEach((v, i) => {
+    const schema = v['schema']?.['openAPIV3Schema'];
+    if (!isPlainObject(schema)) {
+      errs.push({
+        type: 'Required',
+        field: `spec.versions[${i}].schema.openAPIV3Schema`,
+        detail: 'schemas are required',
+      });
+      return;
+    }
+    errs.push(...structuralProblems(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+  });
+  const conv = spec['conversion'] as Obj;
+  if (conv['strategy'] === 'Webhook') {
+    const cc = conv['webhook']?.['clientConfig'];
+    if (!isPlainObject(cc))
+      errs.push({
+        type: 'Required',
+        field: 'spec.conversion.webhook.clientConfig',
+        detail: 'required when strategy is set to Webhook',
+      });
+    const rv = conv['webhook']?.['conversionReviewVersions'];
+    if (!Array.isArray(rv) || !rv.includes('v1'))
+      errs.push({
+        type: 'Required',
+        field: 'spec.conversion.webhook.conversionReviewVersions',
+        detail: 'must include at least one of v1, v1beta1',
+      });
+  } else if (conv['strategy'] !== 'None')
+    errs.push({
+      type: 'Unsupported',
+      field: 'spec.conversion.strategy',
+      value: conv['strategy'],
+      detail: 'supported values: "None", "Webhook"',
+    });
+  return errs;
+}
+
+function conversionOf(spec: Obj): ConversionConfig {
+  const conv = (spec['conversion'] ?? { strategy: 'None' }) as Obj;
+  if (conv['strategy'] !== 'Webhook') return { strategy: 'None' };
+  const w = (conv['webhook'] ?? {}) as Obj;
+  const cc = (w['clientConfig'] ?? {}) as Obj;
+  return {
+    strategy: 'Webhook',
+    url: cc['url'],
+    service: cc['service'],
+    caBundle: cc['caBundle'],
+    conversionReviewVersions: w['conversionReviewVersions'],
+  };
+}
+
+export function kindsFromCrd(o: Obj): KindInfo[] {
+  const spec = o['spec'] as Obj;
+  const names = spec['names'] as Obj;
+  const versions = (spec['versions'] ?? []) as Obj[];
+  const storage = String(versions.find((v) => v['storage'])?.['name']);
+  const served = versions.filter((v) => v['served'] !== false);
+  return served.map((v) => {
+    const schema = v['schema']?.['openAPIV3Schema'] as Obj | undefined;
+    const sub = (v['subresources'] ?? {}) as Obj;
+    const scale = isPlainObject(sub['scale']) ? sub['scale'] : undefined;
+    const k: KindInfo = {
+      group: String(spec['group']),
+      version: String(v['name']),
+      resource: String(names['plural']),
+      kind: String(names['kind']),
+      listKind: String(names['listKind'] ?? `${names['kind']}List`),
+      singular: String(names['singular'] ?? String(names['kind']).toLowerCase()),
+      namespaced: spec['scope'] === 'Namespaced',
+      shortNames: (names['shortNames'] ?? []) as string[],
+      categories: (names['categories'] ?? []) as string[],
+      status: isPlainObject(sub['status']),
+      generation: 'nonMetadata',
+      storageVersion: storage,
+      crd: {
+        name: String(o['metadata']['name']),
+        ...(schema ? { schema: compileVersionSchema(schema) } : {}),
+        columns: (v['additionalPrinterColumns'] ?? []) as PrinterColumn[],
+        conversion: conversionOf(spec),
+        versions: versions.map((x) => String(x['name'])),
+        preserveAll: schema?.['x-kubernetes-preserve-unknown-fields'] === true && !schema?.['properties'],
+      },
+    };
+    if (scale) {
+      k.scale = {
+        specReplicasPath: String(scale['specReplicasPath']),
+        statusReplicasPath: String(scale['statusReplicasPath']),
+        ...(scale['labelSelectorPath'] ? { labelSelectorPath: String(scale['labelSelectorPath']) } : {}),
+      };
+    }
+    return k;
+  });
+}

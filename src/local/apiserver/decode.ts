@@ -1,0 +1,237 @@
+// Decoding a create/update body as kube-apiserver does before any REST logic runs: the JSON must be an
+// object whose apiVersion/kind are strings naming the URL's kind, and whose metadata has ObjectMeta's
+// Go types. Failures are 400 BadRequest with the real wording, built from Go's encoding/json errors
+// (`json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string`)
+// wrapped by the handler's transformDecodeError. See docs/apiserver.md ("Request bodies").
+import { ApiError, errors } from './status-errors.ts';
+import type { KindInfo, KindRegistry } from './kinds.ts';
+import { apiVersionOf } from './kinds.ts';
+import { isPlainObject, type Obj } from './meta.ts';
+import type { RawBody } from './http-io.ts';
+
+/** Go's name for a JSON value's type in UnmarshalTypeError. */
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}
+
+/** A Go type in the shape of a JSON document; only what ObjectMeta and ConfigMap need. */
+type GoType =
+  | { t: 'string' }
+  | { t: 'bool' }
+  | { t: 'int64' }
+  | { t: 'map'; name: string; value: GoType }
+  | { t: 'slice'; name: string; elem: GoType }
+  | { t: 'struct'; name: string; fields: Record<string, GoType> };
+
+const STRING: GoType = { t: 'string' };
+const STRING_MAP: GoType = { t: 'map', name: 'map[string]string', value: STRING };
+const OWNER_REFERENCE: GoType = {
+  t: 'struct',
+  name: 'v1.OwnerReference',
+  fields: {
+    apiVersion: STRING,
+    kind: STRING,
+    name: STRING,
+    uid: STRING,
+    controller: { t: 'bool' },
+    blockOwnerDeletion: { t: 'bool' },
+  },
+};
+const OBJECT_META: GoType = {
+  t: 'struct',
+  name: 'v1.ObjectMeta',
+  fields: {
+    name: STRING,
+    generateName: STRING,
+    namespace: STRING,
+    selfLink: STRING,
+    uid: STRING,
+    resourceVersion: STRING,
+    generation: { t: 'int64' },
+    deletionGracePeriodSeconds: { t: 'int64' },
+    // metav1.Time decodes through a string; its nested error is re-labelled with the outer field.
+    creationTimestamp: STRING,
+    deletionTimestamp: STRING,
+    labels: STRING_MAP,
+    annotations: STRING_MAP,
+    ownerReferences: { t: 'slice', name: '[]v1.OwnerReference', elem: OWNER_REFERENCE },
+    finalizers: { t: 'slice', name: '[]string', elem: STRING },
+  },
+};
+
+const struct = (name: string, fields: Record<string, GoType> = {}): GoType => ({ t: 'struct', name, fields });
+const slice = (elem: GoType & { name: string }): GoType => ({ t: 'slice', name: `[]${elem.name}`, elem });
+const CRD_VERSION = struct('v1.CustomResourceDefinitionVersion', {
+  name: STRING,
+  served: { t: 'bool' },
+  storage: { t: 'bool' },
+}) as GoType & { name: string };
+
+/** Per-kind top-level fields checked beyond metadata (typed Go structs reject mismatches). */
+const KIND_FIELDS: Record<string, Record<string, GoType>> = {
+  ConfigMap: { data: STRING_MAP, binaryData: STRING_MAP, immutable: { t: 'bool' } },
+  Secret: { data: STRING_MAP, stringData: STRING_MAP, type: STRING, immutable: { t: 'bool' } },
+  CustomResourceDefinition: {
+    spec: struct('v1.CustomResourceDefinitionSpec', {
+      group: STRING,
+      names: struct('v1.CustomResourceDefinitionNames', {
+        plural: STRING,
+        singular: STRING,
+        kind: STRING,
+        listKind: STRING,
+      }),
+      versions: slice(CRD_VERSION),
+    }),
+  },
+  MutatingWebhookConfiguration: {
+    webhooks: slice(struct('v1.MutatingWebhook', { name: STRING }) as GoType & { name: string }),
+  },
+  ValidatingWebhookConfiguration: {
+    webhooks: slice(struct('v1.ValidatingWebhook', { name: STRING }) as GoType & { name: string }),
+  },
+};
+
+/** Built-in kinds with spec/status are Go structs `v1.<Kind>Spec` / `v1.<Kind>Status`. */
+function kindFields(k: KindInfo): Record<string, GoType> {
+  const own = KIND_FIELDS[k.kind] ?? {};
+  const specKinds = [
+    'Namespace',
+    'Service',
+    'Pod',
+    'StatefulSet',
+    'PodDisruptionBudget',
+    'Lease',
+    'CustomResourceDefinition',
+  ];
+  const generic: Record<string, GoType> = specKinds.includes(k.kind)
+    ? { spec: struct(`v1.${k.kind}Spec`), status: struct(`v1.${k.kind}Status`) }
+    : {};
+  return { ...generic, ...own };
+}
+
+const shortName = (t: GoType): string => (t.t === 'map' || t.t === 'slice' || t.t === 'struct' ? t.name : t.t);
+
+/**
+ * The first type mismatch in document order, as encoding/json reports it: the innermost struct's name,
+ * the field path from the root (no indices), and the Go type the value could not become.
+ */
+function mismatch(v: unknown, t: GoType, struct: string, path: string[]): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  const fail = (want: GoType) => {
+    const what = typeof v === 'number' && want.t === 'int64' ? `number ${String(v)}` : jsonType(v);
+    return `json: cannot unmarshal ${what} into Go struct field ${struct}.${path.join('.')} of type ${shortName(want)}`;
+  };
+  switch (t.t) {
+    case 'string':
+      return typeof v === 'string' ? undefined : fail(t);
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : fail(t);
+    case 'int64':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? undefined : fail(t);
+    case 'map':
+      if (!isPlainObject(v)) return fail(t);
+      for (const x of Object.values(v)) {
+        const m = mismatch(x, t.value, struct, path);
+        if (m) return m;
+      }
+      return undefined;
+    case 'slice':
+      if (!Array.isArray(v)) return fail(t);
+      for (const x of v) {
+        const m = mismatch(x, t.elem, struct, path);
+        if (m) return m;
+      }
+      return undefined;
+    case 'struct': {
+      if (!isPlainObject(v)) return fail(t);
+      const inner = t.name.replace(/^v1\./, '');
+      for (const [key, x] of Object.entries(v)) {
+        const ft = t.fields[key];
+        if (!ft) continue;
+        const m = mismatch(x, ft, inner, [...path, key]);
+        if (m) return m;
+      }
+      return undefined;
+    }
+    default: {
+      const never: never = t;
+      return never;
+    }
+  }
+}
+
+/** apiserver's summarizeData: the body as text when it looks like an object, else hex. */
+export function summarizeData(raw: string, max = 30): string {
+  const bytes = Buffer.from(raw, 'utf8');
+  if (bytes.length === 0) return '<empty>';
+  if (raw.startsWith('{')) return bytes.length > max ? `${bytes.subarray(0, max).toString('utf8')} ...` : raw;
+  return bytes.length > max ? `${bytes.subarray(0, max).toString('hex')} ...` : bytes.toString('hex');
+}
+
+const TYPE_META_STRUCT =
+  'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+function unrecognized(k: KindInfo, why: string, raw: string): ApiError {
+  return errors.badRequest(
+    `the object provided is unrecognized (must be of type ${k.kind}): couldn't get version/kind; json parse error: ${why} (${summarizeData(raw)})`,
+  );
+}
+
+/** Go's internal package name for a group: `core` for the legacy group, else its first DNS label. */
+function internalPackage(group: string): string {
+  return group ? group.split('.')[0]! : 'core';
+}
+
+/** The type-meta stage (SimpleMetaFactory.Interpret) and the kind/version the decoder then picks. */
+function checkTypeMeta(k: KindInfo, kinds: KindRegistry, body: unknown, raw: string): Obj {
+  if (body === undefined) throw unrecognized(k, 'unexpected end of JSON input', raw);
+  if (!isPlainObject(body))
+    throw unrecognized(k, `json: cannot unmarshal ${jsonType(body)} into Go value of type ${TYPE_META_STRUCT}`, raw);
+  for (const f of ['apiVersion', 'kind'] as const) {
+    const v = body[f];
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw unrecognized(k, `json: cannot unmarshal ${jsonType(v)} into Go struct field .${f} of type string`, raw);
+  }
+  if (k.crd) return body;
+  const apiVersion =
+    typeof body['apiVersion'] === 'string' && body['apiVersion'] ? body['apiVersion'] : apiVersionOf(k);
+  const kind = typeof body['kind'] === 'string' && body['kind'] ? body['kind'] : k.kind;
+  if (apiVersion === apiVersionOf(k) && kind === k.kind) return body;
+  const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+  const prefix = `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${k.kind}`;
+  const other = kinds.byApiVersionKind(apiVersion, kind);
+  if (other && !other.crd) {
+    // The body decodes as another registered built-in type, which has no conversion to this one.
+    throw errors.badRequest(
+      `${prefix}: converting (${other.version}.${kind}) to (${internalPackage(k.group)}.${k.kind}): unknown conversion`,
+    );
+  }
+  throw errors.badRequest(
+    `${prefix}: no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme "pkg/api/legacyscheme/scheme.go:30"`,
+  );
+}
+
+/** The first field whose JSON type its Go field cannot take, or undefined. */
+export function shapeProblem(k: KindInfo, body: Obj): string | undefined {
+  const top: GoType = { t: 'struct', name: k.kind, fields: { metadata: OBJECT_META, ...(k.crd ? {} : kindFields(k)) } };
+  return mismatch(body, top, k.kind, []);
+}
+
+/**
+ * Checks a create or update body as the real server's decoder does and returns it as an object.
+ * Throws 400 BadRequest Statuses worded as kube-apiserver words them.
+ */
+export function decodeObjectBody(k: KindInfo, kinds: KindRegistry, body: RawBody): Obj {
+  if (body.parseError !== undefined) throw unrecognized(k, body.parseError, body.text);
+  const o = checkTypeMeta(k, kinds, body.value, body.text);
+  const problem = shapeProblem(k, o);
+  if (problem)
+    throw errors.badRequest(
+      `${k.kind} in version ${JSON.stringify(k.version)} cannot be handled as a ${k.kind}: ${problem}`,
+    );
+  return o;
+}

@@ -1,0 +1,460 @@
+// create / get / list / update / patch for any kind: the write pipeline the real server runs
+// (system metadata, defaulting, pruning, mutating admission, validation, generation, validating
+// admission, storage with optimistic concurrency). Deletion lives in deletion.ts.
+import { randomUUID } from 'node:crypto';
+import { ApiError, errors, invalid, type FieldError } from './status-errors.ts';
+import { prepareBuiltin } from './builtins.ts';
+import type { KindInfo } from './kinds.ts';
+import { apiVersionOf } from './kinds.ts';
+import {
+  clone,
+  deepEqual,
+  dnsLabelProblem,
+  dnsSubdomainProblem,
+  generateNameSuffix,
+  isPlainObject,
+  meta,
+  nowTime,
+  type Obj,
+} from './meta.ts';
+import { applyPatch, type PatchType } from './patch.ts';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import {
+  grOf,
+  toRequestVersion,
+  toRequestVersionAll,
+  toStorageVersion,
+  type ServerContext,
+  type WriteOptions,
+  type WriteResult,
+} from './context.ts';
+import { finalizeIfDone } from './deletion.ts';
+import { shapeProblem } from './decode.ts';
+import { ownerReferenceProblems } from './owner-references.ts';
+
+export type Subresource = '' | 'status' | 'scale';
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+const SYSTEM_META = [
+  'uid',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'generation',
+] as const;
+
+function checkTypeMeta(k: KindInfo, o: Obj): void {
+  const av = apiVersionOf(k);
+  if (o['apiVersion'] !== undefined && o['apiVersion'] !== av) {
+    throw errors.badRequest(
+      `the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (${av})`,
+    );
+  }
+  if (o['kind'] !== undefined && o['kind'] !== k.kind) {
+    throw errors.badRequest(`the kind in the data (${String(o['kind'])}) does not match the expected kind (${k.kind})`);
+  }
+  o['apiVersion'] = av;
+  o['kind'] = k.kind;
+}
+
+function checkNamespace(k: KindInfo, ns: string, o: Obj, verb: 'create' | 'update'): void {
+  const m = meta(o);
+  if (!k.namespaced) {
+    delete m['namespace'];
+    return;
+  }
+  if (m['namespace'] !== undefined && m['namespace'] !== '' && m['namespace'] !== ns) {
+    // Two places in kube-apiserver check this, worded differently: rest.BeforeCreate and checkName.
+    throw errors.badRequest(
+      verb === 'create'
+        ? 'the namespace of the provided object does not match the namespace sent on the request'
+        : `the namespace of the object (${String(m['namespace'])}) does not match the namespace on the request (${ns})`,
+    );
+  }
+  m['namespace'] = ns;
+}
+
+function metadataProblems(k: KindInfo, o: Obj): FieldError[] {
+  const m = meta(o);
+  const name = String(m['name'] ?? '');
+  const errs: FieldError[] = [];
+  if (!name) errs.push({ type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' });
+  else {
+    const label = k.kind === 'Namespace' || k.kind === 'Service';
+    const p = label ? dnsLabelProblem(name) : dnsSubdomainProblem(name);
+    if (p) errs.push({ type: 'Invalid', field: 'metadata.name', value: name, detail: p });
+  }
+  for (const [key, v] of Object.entries((m['labels'] ?? {}) as Obj)) {
+    if (typeof v !== 'string' || v.length > 63 || (v !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v))) {
+      errs.push({
+        type: 'Invalid',
+        field: `metadata.labels`,
+        value: v,
+        detail: `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (label ${key})`,
+      });
+    }
+  }
+  errs.push(...ownerReferenceProblems(m['ownerReferences']));
+  return errs;
+}
+
+function specChanged(k: KindInfo, a: Obj, b: Obj): boolean {
+  if (k.generation === 'spec') return !deepEqual(a['spec'], b['spec']);
+  const strip = (o: Obj) => {
+    const c = { ...o };
+    delete c['metadata'];
+    if (k.status) delete c['status'];
+    return c;
+  };
+  return !deepEqual(strip(a), strip(b));
+}
+
+/** Defaulting + pruning for custom resources; the pruned paths drive fieldValidation. */
+function shapeCustom(k: KindInfo, o: Obj): string[] {
+  const schema = k.crd?.schema;
+  if (!schema) return [];
+  const pruned = k.crd!.preserveAll ? [] : schema.prune(o);
+  schema.applyDefaults(o);
+  return pruned;
+}
+
+function fieldValidation(k: KindInfo, pruned: string[], opts: WriteOptions, warnings: string[]): void {
+  if (pruned.length === 0 || opts.fieldValidation === 'Ignore') return;
+  const msgs = pruned.map((p) => `unknown field "${p}"`);
+  if (opts.fieldValidation === 'Strict') {
+    throw errors.badRequest(
+      `${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: strict decoding error: ${msgs.join(', ')}`,
+    );
+  }
+  warnings.push(...msgs);
+}
+
+function validate(k: KindInfo, o: Obj, old: Obj | undefined): void {
+  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old), ...(k.crd?.schema?.validate(o) ?? [])];
+  if (errs.length) throw invalid(k.group, k.kind, String(meta(o)['name'] ?? ''), errs);
+}
+
+function namespaceGate(ctx: ServerContext, k: KindInfo, ns: string, name: string): void {
+  if (!k.namespaced) return;
+  const nsObj = ctx.store.get('namespaces', '', ns);
+  if (!nsObj) throw errors.notFound('', 'namespaces', ns);
+  if (nsObj['metadata']['deletionTimestamp'] || nsObj['status']?.['phase'] === 'Terminating') {
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${k.group ? `${k.resource}.${k.group}` : k.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      {
+        name,
+        ...(k.group ? { group: k.group } : {}),
+        kind: k.resource,
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${ns} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    );
+  }
+}
+
+export async function createObject(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  if (!isPlainObject(body)) throw errors.badRequest('the request body must be a JSON object');
+  const o = clone(body);
+  checkTypeMeta(k, o);
+  checkNamespace(k, ns, o, 'create');
+  const m = meta(o);
+  if (m['resourceVersion']) throw errors.badRequest('resourceVersion should not be set on objects to be created');
+  if (!m['name'] && m['generateName']) m['name'] = `${m['generateName']}${generateNameSuffix()}`;
+  namespaceGate(ctx, k, ns, String(m['name'] ?? ''));
+  for (const f of SYSTEM_META) delete m[f];
+  m['uid'] = randomUUID();
+  m['creationTimestamp'] = nowTime(ctx.clock);
+  if (k.generation !== 'none') m['generation'] = 1;
+  if (k.status && k.crd) delete o['status'];
+  const warnings: string[] = [];
+  fieldValidation(k, shapeCustom(k, o), opts, warnings);
+  const name = String(m['name'] ?? '');
+  const mutated = await ctx.admission.mutate({
+    operation: 'CREATE',
+    kind: k,
+    subResource: '',
+    namespace: ns,
+    name,
+    object: o,
+    dryRun: opts.dryRun,
+    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+  });
+  warnings.push(...mutated.warnings);
+  const final = mutated.object!;
+  restoreSystemMeta(final, o);
+  shapeCustom(k, final);
+  validate(k, final, undefined);
+  const v = await ctx.admission.validate({
+    operation: 'CREATE',
+    kind: k,
+    subResource: '',
+    namespace: ns,
+    name,
+    object: final,
+    dryRun: opts.dryRun,
+    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+  });
+  warnings.push(...v.warnings);
+  if (ctx.store.get(grOf(k), ns, name)) throw errors.alreadyExists(k.group, k.resource, name);
+  if (opts.dryRun) return { object: final, warnings, created: true };
+  namespaceGate(ctx, k, ns, name);
+  const stored = ctx.store.create(grOf(k), ns, await toStorageVersion(ctx, k, final), k.group, k.resource);
+  return { object: await toRequestVersion(ctx, k, stored), warnings, created: true };
+}
+
+/** Webhooks may not change identity or system metadata; the real server resets them too. */
+function restoreSystemMeta(o: Obj, from: Obj): void {
+  const m = meta(o),
+    fm = meta(from);
+  for (const f of [...SYSTEM_META, 'name', 'namespace', 'resourceVersion'] as const) {
+    if (fm[f] === undefined) delete m[f];
+    else m[f] = fm[f];
+  }
+  o['apiVersion'] = from['apiVersion'];
+  o['kind'] = from['kind'];
+}
+
+export async function getObject(ctx: ServerContext, k: KindInfo, ns: string, name: string): Promise<Obj> {
+  const o = ctx.store.get(grOf(k), ns, name);
+  if (!o) throw errors.notFound(k.group, k.resource, name);
+  const out = await toRequestVersion(ctx, k, o);
+  shapeCustom(k, out);
+  return out;
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | undefined, q: ListQuery): Promise<Obj> {
+  const labels = parseLabelSelector(q.labelSelector);
+  const fields = parseFieldSelector(q.fieldSelector, k.kind, apiVersionOf(k));
+  let rv = ctx.store.currentRv();
+  let start = '';
+  if (q.continue) {
+    let tok: ContinueToken;
+    try {
+      tok = JSON.parse(Buffer.from(q.continue, 'base64').toString('utf8')) as ContinueToken;
+    } catch {
+      throw errors.badRequest(
+        'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      );
+    }
+    if (typeof tok.rv !== 'number' || typeof tok.start !== 'string')
+      throw errors.badRequest('continue key is not valid');
+    if (tok.rv < ctx.store.oldestResumableRv())
+      throw errors.gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
+    rv = tok.rv;
+    start = tok.start;
+  }
+  const keyOf = (o: Obj) => `${o['metadata']['namespace'] ?? ''}/${o['metadata']['name']}`;
+  const all = ctx.store
+    .list(grOf(k), ns)
+    .filter((o) => keyOf(o) > start)
+    .filter((o) => matchesLabels(labels, o['metadata']['labels']) && matchesFields(fields, o));
+  const limit = q.limit && q.limit > 0 ? q.limit : all.length;
+  const page = all.slice(0, limit);
+  const listMeta: Obj = { resourceVersion: String(rv) };
+  if (all.length > page.length) {
+    const last = page[page.length - 1]!;
+    listMeta['continue'] = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: keyOf(last) })).toString(
+      'base64',
+    );
+    listMeta['remainingItemCount'] = all.length - page.length;
+  }
+  const items = await toRequestVersionAll(ctx, k, page);
+  for (const it of items) {
+    shapeCustom(k, it);
+    if (!k.crd) {
+      delete it['apiVersion'];
+      delete it['kind'];
+    }
+  }
+  return { kind: k.listKind, apiVersion: apiVersionOf(k), metadata: listMeta, items };
+}
+
+export async function updateObject(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  name: string,
+  body: unknown,
+  sub: Subresource,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  const unconditional = !(
+    isPlainObject(body) &&
+    isPlainObject(body['metadata']) &&
+    body['metadata']['resourceVersion']
+  );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await updateOnce(ctx, k, ns, name, body, sub, opts);
+    } catch (e) {
+      // An update without a resourceVersion is unconditional: a race with another writer is retried.
+      if (unconditional && e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+async function updateOnce(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  name: string,
+  body: unknown,
+  sub: Subresource,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  if (!isPlainObject(body)) throw errors.badRequest('the request body must be a JSON object');
+  const o = clone(body);
+  checkTypeMeta(k, o);
+  checkNamespace(k, ns, o, 'update');
+  const m = meta(o);
+  if (m['name'] !== name)
+    throw errors.badRequest(
+      `the name of the object (${String(m['name'] ?? '')}) does not match the name on the URL (${name})`,
+    );
+  m['name'] = name;
+  const storedOld = ctx.store.get(grOf(k), ns, name);
+  if (!storedOld) throw errors.notFound(k.group, k.resource, name);
+  const expectedRv = m['resourceVersion'] ? String(m['resourceVersion']) : undefined;
+  if (expectedRv && expectedRv !== storedOld['metadata']['resourceVersion'])
+    throw errors.conflict(k.group, k.resource, name);
+  const old = await toRequestVersion(ctx, k, storedOld);
+  shapeCustom(k, old);
+  let next: Obj;
+  if (sub === 'status') {
+    next = clone(old);
+    next['status'] = o['status'];
+    if (next['status'] === undefined) delete next['status'];
+  } else {
+    next = o;
+    if (k.status) {
+      if (old['status'] === undefined) delete next['status'];
+      else next['status'] = clone(old['status']);
+    }
+  }
+  const nm = meta(next),
+    om = meta(old);
+  for (const f of SYSTEM_META) {
+    if (om[f] === undefined) delete nm[f];
+    else nm[f] = om[f];
+  }
+  nm['resourceVersion'] = om['resourceVersion'];
+  if (om['deletionTimestamp']) {
+    const added = ((nm['finalizers'] ?? []) as string[]).filter(
+      (f) => !((om['finalizers'] ?? []) as string[]).includes(f),
+    );
+    if (added.length)
+      throw invalid(k.group, k.kind, name, [
+        {
+          type: 'Forbidden',
+          field: 'metadata.finalizers',
+          detail:
+            'no new finalizers can be added if the object is being deleted, found new finalizers ' +
+            JSON.stringify(added),
+        },
+      ]);
+  }
+  const warnings: string[] = [];
+  fieldValidation(k, shapeCustom(k, next), opts, warnings);
+  const attrs = {
+    operation: 'UPDATE' as const,
+    kind: k,
+    subResource: sub,
+    namespace: ns,
+    name,
+    oldObject: old,
+    dryRun: opts.dryRun,
+    options: { kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1' },
+  };
+  const mutated = await ctx.admission.mutate({ ...attrs, object: next });
+  warnings.push(...mutated.warnings);
+  const final = mutated.object!;
+  restoreSystemMeta(final, next);
+  shapeCustom(k, final);
+  validate(k, final, old);
+  if (k.generation !== 'none' && specChanged(k, old, final))
+    meta(final)['generation'] = Number(om['generation'] ?? 0) + 1;
+  const v = await ctx.admission.validate({ ...attrs, object: final });
+  warnings.push(...v.warnings);
+  if (opts.dryRun) return { object: final, warnings };
+  const storedNew = await toStorageVersion(ctx, k, final);
+  // Compare-and-swap against the version this update was computed from, never blindly.
+  const stored = ctx.store.update(grOf(k), ns, storedNew, k.group, k.resource, String(om['resourceVersion']));
+  const gone = finalizeIfDone(ctx, k, stored);
+  return { object: await toRequestVersion(ctx, k, gone ?? stored), warnings };
+}
+
+/** A patch whose result the Go types cannot hold: 422 as patch.go words it (no kind, no name). */
+function patchedShape(k: KindInfo, patched: Obj): void {
+  const problem = shapeProblem(k, patched);
+  if (!problem) return;
+  const e = invalid('', '', '', [{ type: 'Invalid', field: 'patch', value: JSON.stringify(patched), detail: problem }]);
+  throw new ApiError(422, 'Invalid', e.message, { causes: e.details?.causes ?? [] });
+}
+
+export async function patchObject(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  name: string,
+  type: PatchType,
+  body: unknown,
+  sub: Subresource,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  for (let attempt = 0; ; attempt++) {
+    // Server-side apply creates what does not exist yet (field ownership is not tracked: docs/apiserver.md).
+    if (type === 'apply' && sub === '' && !ctx.store.get(grOf(k), ns, name)) {
+      if (!isPlainObject(body)) throw errors.badRequest('the apply configuration must be an object');
+      patchedShape(k, body);
+      return createObject(
+        ctx,
+        k,
+        ns,
+        { ...body, metadata: { ...(isPlainObject(body['metadata']) ? body['metadata'] : {}), name } },
+        opts,
+      );
+    }
+    const current = await getObject(ctx, k, ns, name);
+    const patched = applyPatch(type, current, body);
+    patchedShape(k, patched);
+    const explicitRv =
+      isPlainObject(patched['metadata']) &&
+      patched['metadata']['resourceVersion'] !== current['metadata']['resourceVersion'];
+    if (!explicitRv) meta(patched)['resourceVersion'] = current['metadata']['resourceVersion'];
+    try {
+      return await updateObject(ctx, k, ns, name, patched, sub, opts);
+    } catch (e) {
+      // A patch without a resourceVersion precondition is retried on conflict, as the real server does.
+      if (e instanceof ApiError && e.reason === 'Conflict' && !explicitRv && attempt < 5) continue;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// The scale subresource: an autoscaling/v1 Scale view of spec/status replica paths, for StatefulSets
+// and for CRDs that declare `subresources.scale`. Writes go through the main resource's update.
+import { errors } from './status-errors.ts';
+import type { KindInfo } from './kinds.ts';
+import { isPlainObject, setPath, type Obj } from './meta.ts';
+import { toScale } from './scale-view.ts';
+import { applyPatch, type PatchType } from './patch.ts';
+import type { ServerContext, WriteOptions } from './context.ts';
+import { getObject, updateObject } from './rest.ts';
+
+export async function getScale(ctx: ServerContext, k: KindInfo, ns: string, name: string): Promise<Obj> {
+  if (!k.scale) throw errors.resourceNotFound();
+  return toScale(k, await getObject(ctx, k, ns, name));
+}
+
+export async function writeScale(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  name: string,
+  body: unknown,
+  patchType: PatchType | undefined,
+  opts: WriteOptions,
+): Promise<{ object: Obj; warnings: string[] }> {
+  if (!k.scale) throw errors.resourceNotFound();
+  const current = await getObject(ctx, k, ns, name);
+  const scale = patchType ? applyPatch(patchType, toScale(k, current), body) : body;
+  if (!isPlainObject(scale)) throw errors.badRequest('the request body must be a Scale object');
+  const replicas = scale['spec']?.['replicas'];
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.badRequest(
+      `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+    );
+  }
+  const rv = scale['metadata']?.['resourceVersion'];
+  if (rv && rv !== current['metadata']['resourceVersion']) throw errors.conflict(k.group, k.resource, name);
+  setPath(current, k.scale.specReplicasPath, replicas);
+  const r = await updateObject(ctx, k, ns, name, current, 'scale', opts);
+  return { object: toScale(k, r.object), warnings: r.warnings };
+}

@@ -1,0 +1,178 @@
+// The embedded Kubernetes API server: wiring of store, kinds, admission, conversion, controllers and
+// the HTTP(S) listener. Design and the list of what it deliberately leaves out: docs/apiserver.md.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { silentLogger } from '../../util/log.ts';
+import { loopbackCertificate, type ServingCertificate } from '../../util/selfsigned.ts';
+import { Admission } from './admission-chain.ts';
+import { isPublicPath, tokenMatches } from './auth.ts';
+import type { ServerContext } from './context.ts';
+import { grOf } from './context.ts';
+import { createConverter } from './conversion.ts';
+import { CrdController } from './crd-controller.ts';
+import { errors } from './status-errors.ts';
+import { GarbageCollector } from './gc.ts';
+import { handle } from './handlers.ts';
+import { requestUrl, writeError, writeText } from './http-io.ts';
+import { KindRegistry } from './kinds.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { FilePersistence, loadSnapshot } from './persistence.ts';
+import { createObject } from './rest.ts';
+import { Store } from './store.ts';
+import type { ServiceResolver } from './webhook-client.ts';
+import type { Obj } from './meta.ts';
+
+export interface ApiServerOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  token?: string;
+  /** 'self-signed' (default) serves HTTPS with a fresh loopback CA; false serves plain HTTP. */
+  tls?: 'self-signed' | false | ServingCertificate;
+  dataFile?: string;
+  historyLimit?: number;
+  bookmarkIntervalMs?: number;
+  watchTimeoutMs?: number;
+  serviceResolver?: ServiceResolver;
+  logger?: Logger;
+  clock?: () => number;
+}
+
+export interface EmbeddedApiServer {
+  url: string;
+  host: string;
+  port: number;
+  token: string;
+  caPem: string | undefined;
+  context: ServerContext;
+  kubeconfig(namespace?: string): string;
+  /** Resolves once the in-server controllers (GC, namespaces, CRDs) have nothing queued. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startApiServer(o: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
+  const log = o.logger ?? silentLogger();
+  const token = o.token ?? randomBytes(24).toString('base64url');
+  const clock = o.clock ?? Date.now;
+  const snapshot = o.dataFile ? loadSnapshot(o.dataFile) : undefined;
+  const store = new Store({ historyLimit: o.historyLimit ?? 5000, ...(snapshot ? { initial: snapshot } : {}) });
+  const kinds = new KindRegistry();
+  const converter = createConverter(o.serviceResolver);
+  const ctx = { store, kinds, converter, clock } as ServerContext;
+  ctx.admission = new Admission({
+    listConfigurations: (type) =>
+      store.list(
+        type === 'mutating'
+          ? 'mutatingwebhookconfigurations.admissionregistration.k8s.io'
+          : 'validatingwebhookconfigurations.admissionregistration.k8s.io',
+      ),
+    namespaceLabels: (ns) => store.get('namespaces', '', ns)?.['metadata']?.['labels'],
+    versionsOf: (k) => kinds.versionsOf(k.group, k.resource),
+    convert: async (k, obj, toVersion) => (await converter.convert(k, [obj], toVersion))[0]!,
+    resolve: o.serviceResolver,
+    user: { username: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] },
+  });
+  const onError = (key: string, err: unknown) =>
+    log.warn({ key, err: err instanceof Error ? err.message : String(err) }, 'controller job failed');
+  const crds = new CrdController(ctx, onError);
+  const gc = new GarbageCollector(ctx, onError);
+  if (!snapshot) {
+    const nsKind = kinds.get('', 'v1', 'namespaces')!;
+    for (const name of BOOTSTRAP_NAMESPACES) {
+      if (!store.get(grOf(nsKind), '', name))
+        await createObject(ctx, nsKind, '', { metadata: { name } }, { dryRun: false, fieldValidation: 'Ignore' });
+    }
+    // As a fresh watch cache: history starts after bootstrap, so a watch from resourceVersion 1 is 410.
+    store.markHistoryStart();
+  }
+  const persistence = o.dataFile ? new FilePersistence(store, o.dataFile) : undefined;
+
+  const cert =
+    o.tls === false ? undefined : o.tls === undefined || o.tls === 'self-signed' ? loopbackCertificate() : o.tls;
+  const watches = new Set<() => void>();
+  const host = o.host ?? '127.0.0.1';
+  let address = '';
+  const listener = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = requestUrl(req);
+      // A malformed target (bad %-escape): Go's net/http refuses it before kube-apiserver sees it.
+      if (!url) {
+        writeText(res, 400, '400 Bad Request');
+        return;
+      }
+      const path = url.pathname;
+      if (!isPublicPath(path) && !tokenMatches(req.headers.authorization, token)) throw errors.unauthorized();
+      await handle(
+        ctx,
+        {
+          serverAddress: () => address,
+          bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
+          watchTimeoutMs: o.watchTimeoutMs ?? 30 * 60_000,
+          trackWatch: (end) => {
+            watches.add(end);
+            return () => watches.delete(end);
+          },
+        },
+        req,
+        res,
+        url,
+      );
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'ApiError'))
+        log.error({ err: e instanceof Error ? e.stack : String(e), url: req.url }, 'request failed');
+      writeError(res, e);
+    }
+  };
+  const server: Server = cert
+    ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => void listener(req, res))
+    : createHttpServer((req, res) => void listener(req, res));
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  address = `${hostInUrl}:${port}`;
+  const url = `${cert ? 'https' : 'http'}://${address}`;
+  log.info({ url }, 'embedded API server listening');
+
+  return {
+    url,
+    host,
+    port,
+    token,
+    caPem: cert?.caPem,
+    context: ctx,
+    kubeconfig: (namespace) =>
+      renderKubeconfig({
+        server: url,
+        token,
+        ...(cert ? { caPem: cert.caPem } : {}),
+        ...(namespace ? { namespace } : {}),
+      }),
+    async idle() {
+      // One controller's work can queue another's: settle a few rounds.
+      for (let i = 0; i < 5; i++) {
+        await Promise.all([gc.idle(), crds.idle()]);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+    async close() {
+      for (const end of [...watches]) end();
+      gc.stop();
+      crds.stop();
+      persistence?.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export type { Obj };

@@ -1,0 +1,258 @@
+// The one table of what differs between MySQL 5.7 / 8.0 / 8.4 and MariaDB. No other module looks at a
+// version or a flavor name: they read a field of this table. See docs/mysql.md ("Flavor table").
+import { UnsupportedVersionError } from './mysql-errors.ts';
+import type { GtidKind } from './gtid.ts';
+
+export type FlavorName = 'mysql57' | 'mysql80' | 'mysql84' | 'mariadb';
+
+export interface SemiSyncNames {
+  /** Plugin to INSTALL before the variables exist; null when built in (MariaDB 10.3+). */
+  readonly sourcePlugin: { readonly name: string; readonly soname: string } | null;
+  readonly replicaPlugin: { readonly name: string; readonly soname: string } | null;
+  readonly sourceEnabled: string;
+  readonly replicaEnabled: string;
+  readonly timeout: string;
+  readonly waitPoint: string;
+  /** Wait even with no replica connected (the no-fallback half that is not the timeout). */
+  readonly waitNoReplica: string;
+  /** Acks required per commit; null where the flavor has no such setting (MariaDB: always one). */
+  readonly waitCount: string | null;
+  readonly statusOn: string;
+  readonly statusYesTx: string;
+  readonly statusNoTx: string;
+  readonly statusClients: string;
+  readonly statusReplica: string;
+  /** Largest timeout (ms) the server accepts: "never fall back" in practice. */
+  readonly timeoutMax: string;
+}
+
+export interface ReplicaStatusFields {
+  readonly ioRunning: string;
+  readonly sqlRunning: string;
+  readonly lag: string;
+  readonly sourceHost: string;
+  readonly sourcePort: string;
+  readonly lastIoError: string;
+  readonly lastSqlError: string;
+  /** Received GTIDs: a set on MySQL, a position (one GTID per domain) on MariaDB. */
+  readonly retrievedGtid: string;
+}
+
+export interface ChangeSourceArgs {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  connectRetrySec: number;
+  retryCount: number;
+  heartbeatSec: number;
+}
+
+export interface Flavor {
+  readonly name: FlavorName;
+  readonly gtidKind: GtidKind;
+  /** Parametrised CHANGE ... TO with GTID auto-positioning; placeholders keep the password out of SQL text. */
+  changeSource(a: ChangeSourceArgs): { sql: string; params: (string | number)[] };
+  /**
+   * Run before CHANGE ... TO (replication stopped). MariaDB resumes from gtid_slave_pos, which does not
+   * include transactions this node wrote itself as a primary; aligning it with the binlog makes a former
+   * primary resume where its own history ends. Errant nodes are refused before this runs.
+   */
+  readonly alignReplicaPosition: string | null;
+  readonly startReplica: string;
+  readonly stopReplica: string;
+  readonly stopIoThread: string;
+  readonly resetReplicaAll: string;
+  readonly showReplicaStatus: string;
+  readonly replicaStatus: ReplicaStatusFields;
+  /** SELECT returning one column: everything executed (and, with log_slave_updates, binlogged). */
+  readonly executedGtidQuery: string;
+  /** SELECT <fn>(?, ?) with (gtid text, timeout seconds); `waitReachedValue` means "reached". */
+  readonly waitForGtidQuery: string;
+  readonly waitReachedValue: number;
+  readonly superReadOnly: boolean;
+  readonly offlineMode: boolean;
+  readonly semiSync: SemiSyncNames;
+  /** Privileges the agent user needs on *.* (narrowest set that lets it run every operation). */
+  readonly agentPrivileges: readonly string[];
+  readonly replicationPrivileges: readonly string[];
+}
+
+const MYSQL_MAX_TIMEOUT = '4294967295';
+const MARIADB_MAX_TIMEOUT = '4294967295';
+
+function semiSync(words: 'master' | 'source', mysql: boolean): SemiSyncNames {
+  const src = words;
+  const rep = words === 'master' ? 'slave' : 'replica';
+  return {
+    sourcePlugin: mysql ? { name: `rpl_semi_sync_${src}`, soname: `semisync_${src}.so` } : null,
+    replicaPlugin: mysql ? { name: `rpl_semi_sync_${rep}`, soname: `semisync_${rep}.so` } : null,
+    sourceEnabled: `rpl_semi_sync_${src}_enabled`,
+    replicaEnabled: `rpl_semi_sync_${rep}_enabled`,
+    timeout: `rpl_semi_sync_${src}_timeout`,
+    waitPoint: `rpl_semi_sync_${src}_wait_point`,
+    waitNoReplica: `rpl_semi_sync_${src}_wait_no_${rep}`,
+    waitCount: mysql ? `rpl_semi_sync_${src}_wait_for_${rep}_count` : null,
+    statusOn: `Rpl_semi_sync_${src}_status`,
+    statusYesTx: `Rpl_semi_sync_${src}_yes_tx`,
+    statusNoTx: `Rpl_semi_sync_${src}_no_tx`,
+    statusClients: `Rpl_semi_sync_${src}_clients`,
+    statusReplica: `Rpl_semi_sync_${rep}_status`,
+    timeoutMax: mysql ? MYSQL_MAX_TIMEOUT : MARIADB_MAX_TIMEOUT,
+  };
+}
+
+const OLD_STATUS: ReplicaStatusFields = {
+  ioRunning: 'Slave_IO_Running',
+  sqlRunning: 'Slave_SQL_Running',
+  lag: 'Seconds_Behind_Master',
+  sourceHost: 'Master_Host',
+  sourcePort: 'Master_Port',
+  lastIoError: 'Last_IO_Error',
+  lastSqlError: 'Last_SQL_Error',
+  retrievedGtid: 'Retrieved_Gtid_Set',
+};
+const NEW_STATUS: ReplicaStatusFields = {
+  ioRunning: 'Replica_IO_Running',
+  sqlRunning: 'Replica_SQL_Running',
+  lag: 'Seconds_Behind_Source',
+  sourceHost: 'Source_Host',
+  sourcePort: 'Source_Port',
+  lastIoError: 'Last_IO_Error',
+  lastSqlError: 'Last_SQL_Error',
+  retrievedGtid: 'Retrieved_Gtid_Set',
+};
+
+const MYSQL_AGENT_PRIVS = [
+  'SUPER',
+  'REPLICATION CLIENT',
+  'REPLICATION SLAVE',
+  'PROCESS',
+  'RELOAD',
+  'SELECT',
+  'INSERT',
+] as const;
+
+const MYSQL57: Flavor = {
+  name: 'mysql57',
+  gtidKind: 'mysql',
+  changeSource: (a) => ({
+    sql:
+      'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
+      'MASTER_CONNECT_RETRY = ?, MASTER_RETRY_COUNT = ?, MASTER_HEARTBEAT_PERIOD = ?, MASTER_AUTO_POSITION = 1',
+    params: [a.host, a.port, a.user, a.password, a.connectRetrySec, a.retryCount, a.heartbeatSec],
+  }),
+  alignReplicaPosition: null,
+  startReplica: 'START SLAVE',
+  stopReplica: 'STOP SLAVE',
+  stopIoThread: 'STOP SLAVE IO_THREAD',
+  resetReplicaAll: 'RESET SLAVE ALL',
+  showReplicaStatus: 'SHOW SLAVE STATUS',
+  replicaStatus: OLD_STATUS,
+  executedGtidQuery: 'SELECT @@GLOBAL.gtid_executed',
+  waitForGtidQuery: 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)',
+  waitReachedValue: 0,
+  superReadOnly: true,
+  offlineMode: true,
+  semiSync: semiSync('master', true),
+  agentPrivileges: MYSQL_AGENT_PRIVS,
+  replicationPrivileges: ['REPLICATION SLAVE'],
+};
+
+// 8.0.26+: every replication statement and semi-sync name uses source/replica.
+const MYSQL80: Flavor = {
+  ...MYSQL57,
+  name: 'mysql80',
+  changeSource: (a) => ({
+    sql:
+      'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, ' +
+      'SOURCE_CONNECT_RETRY = ?, SOURCE_RETRY_COUNT = ?, SOURCE_HEARTBEAT_PERIOD = ?, SOURCE_AUTO_POSITION = 1',
+    params: [a.host, a.port, a.user, a.password, a.connectRetrySec, a.retryCount, a.heartbeatSec],
+  }),
+  startReplica: 'START REPLICA',
+  stopReplica: 'STOP REPLICA',
+  stopIoThread: 'STOP REPLICA IO_THREAD',
+  resetReplicaAll: 'RESET REPLICA ALL',
+  showReplicaStatus: 'SHOW REPLICA STATUS',
+  replicaStatus: NEW_STATUS,
+  semiSync: semiSync('source', true),
+  agentPrivileges: [
+    'SYSTEM_VARIABLES_ADMIN',
+    'CONNECTION_ADMIN',
+    'REPLICATION_SLAVE_ADMIN',
+    'REPLICATION CLIENT',
+    'REPLICATION SLAVE',
+    'PROCESS',
+    'RELOAD',
+    'SELECT',
+    'INSERT',
+  ],
+};
+
+// 8.4 removed the master/slave spellings entirely; the statements we use are 8.0.26's.
+const MYSQL84: Flavor = { ...MYSQL80, name: 'mysql84' };
+
+const MARIADB: Flavor = {
+  name: 'mariadb',
+  gtidKind: 'mariadb',
+  changeSource: (a) => ({
+    // No MASTER_RETRY_COUNT clause on MariaDB: it is the server variable master_retry_count.
+    sql:
+      'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
+      'MASTER_CONNECT_RETRY = ?, MASTER_HEARTBEAT_PERIOD = ?, MASTER_USE_GTID = slave_pos',
+    params: [a.host, a.port, a.user, a.password, a.connectRetrySec, a.heartbeatSec],
+  }),
+  alignReplicaPosition: 'SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_binlog_pos',
+  startReplica: 'START SLAVE',
+  stopReplica: 'STOP SLAVE',
+  stopIoThread: 'STOP SLAVE IO_THREAD',
+  resetReplicaAll: 'RESET SLAVE ALL',
+  showReplicaStatus: 'SHOW SLAVE STATUS',
+  replicaStatus: { ...OLD_STATUS, retrievedGtid: 'Gtid_IO_Pos' },
+  // Per-server last seqs (not just the head), so divergence can be seen; see gtid-mariadb.ts.
+  executedGtidQuery: 'SELECT @@GLOBAL.gtid_binlog_state',
+  waitForGtidQuery: 'SELECT MASTER_GTID_WAIT(?, ?)',
+  waitReachedValue: 0,
+  superReadOnly: false,
+  offlineMode: false,
+  semiSync: semiSync('master', false),
+  // READ_ONLY ADMIN lets the agent change read_only; CONNECTION ADMIN lets it kill sessions;
+  // REPLICATION SLAVE ADMIN runs CHANGE MASTER / START / STOP SLAVE; BINLOG MONITOR / SLAVE MONITOR read status.
+  agentPrivileges: [
+    'READ_ONLY ADMIN',
+    'CONNECTION ADMIN',
+    'REPLICATION SLAVE ADMIN',
+    'REPLICATION MASTER ADMIN',
+    'BINLOG MONITOR',
+    'SLAVE MONITOR',
+    'BINLOG ADMIN',
+    'PROCESS',
+    'RELOAD',
+  ],
+  replicationPrivileges: ['REPLICATION SLAVE'],
+};
+
+export const FLAVOURS: Readonly<Record<FlavorName, Flavor>> = {
+  mysql57: MYSQL57,
+  mysql80: MYSQL80,
+  mysql84: MYSQL84,
+  mariadb: MARIADB,
+};
+
+/** Maps `SELECT VERSION()` output to a flavor; refuses versions the table has no row for. */
+export function detectFlavor(version: string): Flavor {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) throw new UnsupportedVersionError(`version ${JSON.stringify(version)} is not major.minor.patch`);
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (/mariadb/i.test(version)) {
+    if (major > 10 || (major === 10 && minor >= 6)) return MARIADB;
+    throw new UnsupportedVersionError(`MariaDB ${major}.${minor} is not supported (allowed: 10.6 or newer)`);
+  }
+  if (major === 5 && minor === 7) return MYSQL57;
+  if (major === 8 && minor === 0) {
+    if (patch >= 26) return MYSQL80;
+    throw new UnsupportedVersionError(`MySQL 8.0.${patch} is not supported (allowed: 5.7, 8.0.26+, 8.4+)`);
+  }
+  if ((major === 8 && minor >= 1) || major >= 9) return MYSQL84;
+  throw new UnsupportedVersionError(`MySQL ${major}.${minor} is not supported (allowed: 5.7, 8.0.26+, 8.4+)`);
+}
