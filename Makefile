@@ -25,6 +25,6 @@ docker-build:
 docker-push:
 	docker push $(IMG)
 deploy:
-	bash hack/deploy.sh "$(OVERLAY)" "$(IMG)" | kubectl apply -f -
+	bash hack/deploy.sh "$(OVERLAY)" "$(IMG)" | kubectl apply --server-side --field-manager=mysql-raft-operator -f -
 undeploy:
 	bash hack/deploy.sh "$(OVERLAY)" "$(IMG)" | kubectl delete --ignore-not-found -f -

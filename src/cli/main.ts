@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // One executable, subcommands loaded lazily so `agent` never pays for the manager's imports.
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export type SubcommandModule = { run(argv: string[]): Promise<number | void> };
 
@@ -17,9 +18,25 @@ export const subcommands: Record<string, { summary: string; load: () => Promise<
   },
 };
 
+/** `mysql-raft-operator <version>`, from package.json (found beside src/ or beside dist/src/). */
+export function versionLine(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as {
+        version?: string;
+      };
+      if (pkg.version) return `mysql-raft-operator ${pkg.version}\n`;
+    } catch {
+      // not at this depth: try the next
+    }
+  }
+  return 'mysql-raft-operator (version unknown)\n';
+}
+
+/** The top-level help: every subcommand with its one-line summary. */
 export function usage(): string {
   const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: mysql-raft-operator <subcommand> [flags]\n\nsubcommands:\n${lines.join('\n')}\n`;
+  return `usage: mysql-raft-operator <subcommand> [flags]\n       mysql-raft-operator --version\n\nsubcommands:\n${lines.join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(versionLine());
+    return 0;
   }
   const entry = subcommands[name];
   if (!entry) {

@@ -42,6 +42,7 @@ export class LeaderElector {
   private readonly stopping = new AbortController();
   /** Fires renewDeadline after the last successful attempt began: a renewal that hangs must not keep us leading. */
   private deadline: TimerHandle | undefined;
+  private loop: Promise<void> | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -64,7 +65,12 @@ export class LeaderElector {
   }
 
   /** Runs until stop(): acquires, leads while renewals succeed, and tries again after losing. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    this.loop ??= this.loopUntilStopped();
+    return this.loop;
+  }
+
+  private async loopUntilStopped(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       const start = this.clock.now();
       const ok = await this.tryAcquireOrRenew();
@@ -81,9 +87,12 @@ export class LeaderElector {
   /** Stops, releasing the lease when held so a successor need not wait it out. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    if (!this.leading) return;
-    this.stopLeading();
-    await this.release();
+    const wasLeading = this.leading !== undefined;
+    if (wasLeading) this.stopLeading();
+    // A renewal still in flight would race the release (409) and leave the lease held until it
+    // expires: wait for the loop's last attempt first, then release.
+    await this.loop?.catch(() => undefined);
+    if (wasLeading) await this.release();
   }
 
   /** Counted from when the successful attempt STARTED: the server may have seen it that early. */
@@ -178,9 +187,17 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const outcome = await this.releaseOnce();
+      if (outcome !== 'conflict') return;
+    }
+    this.log.warn({ lease: this.o.name }, 'lease release kept conflicting; successor waits for expiry');
+  }
+
+  private async releaseOnce(): Promise<'done' | 'conflict' | 'failed'> {
     try {
       const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
-      if (lease.spec?.holderIdentity !== this.o.identity) return;
+      if (lease.spec?.holderIdentity !== this.o.identity) return 'done';
       await this.api.replaceNamespacedLease({
         name: this.o.name,
         namespace: this.o.namespace,
@@ -189,8 +206,11 @@ export class LeaderElector {
           spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() },
         },
       });
+      return 'done';
     } catch (err) {
+      if (statusOf(err) === 409) return 'conflict';
       this.log.warn({ err: String(err) }, 'lease release failed; successor waits for expiry');
+      return 'failed';
     }
   }
 

