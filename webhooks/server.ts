@@ -69,11 +69,9 @@ export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): expre
     };
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
-      res
-        .status(415)
-        .json({
-          error: `Content-Type must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`,
-        });
+      res.status(415).json({
+        error: `Content-Type must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`,
+      });
       return;
     }
     next();

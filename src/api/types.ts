@@ -1,7 +1,7 @@
 // TypeScript shapes of both served versions. They mirror schema.ts (the source of truth); the property
 // tests generate objects from these shapes and check them against the compiled schema.
 
-import { GROUP, KIND } from './names.ts';
+import { type GROUP, type KIND } from './names.ts';
 
 export { GROUP, KIND, PLURAL, SINGULAR } from './names.ts';
 

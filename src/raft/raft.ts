@@ -8,7 +8,7 @@ import type { ConfChange, ConfState, Entry, HardState, JsonValue, NodeId, Role, 
 import type { RaftLogger } from './logger.ts';
 import type { ProposeResult } from './results.ts';
 import { isLeaderMessage } from './messages.ts';
-import { RaftLog } from './log.ts';
+import { type RaftLog } from './log.ts';
 import { Progress } from './progress.ts';
 import { LeaseTracker } from './lease.ts';
 import { tally, majority } from './quorum.ts';

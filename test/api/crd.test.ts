@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildCrd, renderCrdFiles } from '../../src/api/crd.ts';
+import { type buildCrd, renderCrdFiles } from '../../src/api/crd.ts';
 import { mysqlClusterSchema } from '../../src/api/schema.ts';
 import type { JSONSchema } from '../../src/api/schema-builders.ts';
 

@@ -3,7 +3,7 @@
 // Go types. Failures are 400 BadRequest with the real wording, built from Go's encoding/json errors
 // (`json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string`)
 // wrapped by the handler's transformDecodeError. See docs/apiserver.md ("Request bodies").
-import { ApiError, errors } from './status-errors.ts';
+import { type ApiError, errors } from './status-errors.ts';
 import type { KindInfo, KindRegistry } from './kinds.ts';
 import { apiVersionOf } from './kinds.ts';
 import { isPlainObject, type Obj } from './meta.ts';
