@@ -152,9 +152,13 @@ export class RawNode {
   }
 
   /** Hand leadership to voter `to` (thesis 3.10). Proposals are refused until it completes or times
-   * out (after electionTick ticks); the lease is void from now on in this term. */
-  transferLeadership(to: NodeId): ProposeResult {
-    return this.r.transferLeadership(to);
+   * out (electionTick ticks after its TimeoutNow could go out); the lease is void from now on in this
+   * term. The TimeoutNow waits until `to` holds the whole log AND every instant leaseValidUntil() has
+   * returned has passed, so the target never wins inside a lease already handed out. A caller that
+   * has already fenced itself (stopped writing, whatever it was promised) says `fenced: true` and the
+   * TimeoutNow may go at once. */
+  transferLeadership(to: NodeId, opts: { fenced?: boolean } = {}): ProposeResult {
+    return this.r.transferLeadership(to, opts.fenced === true);
   }
 
   /** Take a local snapshot at `index` (<= applied) holding the application state `data`, and drop
@@ -260,7 +264,8 @@ export class RawNode {
    *       early or in catch-up bursts is not), and
    *   (b) over an interval of (electionTick - 1) * tickMs, any two nodes' clocks disagree by less
    *       than leaseDriftMs.
-   * Stop writes BEFORE `now` reaches it.
+   * Stop writes BEFORE `now` reaches it. The returned instant is recorded as promised: a later
+   * transferLeadership() holds its TimeoutNow until it has passed (unless the caller says it fenced).
    */
   leaseValidUntil(now: number): number {
     return this.r.leaseValidUntil(now);

@@ -434,7 +434,15 @@ export class Simulator {
   }
 
   check(): void {
-    this.checker.check(this.up().map((n) => ({ id: n.id, node: n.node!, localNow: this.localNow(n) })));
+    this.checker.check(
+      this.up().map((n) => ({
+        id: n.id,
+        node: n.node!,
+        localNow: this.localNow(n),
+        toGlobal: (local: number) => (local - n.offset) / n.rate,
+      })),
+      this.now,
+    );
   }
 
   finalCheck(): void {
