@@ -90,6 +90,15 @@ export class MemoryStorage implements Storage {
     this.snap = clone(snapshot);
   }
 
+  /** An independent deep copy: a caller can apply writes to it and adopt it only once they are durable. */
+  copy(): MemoryStorage {
+    const c = new MemoryStorage(this.snap.conf);
+    c.hs = { ...this.hs };
+    c.snap = clone(this.snap);
+    c.ents = clone(this.ents);
+    return c;
+  }
+
   private lastIndexSync(): number {
     return this.snap.index + this.ents.length;
   }

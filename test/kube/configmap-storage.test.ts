@@ -9,6 +9,7 @@ import {
   raftConfigMapName,
 } from '../../src/kube/configmap-storage.ts';
 import { MemoryStorage } from '../../src/raft/memory-storage.ts';
+import { RawNode } from '../../src/raft/rawnode.ts';
 import { CorruptStorageError } from '../../src/raft/raft-errors.ts';
 import type { Storage } from '../../src/raft/storage.ts';
 import type { ConfState, Entry } from '../../src/raft/types.ts';
@@ -211,3 +212,50 @@ t.test('a log that would outgrow a ConfigMap is refused before it is sent, askin
   const cm = await k.core.readNamespacedConfigMap({ name: raftConfigMapName('db', 4), namespace: 'default' });
   t.equal(cm.data?.['log.jsonl'], '', 'nothing of the oversized write reached the server');
 });
+
+t.test(
+  'a write that may not have landed stops the storage: every call fails, and a restart reads only what is stored',
+  async (t) => {
+    const k = await startKube({ tls: false });
+    t.teardown(() => k.close());
+    const s = await ConfigMapStorage.open(k.kc, opts(5, { writeTimeoutMs: 300 }));
+    await s.persist({ hardState: { term: 4, vote: null, commit: 0 } });
+    // The API server becomes unreachable while db-5 persists a vote for db-0 in term 5.
+    k.proxy.mode = 'refuse';
+    k.proxy.cut();
+    await t.rejects(s.persist({ hardState: { term: 5, vote: 'db-0', commit: 0 } }), 'the write is not confirmed');
+    // Before the fix, initialState() answered {term: 5, vote: 'db-0'} from memory: a node restarted from
+    // this object would hold a vote the ConfigMap never got, and after a real restart could vote again.
+    await t.rejects(s.initialState(), StorageStoppedError, 'initialState refuses');
+    await t.rejects(s.snapshot(), StorageStoppedError, 'snapshot refuses');
+    await t.rejects(s.lastIndex(), StorageStoppedError, 'lastIndex refuses');
+    await t.rejects(s.firstIndex(), StorageStoppedError, 'firstIndex refuses');
+    await t.rejects(s.term(0), StorageStoppedError, 'term refuses');
+    await t.rejects(s.entries(1, 1, 1), StorageStoppedError, 'entries refuses');
+    await t.rejects(s.persist({ hardState: { term: 6, vote: 'db-2', commit: 0 } }), StorageStoppedError);
+    await t.rejects(
+      RawNode.start(s, {
+        id: 'db-5',
+        electionTick: 10,
+        heartbeatTick: 2,
+        maxBatchEntries: 8,
+        maxInflight: 4,
+        preVote: true,
+        checkQuorum: true,
+        tickMs: 100,
+        leaseDriftMs: 50,
+        now: () => 0,
+        random: () => 0.5,
+      }),
+      StorageStoppedError,
+      'a node cannot be restarted from the stopped object',
+    );
+    k.proxy.mode = 'forward';
+    const fresh = await ConfigMapStorage.open(k.kc, opts(5));
+    t.same(
+      (await fresh.initialState()).hardState,
+      { term: 4, vote: null, commit: 0 },
+      'the restart sees what is really stored: no vote in term 5',
+    );
+  },
+);
