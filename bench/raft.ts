@@ -67,10 +67,7 @@ async function throughput(total: number, batch: number): Promise<{ perSec: numbe
         while (m.node.hasReady()) {
           moved = true;
           const rd = m.node.ready();
-          if (rd.snapshot) await m.storage.applySnapshot(rd.snapshot);
-          await m.storage.append(rd.entries);
-          if (rd.hardState) await m.storage.setHardState(rd.hardState);
-          if (rd.compaction) await m.storage.compact(rd.compaction);
+          await m.storage.persist(rd);
           for (const msg of rd.messages) queue.push(msg);
           if (m.id === 'a') applied += rd.committedEntries.length;
           m.node.advance();

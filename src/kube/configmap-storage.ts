@@ -13,7 +13,7 @@
 //    a node restarts from what is really stored (never from a write that may not have landed).
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { InitialState, Storage } from '../raft/storage.ts';
+import type { InitialState, PersistBatch, Storage } from '../raft/storage.ts';
 import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import { MemoryStorage } from '../raft/memory-storage.ts';
 import { CorruptStorageError, RaftError } from '../raft/raft-errors.ts';
@@ -48,13 +48,7 @@ export interface ConfigMapStorageOptions {
 
 export { raftConfigMapName };
 
-/** What one Ready asks to be made durable; written in a single ConfigMap update. */
-export interface PersistBatch {
-  snapshot?: Snapshot;
-  entries?: readonly Entry[];
-  hardState?: HardState;
-  compaction?: Snapshot;
-}
+export type { PersistBatch };
 
 export class ConfigMapStorage implements Storage {
   private mem: MemoryStorage;
@@ -134,21 +128,8 @@ export class ConfigMapStorage implements Storage {
     return this.mem;
   }
 
-  append(entries: readonly Entry[]): Promise<void> {
-    return this.persist({ entries });
-  }
-  setHardState(hardState: HardState): Promise<void> {
-    return this.persist({ hardState });
-  }
-  applySnapshot(snapshot: Snapshot): Promise<void> {
-    return this.persist({ snapshot });
-  }
-  compact(snapshot: Snapshot): Promise<void> {
-    return this.persist({ compaction: snapshot });
-  }
-
-  /** Everything one Ready asks for, in the order RawNode documents, in ONE write. A failure leaves
-   * this storage stopped: the caller must restart the node from the ConfigMap. */
+  /** Everything one Ready asks for, in the order storage.ts states, in ONE ConfigMap update. A failure
+   * leaves this storage stopped: the caller must restart the node from the ConfigMap. */
   async persist(b: PersistBatch): Promise<void> {
     const next = this.live().copy();
     try {

@@ -54,7 +54,7 @@ export class Raft {
   pendingBcast = false;
   /** A snapshot from the leader, to be persisted and installed through ready(). */
   pendingSnapshot: Snapshot | null = null;
-  /** A local snapshot to be persisted with Storage.compact() through ready(). */
+  /** A local snapshot to be persisted (Ready.compaction) through ready(). */
   pendingCompaction: Snapshot | null = null;
   private stepRole: StepFn = stepFollower;
 

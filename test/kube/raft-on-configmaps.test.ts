@@ -69,12 +69,7 @@ function applyEntry(app: App, e: Entry): void {
 async function pump(h: Host, inbox: Map<string, Message[]>): Promise<void> {
   while (h.rn.hasReady()) {
     const rd = h.rn.ready();
-    await h.storage.persist({
-      ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-      entries: rd.entries,
-      ...(rd.hardState ? { hardState: rd.hardState } : {}),
-      ...(rd.compaction ? { compaction: rd.compaction } : {}),
-    });
+    await h.storage.persist(rd);
     h.maxBytes = Math.max(h.maxBytes, h.storage.sizeBytes);
     for (const m of rd.messages) inbox.get(m.to)?.push(m);
     if (rd.snapshot) Object.assign(h.app, rd.snapshot.data as unknown as App);

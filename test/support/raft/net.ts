@@ -102,10 +102,7 @@ export class Net {
     for (let rounds = 0; n.node.hasReady(); rounds++) {
       if (rounds > 1000) throw new Error(`${n.id} keeps producing Readys (advance() does not settle them)`);
       const rd = n.node.ready();
-      if (rd.snapshot) await n.storage.applySnapshot(rd.snapshot);
-      await n.storage.append(rd.entries);
-      if (rd.hardState) await n.storage.setHardState(rd.hardState);
-      if (rd.compaction) await n.storage.compact(rd.compaction);
+      await n.storage.persist(rd);
       for (const m of rd.messages) {
         if (this.cut.has(`${m.from}>${m.to}`)) continue;
         if (this.holding.has(m.to)) this.held.push(m);

@@ -316,10 +316,7 @@ export class Simulator {
       const rd = node.ready();
       this.stats.readies++;
       this.checker.onReady(n.id, node, rd);
-      if (rd.snapshot) await n.storage.applySnapshot(rd.snapshot);
-      await n.storage.append(rd.entries);
-      if (rd.hardState) await n.storage.setHardState(rd.hardState);
-      if (rd.compaction) await n.storage.compact(rd.compaction);
+      await n.storage.persist(rd);
       const { hardState } = await n.storage.initialState();
       this.checker.onPersisted(n.id, hardState);
       if (n.crashAfterPersist) {
