@@ -29,14 +29,14 @@ try {
       data: { primary: 'b-0', term: 1 },
     }));
     await s.persist({ entries, hardState: { term: 1, vote: 'b-0', commit: index } });
-    if (s.sizeBytes > 256 * 1024) await s.compact({ index, term: 1, conf, data: { primary: 'b-0' } });
+    if (s.sizeBytes > 256 * 1024) await s.persist({ compaction: { index, term: 1, conf, data: { primary: 'b-0' } } });
   }
   const appendsPerS = (batch * batches) / ((performance.now() - t0) / 1000);
 
   const hs: number[] = [];
   for (let i = 0; i < 200; i++) {
     t0 = performance.now();
-    await s.setHardState({ term: 2 + i, vote: 'b-1', commit: index });
+    await s.persist({ hardState: { term: 2 + i, vote: 'b-1', commit: index } });
     hs.push(performance.now() - t0);
   }
 

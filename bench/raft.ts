@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { RawNode } from '../src/raft/rawnode.ts';
 import { MemoryStorage } from '../src/raft/memory-storage.ts';
+import { drainReady } from '../src/agent/loop.ts';
 import type { Message } from '../src/raft/messages.ts';
 import { Simulator } from '../test/support/raft/sim.ts';
 import { runSchedule, scheduleArb } from '../test/support/raft/schedule.ts';
@@ -64,17 +65,15 @@ async function throughput(total: number, batch: number): Promise<{ perSec: numbe
     for (;;) {
       let moved = false;
       for (const m of members) {
-        while (m.node.hasReady()) {
-          moved = true;
-          const rd = m.node.ready();
-          if (rd.snapshot) await m.storage.applySnapshot(rd.snapshot);
-          await m.storage.append(rd.entries);
-          if (rd.hardState) await m.storage.setHardState(rd.hardState);
-          if (rd.compaction) await m.storage.compact(rd.compaction);
-          for (const msg of rd.messages) queue.push(msg);
-          if (m.id === 'a') applied += rd.committedEntries.length;
-          m.node.advance();
-        }
+        if (!m.node.hasReady()) continue;
+        moved = true;
+        await drainReady(m.node, {
+          persist: (rd) => m.storage.persist(rd),
+          send: (msgs) => queue.push(...msgs),
+          apply: (rd) => {
+            if (m.id === 'a') applied += rd.committedEntries.length;
+          },
+        });
       }
       const batchOut = queue.splice(0);
       messages += batchOut.length;

@@ -7,10 +7,13 @@
 //  - every write carries the last resourceVersion seen; a 409 on our own ConfigMap that a fresh read
 //    does not explain as our own write means another process holds this identity: we stop for good
 //    (DuplicateIdentityError) rather than write again;
-//  - a write whose answer never came is resolved by a fresh read, never assumed lost or done.
+//  - a write whose answer never came is resolved by a fresh read, never assumed lost or done;
+//  - a storage whose write failed or whose outcome is unknown answers nothing more: the memory copy
+//    takes a write only once the ConfigMap confirmed it, and a stopped storage refuses every call, so
+//    a node restarts from what is really stored (never from a write that may not have landed).
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { InitialState, Storage } from '../raft/storage.ts';
+import type { InitialState, PersistBatch, Storage } from '../raft/storage.ts';
 import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import { MemoryStorage } from '../raft/memory-storage.ts';
 import { CorruptStorageError, RaftError } from '../raft/raft-errors.ts';
@@ -45,13 +48,7 @@ export interface ConfigMapStorageOptions {
 
 export { raftConfigMapName };
 
-/** What one Ready asks to be made durable; written in a single ConfigMap update. */
-export interface PersistBatch {
-  snapshot?: Snapshot;
-  entries?: readonly Entry[];
-  hardState?: HardState;
-  compaction?: Snapshot;
-}
+export type { PersistBatch };
 
 export class ConfigMapStorage implements Storage {
   private mem: MemoryStorage;
@@ -85,7 +82,7 @@ export class ConfigMapStorage implements Storage {
         return s;
       }
       try {
-        const created = await api.createNamespacedConfigMap({ namespace: o.namespace, body: await s.render() });
+        const created = await api.createNamespacedConfigMap({ namespace: o.namespace, body: await s.render(s.mem) });
         s.resourceVersion = created.metadata?.resourceVersion ?? '';
         return s;
       } catch (err) {
@@ -99,49 +96,50 @@ export class ConfigMapStorage implements Storage {
     return this.lastBytes;
   }
 
-  initialState(): Promise<InitialState> {
-    return this.mem.initialState();
+  // Reads answer from `mem`, which only ever holds what the ConfigMap was confirmed to hold. A stopped
+  // storage answers nothing at all: the node restarts from what is really stored.
+  async initialState(): Promise<InitialState> {
+    return this.live().initialState();
   }
-  entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
-    return this.mem.entries(lo, hi, maxSize);
+  async entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
+    return this.live().entries(lo, hi, maxSize);
   }
-  term(i: number): Promise<number> {
-    return this.mem.term(i);
+  async term(i: number): Promise<number> {
+    return this.live().term(i);
   }
-  firstIndex(): Promise<number> {
-    return this.mem.firstIndex();
+  async firstIndex(): Promise<number> {
+    return this.live().firstIndex();
   }
-  lastIndex(): Promise<number> {
-    return this.mem.lastIndex();
+  async lastIndex(): Promise<number> {
+    return this.live().lastIndex();
   }
-  snapshot(): Promise<Snapshot> {
-    return this.mem.snapshot();
-  }
-
-  append(entries: readonly Entry[]): Promise<void> {
-    return this.persist({ entries });
-  }
-  setHardState(hardState: HardState): Promise<void> {
-    return this.persist({ hardState });
-  }
-  applySnapshot(snapshot: Snapshot): Promise<void> {
-    return this.persist({ snapshot });
-  }
-  compact(snapshot: Snapshot): Promise<void> {
-    return this.persist({ compaction: snapshot });
+  async snapshot(): Promise<Snapshot> {
+    return this.live().snapshot();
   }
 
-  /** Everything one Ready asks for, in the order RawNode documents, in ONE write. A failure leaves
-   * this storage stopped: the caller must restart the node from the ConfigMap. */
-  async persist(b: PersistBatch): Promise<void> {
+  /** Why this storage stopped, or undefined while it works. */
+  get stoppedBy(): Error | undefined {
+    return this.stopped;
+  }
+
+  private live(): MemoryStorage {
     if (this.stopped)
       throw new StorageStoppedError(`configmap ${this.name}: storage stopped after: ${this.stopped.message}`);
+    return this.mem;
+  }
+
+  /** Everything one Ready asks for, in the order storage.ts states, in ONE ConfigMap update. A failure
+   * leaves this storage stopped: the caller must restart the node from the ConfigMap. */
+  async persist(b: PersistBatch): Promise<void> {
+    const next = this.live().copy();
     try {
-      if (b.snapshot) await this.mem.applySnapshot(b.snapshot);
-      if (b.entries?.length) await this.mem.append(b.entries);
-      if (b.hardState) await this.mem.setHardState(b.hardState);
-      if (b.compaction) await this.mem.compact(b.compaction);
-      await this.write();
+      if (b.snapshot) await next.applySnapshot(b.snapshot);
+      if (b.entries?.length) await next.append(b.entries);
+      if (b.hardState) await next.setHardState(b.hardState);
+      if (b.compaction) await next.compact(b.compaction);
+      await this.write(next);
+      // Only now, the write confirmed, does the memory copy take it.
+      this.mem = next;
     } catch (err) {
       this.stopped = err instanceof Error ? err : new Error(String(err));
       throw err;
@@ -157,8 +155,8 @@ export class ConfigMapStorage implements Storage {
     }
   }
 
-  private async render(): Promise<V1ConfigMap> {
-    const data = await encode(this.mem);
+  private async render(state: MemoryStorage): Promise<V1ConfigMap> {
+    const data = await encode(state);
     const bytes = Object.entries(data).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
     if (bytes > MAX_CONFIGMAP_BYTES) {
       throw new StorageFullError(
@@ -180,8 +178,8 @@ export class ConfigMapStorage implements Storage {
     };
   }
 
-  private async write(): Promise<void> {
-    const body = await this.render();
+  private async write(state: MemoryStorage): Promise<void> {
+    const body = await this.render(state);
     this.stats.writes++;
     const timeoutMs = this.o.writeTimeoutMs ?? 5000;
     const outcome = await withTimeout(

@@ -1,7 +1,7 @@
 // Public surface of the Raft core. Design note: docs/raft.md.
 export type { Config, VotePredicate } from './config.ts';
 export type { Message, MessageType } from './messages.ts';
-export type { Storage, InitialState } from './storage.ts';
+export type { Storage, StorageReader, PersistBatch, InitialState } from './storage.ts';
 export type {
   ConfChange,
   ConfChangeType,
@@ -18,7 +18,7 @@ export type {
 export type { ProposeResult, StepResult, RefusalReason } from './results.ts';
 export type { Ready, Status } from './rawnode.ts';
 export { RawNode } from './rawnode.ts';
-export { MemoryStorage } from './memory-storage.ts';
+export { MemoryStorage, MemoryStorageStoppedError } from './memory-storage.ts';
 export { validateMessage } from './validate-message.ts';
 export {
   CompactedError,

@@ -1,8 +1,13 @@
 // In-memory Storage: the reference implementation of the contract in storage.ts, used by tests, the
 // simulator and the benchmark. Values are deep-copied in and out so a caller cannot alias them.
-import type { Storage, InitialState } from './storage.ts';
+// Besides persist() it has the four single-purpose writes (as etcd's MemoryStorage has its own
+// writers): tests use them to lay out a log, and the ConfigMap storage applies a batch to a copy.
+import type { InitialState, PersistBatch, Storage } from './storage.ts';
 import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
-import { CompactedError, SnapshotOutOfDateError, UnavailableError } from './raft-errors.ts';
+import { CompactedError, RaftError, SnapshotOutOfDateError, UnavailableError } from './raft-errors.ts';
+
+/** Every call of a MemoryStorage whose persist() was rejected. */
+export class MemoryStorageStoppedError extends RaftError {}
 import { entrySize } from './size.ts';
 
 export class MemoryStorage implements Storage {
@@ -10,17 +15,35 @@ export class MemoryStorage implements Storage {
   private snap: Snapshot;
   /** ents[k] has index snap.index + 1 + k. */
   private ents: Entry[] = [];
+  private stopped: Error | undefined;
 
   /** A fresh node's storage; `conf` is the bootstrap configuration (empty for a node that joins later). */
   constructor(conf: ConfState = { voters: [], learners: [] }) {
     this.snap = { index: 0, term: 0, conf: clone(conf), data: null };
   }
 
+  /** One Ready, in the order storage.ts states. A rejection (only a caller breaking the contract causes
+   * one) stops this storage: every later call rejects with MemoryStorageStoppedError. */
+  async persist(b: PersistBatch): Promise<void> {
+    this.live();
+    try {
+      if (b.snapshot) await this.applySnapshot(b.snapshot);
+      if (b.entries?.length) await this.append(b.entries);
+      if (b.hardState) await this.setHardState(b.hardState);
+      if (b.compaction) await this.compact(b.compaction);
+    } catch (err) {
+      this.stopped = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
   async initialState(): Promise<InitialState> {
+    this.live();
     return { hardState: { ...this.hs } };
   }
 
   async entries(lo: number, hi: number, maxSize: number): Promise<Entry[]> {
+    this.live();
     if (lo <= this.snap.index)
       throw new CompactedError(`entries: lo=${lo} is compacted (snapshot index ${this.snap.index})`);
     if (hi > this.lastIndexSync() + 1)
@@ -37,6 +60,7 @@ export class MemoryStorage implements Storage {
   }
 
   async term(i: number): Promise<number> {
+    this.live();
     if (i < this.snap.index)
       throw new CompactedError(`term: index ${i} is compacted (snapshot index ${this.snap.index})`);
     if (i === this.snap.index) return this.snap.term;
@@ -46,18 +70,22 @@ export class MemoryStorage implements Storage {
   }
 
   async firstIndex(): Promise<number> {
+    this.live();
     return this.snap.index + 1;
   }
 
   async lastIndex(): Promise<number> {
+    this.live();
     return this.lastIndexSync();
   }
 
   async snapshot(): Promise<Snapshot> {
+    this.live();
     return clone(this.snap);
   }
 
   async append(entries: readonly Entry[]): Promise<void> {
+    this.live();
     const first = entries[0];
     if (!first) return;
     if (first.index <= this.snap.index)
@@ -69,10 +97,12 @@ export class MemoryStorage implements Storage {
   }
 
   async setHardState(hardState: HardState): Promise<void> {
+    this.live();
     this.hs = { ...hardState };
   }
 
   async applySnapshot(snapshot: Snapshot): Promise<void> {
+    this.live();
     if (snapshot.index <= this.snap.index)
       throw new SnapshotOutOfDateError(`applySnapshot: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
     const at = this.ents[snapshot.index - this.snap.index - 1];
@@ -82,12 +112,26 @@ export class MemoryStorage implements Storage {
   }
 
   async compact(snapshot: Snapshot): Promise<void> {
+    this.live();
     if (snapshot.index <= this.snap.index)
       throw new SnapshotOutOfDateError(`compact: index ${snapshot.index} <= held snapshot ${this.snap.index}`);
     if (snapshot.index > this.lastIndexSync())
       throw new UnavailableError(`compact: index ${snapshot.index} is beyond lastIndex ${this.lastIndexSync()}`);
     this.ents = this.ents.slice(snapshot.index - this.snap.index);
     this.snap = clone(snapshot);
+  }
+
+  /** An independent deep copy: a caller can apply writes to it and adopt it only once they are durable. */
+  copy(): MemoryStorage {
+    const c = new MemoryStorage(this.snap.conf);
+    c.hs = { ...this.hs };
+    c.snap = clone(this.snap);
+    c.ents = clone(this.ents);
+    return c;
+  }
+
+  private live(): void {
+    if (this.stopped) throw new MemoryStorageStoppedError(`memory storage stopped after: ${this.stopped.message}`);
   }
 
   private lastIndexSync(): number {

@@ -44,12 +44,17 @@ export class Raft {
   /** A TimeoutNow went out this term: the lease is forfeited for the rest of the term, because its
    * target may win an election that overrides stickiness. */
   timeoutNowSent = false;
+  /** The latest instant leaseValidUntil() ever returned (on the clock of cfg.now; never reset, so an
+   * old promise simply lies in the past). The caller may act as the only writable primary until then,
+   * so no TimeoutNow goes out before it has passed: a transfer target overrides stickiness and could
+   * otherwise win inside a promised lease. */
+  promisedUntil = Number.NEGATIVE_INFINITY;
   lease = new LeaseTracker();
   /** Leader: proposals were appended since the last broadcast (sent in one batch by flush()). */
   pendingBcast = false;
   /** A snapshot from the leader, to be persisted and installed through ready(). */
   pendingSnapshot: Snapshot | null = null;
-  /** A local snapshot to be persisted with Storage.compact() through ready(). */
+  /** A local snapshot to be persisted (Ready.compaction) through ready(). */
   pendingCompaction: Snapshot | null = null;
   private stepRole: StepFn = stepFollower;
 
@@ -162,6 +167,7 @@ export class Raft {
     this.heartbeatElapsed++;
     this.electionElapsed++;
     this.sinceLeader = 0;
+    this.maybeSendTimeoutNow();
     if (this.electionElapsed >= this.cfg.electionTick) {
       this.electionElapsed = 0;
       if (this.cfg.checkQuorum && !this.quorumActive()) {
@@ -454,7 +460,22 @@ export class Raft {
     return { ok: true, index: e!.index, term: e!.term };
   }
 
-  transferLeadership(to: NodeId): ProposeResult {
+  /** Sends the transfer target its TimeoutNow once it holds our whole log AND every lease instant
+   * promised so far has passed on our clock (docs/raft.md, "The leader lease, exactly"). The transfer
+   * timer restarts then, so the target gets a whole election timeout to win. */
+  maybeSendTimeoutNow(): void {
+    const to = this.leadTransferee;
+    if (this.role !== 'leader' || to === null || this.timeoutNowSent) return;
+    if (this.prs.get(to)?.match !== this.log.lastIndex()) return;
+    if (this.cfg.now() < this.promisedUntil) return;
+    this.electionElapsed = 0;
+    sendTimeoutNow(this, to);
+  }
+
+  /** Starts handing leadership to `to`. `fenced` says the caller has already stopped acting on every
+   * lease instant it was given (its mysqld is read-only and its clients killed): the promises are
+   * waived and the TimeoutNow may go out at once. */
+  transferLeadership(to: NodeId, fenced = false): ProposeResult {
     if (this.role !== 'leader') return this.refuse('not-leader', `${this.id} is ${this.role}`);
     if (to === this.id) return this.refuse('transfer-refused', `${to} is already the leader`);
     if (!this.conf.voters.includes(to)) return this.refuse('transfer-refused', `${to} is not a voter`);
@@ -464,8 +485,9 @@ export class Raft {
     }
     this.leadTransferee = to;
     this.electionElapsed = 0;
+    if (fenced) this.promisedUntil = Number.NEGATIVE_INFINITY;
     const pr = this.prs.get(to)!;
-    if (pr.match === this.log.lastIndex()) sendTimeoutNow(this, to);
+    if (pr.match === this.log.lastIndex()) this.maybeSendTimeoutNow();
     else sendAppend(this, to, true);
     return { ok: true, index: this.log.lastIndex(), term: this.term };
   }
@@ -475,6 +497,9 @@ export class Raft {
     if (this.role !== 'leader' || this.leadTransferee !== null || this.timeoutNowSent) return Number.NEGATIVE_INFINITY;
     const sent = this.lease.quorumSentAt(this.id, this.conf.voters);
     if (sent === undefined || now < sent) return Number.NEGATIVE_INFINITY; // `now < sent`: clock went back
-    return sent + (this.cfg.electionTick - 1) * this.cfg.tickMs - this.cfg.leaseDriftMs;
+    const until = sent + (this.cfg.electionTick - 1) * this.cfg.tickMs - this.cfg.leaseDriftMs;
+    // Handing out an instant is a promise: a later transfer holds its TimeoutNow until it has passed.
+    if (until > now && until > this.promisedUntil) this.promisedUntil = until;
+    return until;
   }
 }

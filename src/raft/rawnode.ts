@@ -1,10 +1,9 @@
 // RawNode: the application's handle on one Raft node (shaped like etcd-io/raft's RawNode).
 //
-// Drive it from ONE loop:
+// Drive it from ONE loop (src/agent/loop.ts is that loop; nothing else runs it):
 //   - call tick() every tickMs, step(msg) for each message received, propose()/... as needed;
 //   - whenever hasReady(), take rd = ready() and, IN THIS ORDER:
-//       1. PERSIST: rd.snapshot -> Storage.applySnapshot, rd.entries -> Storage.append,
-//          rd.hardState -> Storage.setHardState, rd.compaction -> Storage.compact; await all of it;
+//       1. PERSIST: Storage.persist(rd) (snapshot, entries, hard state, compaction; one write); await it;
 //       2. SEND rd.messages (only now: a vote or an acknowledgement must never be seen by a peer
 //          before the state it vouches for is durable; Figure 2 "before responding to RPCs");
 //       3. APPLY rd.snapshot (if any) then rd.committedEntries to the state machine;
@@ -15,7 +14,7 @@
 // HARD STATE AND ENTRIES ARE PERSISTED BEFORE MESSAGES ARE SENT. The simulator checks this.
 import type { Config, ResolvedConfig } from './config.ts';
 import type { Message } from './messages.ts';
-import type { Storage } from './storage.ts';
+import type { StorageReader } from './storage.ts';
 import type { ConfChange, ConfState, Entry, HardState, JsonValue, NodeId, Role, Snapshot } from './types.ts';
 import type { ProposeResult, StepResult } from './results.ts';
 import type { RaftLogger } from './logger.ts';
@@ -27,14 +26,15 @@ import { validateMessage } from './validate-message.ts';
 import { NOOP_LOGGER } from './logger.ts';
 import { CorruptStorageError, UsageError } from './raft-errors.ts';
 
+/** What the node hands out; its first four fields are a PersistBatch (Storage.persist(rd)). */
 export interface Ready {
-  /** Persist (Storage.setHardState) when present. */
+  /** The hard state to make durable, when it changed. */
   readonly hardState?: HardState;
-  /** A snapshot from the leader: Storage.applySnapshot, then restore the state machine from it. */
+  /** A snapshot from the leader: persist it, then restore the state machine from it. */
   readonly snapshot?: Snapshot;
-  /** Storage.append (may overwrite a suffix of the stored log). */
+  /** Entries to make durable (may overwrite a suffix of the stored log). */
   readonly entries: readonly Entry[];
-  /** A local snapshot (from compact()): Storage.compact. */
+  /** A local snapshot (from compact()): persist drops the log before it. */
   readonly compaction?: Snapshot;
   /** Send AFTER everything above is durable. */
   readonly messages: readonly Message[];
@@ -75,7 +75,7 @@ export class RawNode {
   }
 
   /** Start (or restart) a node from its storage. Reads everything persisted once. */
-  static async start(storage: Storage, config: Config): Promise<RawNode> {
+  static async start(storage: StorageReader, config: Config): Promise<RawNode> {
     const cfg: ResolvedConfig = resolveConfig(config);
     const { hardState } = await storage.initialState();
     const snap = await storage.snapshot();
@@ -152,13 +152,17 @@ export class RawNode {
   }
 
   /** Hand leadership to voter `to` (thesis 3.10). Proposals are refused until it completes or times
-   * out (after electionTick ticks); the lease is void from now on in this term. */
-  transferLeadership(to: NodeId): ProposeResult {
-    return this.r.transferLeadership(to);
+   * out (electionTick ticks after its TimeoutNow could go out); the lease is void from now on in this
+   * term. The TimeoutNow waits until `to` holds the whole log AND every instant leaseValidUntil() has
+   * returned has passed, so the target never wins inside a lease already handed out. A caller that
+   * has already fenced itself (stopped writing, whatever it was promised) says `fenced: true` and the
+   * TimeoutNow may go at once. */
+  transferLeadership(to: NodeId, opts: { fenced?: boolean } = {}): ProposeResult {
+    return this.r.transferLeadership(to, opts.fenced === true);
   }
 
   /** Take a local snapshot at `index` (<= applied) holding the application state `data`, and drop
-   * the log before it. The snapshot reaches Storage.compact through the next Ready. */
+   * the log before it. The snapshot reaches Storage.persist (as `compaction`) through the next Ready. */
   compact(index: number, data: JsonValue): Snapshot {
     const log = this.r.log;
     if (!Number.isSafeInteger(index) || index <= log.snapshot.index || index > log.applied) {
@@ -260,7 +264,8 @@ export class RawNode {
    *       early or in catch-up bursts is not), and
    *   (b) over an interval of (electionTick - 1) * tickMs, any two nodes' clocks disagree by less
    *       than leaseDriftMs.
-   * Stop writes BEFORE `now` reaches it.
+   * Stop writes BEFORE `now` reaches it. The returned instant is recorded as promised: a later
+   * transferLeadership() holds its TimeoutNow until it has passed (unless the caller says it fenced).
    */
   leaseValidUntil(now: number): number {
     return this.r.leaseValidUntil(now);

@@ -1,7 +1,7 @@
 // Leader: track followers' progress, advance the commit index, feed the lease, finish transfers.
 import type { Raft } from './raft.ts';
 import type { AppendRespMsg, HeartbeatRespMsg, Message } from './messages.ts';
-import { maybeCommit, sendAppend, sendAppendsWhileAllowed, sendTimeoutNow } from './replication.ts';
+import { maybeCommit, sendAppend, sendAppendsWhileAllowed } from './replication.ts';
 
 export function stepLeader(r: Raft, m: Message): void {
   switch (m.type) {
@@ -60,8 +60,9 @@ function onAppendResp(r: Raft, m: AppendRespMsg): void {
     }
     if (!maybeCommit(r) && r.role === 'leader') sendAppendsWhileAllowed(r, m.from);
     if (r.role !== 'leader') return;
-    // Thesis 3.10: once the target holds our whole log, tell it to campaign.
-    if (m.from === r.leadTransferee && pr.match === r.log.lastIndex() && !r.timeoutNowSent) sendTimeoutNow(r, m.from);
+    // Thesis 3.10: once the target holds our whole log (and every lease instant we handed out has
+    // passed), tell it to campaign.
+    if (m.from === r.leadTransferee) r.maybeSendTimeoutNow();
   } else if (wasPaused && !pr.isPaused(r.cfg.maxInflight)) {
     sendAppendsWhileAllowed(r, m.from);
   }

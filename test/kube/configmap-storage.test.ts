@@ -9,8 +9,9 @@ import {
   raftConfigMapName,
 } from '../../src/kube/configmap-storage.ts';
 import { MemoryStorage } from '../../src/raft/memory-storage.ts';
+import { RawNode } from '../../src/raft/rawnode.ts';
 import { CorruptStorageError } from '../../src/raft/raft-errors.ts';
-import type { Storage } from '../../src/raft/storage.ts';
+import type { PersistBatch, StorageReader } from '../../src/raft/storage.ts';
 import type { ConfState, Entry } from '../../src/raft/types.ts';
 import { startKube } from '../support/kube.ts';
 
@@ -29,7 +30,7 @@ const entry = (index: number, term: number, data: unknown = { n: index }): Entry
   data: data as Entry['data'],
 });
 
-async function dump(s: Storage) {
+async function dump(s: StorageReader) {
   const first = await s.firstIndex();
   const last = await s.lastIndex();
   return {
@@ -97,38 +98,39 @@ t.test(
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops) => {
         const ordinal = run++;
-        const ref = new MemoryStorage(conf);
+        let ref = new MemoryStorage(conf);
         const cms = await ConfigMapStorage.open(k.kc, opts(ordinal));
         for (const o of ops) {
           const last = await ref.lastIndex();
-          const apply = async (s: Storage) => {
-            try {
-              switch (o.kind) {
-                case 'append': {
-                  const from = last + o.at - 2 + 1;
-                  await s.append(Array.from({ length: o.n }, (_, i) => entry(from + i, o.term)));
-                  break;
-                }
-                case 'hs':
-                  await s.setHardState({ term: o.term, vote: null, commit: Math.min(o.commit, last) });
-                  break;
-                case 'compact':
-                  await s.compact({ index: last - o.at, term: 1, conf, data: { at: last - o.at } });
-                  break;
-                case 'snapshot':
-                  await s.applySnapshot({ index: o.at, term: o.term, conf, data: null });
-                  break;
+          const batch = ((): PersistBatch => {
+            switch (o.kind) {
+              case 'append': {
+                const from = last + o.at - 2 + 1;
+                return { entries: Array.from({ length: o.n }, (_, i) => entry(from + i, o.term)) };
               }
-              return 'ok';
-            } catch (err) {
-              return (err as Error).constructor.name;
+              case 'hs':
+                return { hardState: { term: o.term, vote: null, commit: Math.min(o.commit, last) } };
+              case 'compact':
+                return { compaction: { index: last - o.at, term: 1, conf, data: { at: last - o.at } } };
+              case 'snapshot':
+                return { snapshot: { index: o.at, term: o.term, conf, data: null } };
             }
-          };
-          const a = await apply(ref);
-          if (a !== 'ok') continue; // a refused op stops a ConfigMap storage by contract; skip it on both
-          const b = await apply(cms);
-          if (b !== 'ok')
-            throw new Error(`${JSON.stringify(o)}: the reference accepted it, ConfigMap storage said ${b}`);
+          })();
+          // A refused batch stops a storage by contract: try it on a copy of the reference first.
+          const trial = ref.copy();
+          try {
+            await trial.persist(batch);
+          } catch {
+            continue;
+          }
+          ref = trial;
+          try {
+            await cms.persist(batch);
+          } catch (err) {
+            throw new Error(
+              `${JSON.stringify(o)}: the reference accepted it, ConfigMap storage said ${(err as Error).constructor.name}`,
+            );
+          }
         }
         const reopened = await ConfigMapStorage.open(k.kc, opts(ordinal));
         const want = await dump(ref);
@@ -152,7 +154,7 @@ t.test(
     const impostor = await ConfigMapStorage.open(k.kc, opts(1));
     await impostor.persist({ hardState: { term: 7, vote: 'db-2', commit: 0 } });
     await t.rejects(mine.persist({ hardState: { term: 2, vote: 'db-1', commit: 0 } }), DuplicateIdentityError);
-    await t.rejects(mine.append([entry(1, 2)]), StorageStoppedError, 'stopped for good');
+    await t.rejects(mine.persist({ entries: [entry(1, 2)] }), StorageStoppedError, 'stopped for good');
     const cm = await k.core.readNamespacedConfigMap({ name: raftConfigMapName('db', 1), namespace: 'default' });
     t.same(
       JSON.parse(cm.data?.['hardstate.json'] ?? ''),
@@ -207,7 +209,54 @@ t.test('a log that would outgrow a ConfigMap is refused before it is sent, askin
   t.teardown(() => k.close());
   const s = await ConfigMapStorage.open(k.kc, opts(4));
   const big = 'x'.repeat(100 * 1024);
-  await t.rejects(s.append(Array.from({ length: 10 }, (_, i) => entry(i + 1, 1, big))), StorageFullError);
+  await t.rejects(s.persist({ entries: Array.from({ length: 10 }, (_, i) => entry(i + 1, 1, big)) }), StorageFullError);
   const cm = await k.core.readNamespacedConfigMap({ name: raftConfigMapName('db', 4), namespace: 'default' });
   t.equal(cm.data?.['log.jsonl'], '', 'nothing of the oversized write reached the server');
 });
+
+t.test(
+  'a write that may not have landed stops the storage: every call fails, and a restart reads only what is stored',
+  async (t) => {
+    const k = await startKube({ tls: false });
+    t.teardown(() => k.close());
+    const s = await ConfigMapStorage.open(k.kc, opts(5, { writeTimeoutMs: 300 }));
+    await s.persist({ hardState: { term: 4, vote: null, commit: 0 } });
+    // The API server becomes unreachable while db-5 persists a vote for db-0 in term 5.
+    k.proxy.mode = 'refuse';
+    k.proxy.cut();
+    await t.rejects(s.persist({ hardState: { term: 5, vote: 'db-0', commit: 0 } }), 'the write is not confirmed');
+    // Before the fix, initialState() answered {term: 5, vote: 'db-0'} from memory: a node restarted from
+    // this object would hold a vote the ConfigMap never got, and after a real restart could vote again.
+    await t.rejects(s.initialState(), StorageStoppedError, 'initialState refuses');
+    await t.rejects(s.snapshot(), StorageStoppedError, 'snapshot refuses');
+    await t.rejects(s.lastIndex(), StorageStoppedError, 'lastIndex refuses');
+    await t.rejects(s.firstIndex(), StorageStoppedError, 'firstIndex refuses');
+    await t.rejects(s.term(0), StorageStoppedError, 'term refuses');
+    await t.rejects(s.entries(1, 1, 1), StorageStoppedError, 'entries refuses');
+    await t.rejects(s.persist({ hardState: { term: 6, vote: 'db-2', commit: 0 } }), StorageStoppedError);
+    await t.rejects(
+      RawNode.start(s, {
+        id: 'db-5',
+        electionTick: 10,
+        heartbeatTick: 2,
+        maxBatchEntries: 8,
+        maxInflight: 4,
+        preVote: true,
+        checkQuorum: true,
+        tickMs: 100,
+        leaseDriftMs: 50,
+        now: () => 0,
+        random: () => 0.5,
+      }),
+      StorageStoppedError,
+      'a node cannot be restarted from the stopped object',
+    );
+    k.proxy.mode = 'forward';
+    const fresh = await ConfigMapStorage.open(k.kc, opts(5));
+    t.same(
+      (await fresh.initialState()).hardState,
+      { term: 4, vote: null, commit: 0 },
+      'the restart sees what is really stored: no vote in term 5',
+    );
+  },
+);

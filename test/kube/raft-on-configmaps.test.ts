@@ -2,6 +2,7 @@
 // elects, replicates, compacts, restarts from the ConfigMaps and keeps every committed entry.
 import t from 'tap';
 import { RawNode } from '../../src/raft/rawnode.ts';
+import { drainReady } from '../../src/agent/loop.ts';
 import type { Message } from '../../src/raft/messages.ts';
 import type { Entry, Snapshot } from '../../src/raft/types.ts';
 import { ConfigMapStorage, raftConfigMapName } from '../../src/kube/configmap-storage.ts';
@@ -65,24 +66,25 @@ function applyEntry(app: App, e: Entry): void {
   }
 }
 
-/** One Ready, in RawNode's order: persist (one ConfigMap write), send, apply, advance. */
+/** The agent's own Ready loop (src/agent/loop.ts): persist (one ConfigMap write), send, apply, advance. */
 async function pump(h: Host, inbox: Map<string, Message[]>): Promise<void> {
-  while (h.rn.hasReady()) {
-    const rd = h.rn.ready();
-    await h.storage.persist({
-      ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-      entries: rd.entries,
-      ...(rd.hardState ? { hardState: rd.hardState } : {}),
-      ...(rd.compaction ? { compaction: rd.compaction } : {}),
-    });
-    h.maxBytes = Math.max(h.maxBytes, h.storage.sizeBytes);
-    for (const m of rd.messages) inbox.get(m.to)?.push(m);
-    if (rd.snapshot) Object.assign(h.app, rd.snapshot.data as unknown as App);
-    for (const e of rd.committedEntries) applyEntry(h.app, e);
-    h.rn.advance();
-    const st = h.rn.status();
-    if (h.storage.sizeBytes > COMPACT_AT_BYTES && st.applied > st.firstIndex) h.rn.compact(st.applied, { ...h.app });
-  }
+  await drainReady(h.rn, {
+    persist: async (rd) => {
+      await h.storage.persist(rd);
+      h.maxBytes = Math.max(h.maxBytes, h.storage.sizeBytes);
+    },
+    send: (messages) => {
+      for (const m of messages) inbox.get(m.to)?.push(m);
+    },
+    apply: (rd) => {
+      if (rd.snapshot) Object.assign(h.app, rd.snapshot.data as unknown as App);
+      for (const e of rd.committedEntries) applyEntry(h.app, e);
+    },
+    advanced: () => {
+      const st = h.rn.status();
+      if (h.storage.sizeBytes > COMPACT_AT_BYTES && st.applied > st.firstIndex) h.rn.compact(st.applied, { ...h.app });
+    },
+  });
 }
 
 async function drive(hosts: Host[], until: () => boolean, what: string): Promise<void> {

@@ -54,7 +54,7 @@ t.test('6.4 the lease is void for a follower, after stepping down, and once a tr
   t.equal(net.get('b').node.leaseValidUntil(now()), Number.NEGATIVE_INFINITY, 'followers hold no lease');
   net.get('a').node.transferLeadership('b');
   t.equal(net.get('a').node.leaseValidUntil(now()), Number.NEGATIVE_INFINITY, 'void as soon as a transfer starts');
-  await net.settle();
+  await net.tick(9); // the instant handed out above must pass before b may win
   t.equal(net.get('b').node.status().role, 'leader');
   t.equal(net.get('a').node.leaseValidUntil(now()), Number.NEGATIVE_INFINITY, 'void after stepping down');
   t.ok(net.get('b').node.hasLease(now()), 'the new leader holds it');
@@ -145,3 +145,33 @@ t.test(
     }
   },
 );
+
+t.test('6.4 + 3.10 a transfer target never wins before an instant the old leader was already promised', async (t) => {
+  const net = await Net.create(ids, { preVote: true, checkQuorum: true });
+  await net.elect('a');
+  const a = net.get('a').node;
+  const b = net.get('b').node;
+  const promised = a.leaseValidUntil(net.clock.now);
+  t.equal(promised, net.clock.now + SPAN, 'a was handed a lease');
+  t.ok(a.transferLeadership('b').ok, 'b is caught up: the transfer starts');
+  await net.settle();
+  t.equal(net.delivered.filter((m) => m.type === 'timeoutNow').length, 0, 'no TimeoutNow inside the promise');
+  let wonAt: number | undefined;
+  for (let i = 0; i < 20 && wonAt === undefined; i++) {
+    await net.tick(1);
+    if (b.status().role === 'leader') wonAt = net.clock.now;
+  }
+  t.ok(wonAt !== undefined, 'b won once the promise had passed');
+  t.ok(wonAt! >= promised, `b became leader at ${wonAt}, not before a's promised ${promised}`);
+  t.equal(net.leaders().length, 1);
+});
+
+t.test('3.10 a leader that fenced itself first waives its promises: TimeoutNow goes at once', async (t) => {
+  const net = await Net.create(ids, { preVote: true, checkQuorum: true });
+  await net.elect('a');
+  const a = net.get('a').node;
+  t.ok(a.hasLease(net.clock.now));
+  t.ok(a.transferLeadership('b', { fenced: true }).ok);
+  await net.settle();
+  t.equal(net.get('b').node.status().role, 'leader', 'b won without waiting');
+});

@@ -1,7 +1,7 @@
 // The Storage contract (MemoryStorage, the reference implementation), restart from storage,
 // log compaction and InstallSnapshot (Figure 13 / thesis chapter 5).
 import t from 'tap';
-import { MemoryStorage } from '../../src/raft/memory-storage.ts';
+import { MemoryStorage, MemoryStorageStoppedError } from '../../src/raft/memory-storage.ts';
 import { RawNode } from '../../src/raft/rawnode.ts';
 import {
   CompactedError,
@@ -181,4 +181,20 @@ t.test('ready()/advance() misuse is a UsageError', async (t) => {
   t.throws(() => n.advance(), UsageError);
   n.ready();
   t.throws(() => n.ready(), UsageError);
+});
+
+t.test('Storage contract: persist applies a Ready in order, and a rejected persist stops the storage', async (t) => {
+  const s = new MemoryStorage(conf);
+  await s.persist({
+    entries: [e(1, 1), e(2, 1), e(3, 1)],
+    hardState: { term: 1, vote: 'a', commit: 3 },
+    compaction: { index: 2, term: 1, conf, data: 'at2' },
+  });
+  t.same((await s.initialState()).hardState, { term: 1, vote: 'a', commit: 3 }, 'hard state after the entries');
+  t.equal(await s.firstIndex(), 3, 'compaction last: it may cover entries of the same batch');
+  await s.persist({ snapshot: { index: 5, term: 2, conf, data: 'snap' }, entries: [e(6, 2)] });
+  t.equal(await s.lastIndex(), 6, 'snapshot first, then the entries that follow it');
+  await t.rejects(s.persist({ entries: [e(9, 2)] }), UnavailableError, 'a gap is refused');
+  await t.rejects(s.lastIndex(), MemoryStorageStoppedError, 'and the storage answers nothing more');
+  await t.rejects(s.persist({ hardState: { term: 3, vote: null, commit: 6 } }), MemoryStorageStoppedError);
 });

@@ -24,6 +24,8 @@ export interface Observed {
   id: NodeId;
   node: RawNode;
   localNow: number;
+  /** This node's local instant `local` on the global (simulation) clock. */
+  toGlobal?: (local: number) => number;
 }
 
 export class InvariantChecker {
@@ -38,6 +40,8 @@ export class InvariantChecker {
   private applied = new Map<number, { key: string; term: number; commitTerm: number }>();
   private maxApplied = 0;
   private knownLeaders = new Set<string>();
+  /** Per node: the latest lease instant it was handed (global time) and the term it led then. */
+  private promised = new Map<NodeId, { term: number; until: number }>();
   checks = 0;
 
   fail(invariant: string, detail: string): never {
@@ -139,12 +143,12 @@ export class InvariantChecker {
     }
   }
 
-  /** Checks over the live nodes at one instant. */
-  check(nodes: readonly Observed[]): void {
+  /** Checks over the live nodes at one instant (`globalNow` on the simulation clock, when known). */
+  check(nodes: readonly Observed[], globalNow?: number): void {
     this.checks++;
     let leases = 0;
     const holders: string[] = [];
-    for (const { id, node, localNow } of nodes) {
+    for (const { id, node, localNow, toGlobal } of nodes) {
       const s = node.status();
       const vt = this.volatileTerm.get(id) ?? 0;
       if (s.term < vt) this.fail('terms never decrease', `${id} term went ${vt} -> ${s.term}`);
@@ -160,15 +164,35 @@ export class InvariantChecker {
         if (!this.knownLeaders.has(lk)) {
           this.knownLeaders.add(lk);
           this.checkCompleteness(id, node, s.term);
+          if (globalNow !== undefined) this.checkNoPromiseBroken(id, s.term, globalNow);
         }
         this.checkOneChangeInFlight(id, node);
       }
       if (node.hasLease(localNow)) {
+        if (toGlobal) this.recordPromise(id, s.term, toGlobal(node.leaseValidUntil(localNow)));
         leases++;
         holders.push(`${id}@${s.term} until ${node.leaseValidUntil(localNow)} (local now ${localNow})`);
       }
     }
     if (leases > 1) this.fail('at most one valid lease at any instant', holders.join(', '));
+  }
+
+  private recordPromise(id: NodeId, term: number, until: number): void {
+    const p = this.promised.get(id);
+    if (!p || until > p.until) this.promised.set(id, { term, until });
+  }
+
+  /** Thesis 6.4 and 3.10: no node becomes leader of a later term before an instant another node was
+   * promised as leader has passed (a transfer's TimeoutNow included), crashed or paused holders too. */
+  private checkNoPromiseBroken(id: NodeId, term: number, globalNow: number): void {
+    for (const [holder, p] of this.promised) {
+      if (holder === id || p.term >= term) continue;
+      if (globalNow < p.until - 1e-6)
+        this.fail(
+          'no leader inside a lease already handed out',
+          `${id} leads term ${term} at ${globalNow}, but ${holder} (term ${p.term}) was promised until ${p.until}`,
+        );
+    }
   }
 
   /** Leader completeness (5.4): a leader holds every entry committed in an earlier term. */

@@ -6,6 +6,7 @@ import { MemoryStorage } from '../../../src/raft/memory-storage.ts';
 import type { Config } from '../../../src/raft/config.ts';
 import type { Message } from '../../../src/raft/messages.ts';
 import type { Entry, NodeId } from '../../../src/raft/types.ts';
+import { drainReady } from '../../../src/agent/loop.ts';
 
 export interface NetNode {
   id: NodeId;
@@ -97,23 +98,21 @@ export class Net {
     this.held = this.held.filter((m) => m.to !== id);
   }
 
-  /** Persist, send, apply, advance: the contract of RawNode.ready(). */
+  /** Persist, send, apply, advance: the agent's own Ready loop (src/agent/loop.ts). */
   async processReady(n: NetNode): Promise<void> {
-    for (let rounds = 0; n.node.hasReady(); rounds++) {
-      if (rounds > 1000) throw new Error(`${n.id} keeps producing Readys (advance() does not settle them)`);
-      const rd = n.node.ready();
-      if (rd.snapshot) await n.storage.applySnapshot(rd.snapshot);
-      await n.storage.append(rd.entries);
-      if (rd.hardState) await n.storage.setHardState(rd.hardState);
-      if (rd.compaction) await n.storage.compact(rd.compaction);
-      for (const m of rd.messages) {
-        if (this.cut.has(`${m.from}>${m.to}`)) continue;
-        if (this.holding.has(m.to)) this.held.push(m);
-        else this.queue.push(m);
-      }
-      n.applied.push(...rd.committedEntries);
-      n.node.advance();
-    }
+    await drainReady(n.node, {
+      persist: (rd) => n.storage.persist(rd),
+      send: (messages) => {
+        for (const m of messages) {
+          if (this.cut.has(`${m.from}>${m.to}`)) continue;
+          if (this.holding.has(m.to)) this.held.push(m);
+          else this.queue.push(m);
+        }
+      },
+      apply: (rd) => {
+        n.applied.push(...rd.committedEntries);
+      },
+    });
   }
 
   /** Deliver messages (FIFO) and process Readys until nothing moves. */

@@ -2,14 +2,16 @@
 // message delays, loss, duplication and reordering, election timeouts. Time jumps from event to
 // event (a node's next tick or a message's delivery); invariants are checked after every event.
 //
-// Persist-before-send is enforced by construction (processReady persists, then sends) and checked
+// Persist-before-send is enforced by construction (processReady runs the agent's Ready loop,
+// src/agent/loop.ts, which persists, then sends) and checked
 // (InvariantChecker.onSend compares every outgoing message with what storage holds). A "crash
 // between persist and send" fault kills a node after persisting a Ready and before sending it.
 import { RawNode } from '../../../src/raft/rawnode.ts';
 import { MemoryStorage } from '../../../src/raft/memory-storage.ts';
 import type { Config } from '../../../src/raft/config.ts';
 import type { Message } from '../../../src/raft/messages.ts';
-import type { ConfChange, JsonValue, NodeId } from '../../../src/raft/types.ts';
+import type { ConfChange, HardState, JsonValue, NodeId } from '../../../src/raft/types.ts';
+import { drainReady } from '../../../src/agent/loop.ts';
 import type { ProposeResult, StepResult } from '../../../src/raft/results.ts';
 import { InvariantChecker } from './invariants.ts';
 import { Rng } from '../rng.ts';
@@ -308,37 +310,43 @@ export class Simulator {
     return r;
   }
 
-  /** Persist, (maybe crash,) send, apply, advance: the RawNode contract. */
+  /** Persist, (maybe crash,) send, apply, advance: the agent's own Ready loop (src/agent/loop.ts),
+   * with in-memory storage and this simulated network below the seam. */
   async processReady(n: SimNode): Promise<void> {
-    for (let rounds = 0; n.node && n.node.hasReady(); rounds++) {
-      if (rounds > 1000) throw new Error(`${n.id} keeps producing Readys (advance() does not settle them)`);
-      const node = n.node;
-      const rd = node.ready();
-      this.stats.readies++;
-      this.checker.onReady(n.id, node, rd);
-      if (rd.snapshot) await n.storage.applySnapshot(rd.snapshot);
-      await n.storage.append(rd.entries);
-      if (rd.hardState) await n.storage.setHardState(rd.hardState);
-      if (rd.compaction) await n.storage.compact(rd.compaction);
-      const { hardState } = await n.storage.initialState();
-      this.checker.onPersisted(n.id, hardState);
-      if (n.crashAfterPersist) {
-        n.crashAfterPersist = false;
-        this.crash(n.id);
-        return;
-      }
-      const last = await n.storage.lastIndex();
-      for (const m of rd.messages) {
-        this.checker.onSend(n.id, m, hardState, last);
-        this.send(m);
-      }
-      if (rd.snapshot) n.lastApplied = rd.snapshot.index;
-      this.checker.onApply(n.id, node.status().term, rd.committedEntries);
-      const lastEntry = rd.committedEntries[rd.committedEntries.length - 1];
-      if (lastEntry) n.lastApplied = lastEntry.index;
-      node.advance();
-      this.maybeCompact(n);
-    }
+    const node = n.node;
+    if (!node) return;
+    let durable: { hs: HardState; last: number } = { hs: { term: 0, vote: null, commit: 0 }, last: 0 };
+    await drainReady(node, {
+      inspect: (rd) => {
+        this.stats.readies++;
+        this.checker.onReady(n.id, node, rd);
+      },
+      persist: (rd) => n.storage.persist(rd),
+      persisted: async () => {
+        const { hardState } = await n.storage.initialState();
+        this.checker.onPersisted(n.id, hardState);
+        if (n.crashAfterPersist) {
+          n.crashAfterPersist = false;
+          this.crash(n.id);
+          return false;
+        }
+        durable = { hs: hardState, last: await n.storage.lastIndex() };
+        return true;
+      },
+      send: (messages) => {
+        for (const m of messages) {
+          this.checker.onSend(n.id, m, durable.hs, durable.last);
+          this.send(m);
+        }
+      },
+      apply: (rd) => {
+        if (rd.snapshot) n.lastApplied = rd.snapshot.index;
+        this.checker.onApply(n.id, node.status().term, rd.committedEntries);
+        const lastEntry = rd.committedEntries[rd.committedEntries.length - 1];
+        if (lastEntry) n.lastApplied = lastEntry.index;
+      },
+      advanced: () => this.maybeCompact(n),
+    });
   }
 
   private maybeCompact(n: SimNode): void {
@@ -434,7 +442,15 @@ export class Simulator {
   }
 
   check(): void {
-    this.checker.check(this.up().map((n) => ({ id: n.id, node: n.node!, localNow: this.localNow(n) })));
+    this.checker.check(
+      this.up().map((n) => ({
+        id: n.id,
+        node: n.node!,
+        localNow: this.localNow(n),
+        toGlobal: (local: number) => (local - n.offset) / n.rate,
+      })),
+      this.now,
+    );
   }
 
   finalCheck(): void {

@@ -1,0 +1,135 @@
+// One agent's Raft node with its I/O: ConfigMap storage, the HTTP peer transport, the ticker, and THE
+// Ready loop (loop.ts) between them. Whatever the agent does to its node (tick, a message, a proposal,
+// a transfer) goes through here and is followed by a kick of the loop. A storage or loop failure is
+// fatal: the caller exits and the restart reads the ConfigMap (docs/agent.md, "The Ready loop").
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../raft/config.ts';
+import type { Ready, Status } from '../raft/rawnode.ts';
+import type { Storage } from '../raft/storage.ts';
+import type { JsonValue, NodeId } from '../raft/types.ts';
+import type { ProposeResult } from '../raft/results.ts';
+import type { RaftLogger } from '../raft/logger.ts';
+import { RawNode } from '../raft/rawnode.ts';
+import { ReadyLoop } from './loop.ts';
+import { startTicker, type Ticker } from './ticker.ts';
+import type { PeerTransport } from './transport.ts';
+import type { Timings } from './timings.ts';
+
+/** The application hooks of the Raft core, plus the state machine. */
+export interface RaftApp {
+  /** Applies rd.snapshot then rd.committedEntries (the agent's state machine). */
+  apply(rd: Ready): void | Promise<void>;
+  votePredicate?: Config['votePredicate'];
+  canCampaign?: Config['canCampaign'];
+  candidateContext?: Config['candidateContext'];
+  /** Called once with the error that stopped the node. */
+  onFatal(err: Error): void;
+}
+
+/** What RaftHost.start needs. */
+export interface RaftHostOptions {
+  id: NodeId;
+  storage: Storage;
+  transport: PeerTransport;
+  timings: Timings;
+  app: RaftApp;
+  logger?: RaftLogger;
+  /** Monotonic ms clock shared by ticks and the lease. */
+  now?: () => number;
+}
+
+/** A running Raft node driven by timers and peer messages. */
+export class RaftHost {
+  private ticker: Ticker | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly node: RawNode,
+    private readonly loop: ReadyLoop,
+    private readonly o: RaftHostOptions,
+    readonly now: () => number,
+  ) {}
+
+  /** Starts the node from its storage and begins ticking. */
+  static async start(o: RaftHostOptions): Promise<RaftHost> {
+    const now = o.now ?? (() => performance.now());
+    const t = o.timings;
+    const node = await RawNode.start(o.storage, {
+      id: o.id,
+      electionTick: t.electionTick,
+      heartbeatTick: t.heartbeatTick,
+      maxBatchEntries: t.maxBatchEntries,
+      maxInflight: 16,
+      preVote: true,
+      checkQuorum: true,
+      tickMs: t.tickMs,
+      leaseDriftMs: t.leaseDriftMs,
+      now,
+      random: Math.random,
+      ...(o.app.votePredicate ? { votePredicate: o.app.votePredicate } : {}),
+      ...(o.app.canCampaign ? { canCampaign: o.app.canCampaign } : {}),
+      ...(o.app.candidateContext ? { candidateContext: o.app.candidateContext } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+    });
+    let host: RaftHost | undefined;
+    const loop = new ReadyLoop(
+      node,
+      {
+        persist: (rd) => o.storage.persist(rd),
+        send: (msgs) => o.transport.send(msgs),
+        apply: (rd) => o.app.apply(rd),
+      },
+      (err) => {
+        host?.stop();
+        o.app.onFatal(err);
+      },
+    );
+    host = new RaftHost(node, loop, o, now);
+    host.ticker = startTicker(t.tickMs, () => host!.do(() => node.tick()), now);
+    loop.kick(); // a restarted node may have committed entries to apply
+    return host;
+  }
+
+  /** Runs `fn` on the node (unless stopped), then drains what it produced. */
+  do<T>(fn: (node: RawNode) => T): T | undefined {
+    if (this.stopped) return undefined;
+    const r = fn(this.node);
+    this.loop.kick();
+    return r;
+  }
+
+  /** Messages from an authenticated peer (still untrusted: RawNode.step validates each). */
+  receive(messages: readonly unknown[]): void {
+    this.do((n) => {
+      for (const m of messages) n.step(m);
+    });
+  }
+
+  propose(data: JsonValue): ProposeResult | undefined {
+    return this.do((n) => n.propose(data));
+  }
+
+  status(): Status {
+    return this.node.status();
+  }
+
+  /** The lease instant (see RawNode.leaseValidUntil), on this host's clock. */
+  leaseValidUntil(): number {
+    return this.node.leaseValidUntil(this.now());
+  }
+
+  /** Resolves once the loop is idle (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.loop.idle();
+  }
+
+  /** Stops ticking and accepting work; the storage is left as it is. */
+  stop(): void {
+    this.stopped = true;
+    this.ticker?.stop();
+  }
+
+  get timings(): Timings {
+    return this.o.timings;
+  }
+}

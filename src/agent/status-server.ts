@@ -1,0 +1,57 @@
+// The agent's HTTP endpoints on AGENT_HTTP_PORT: /healthz (the process and its Raft loop live),
+// /status (JSON). /readyz, /metrics and /prestop join as the failover side lands (docs/agent.md).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Status } from '../raft/rawnode.ts';
+
+/** What the endpoints read. */
+export interface StatusServerOptions {
+  host: string;
+  port: number;
+  status: () => Status;
+}
+
+/** A small HTTP server for probes and people. */
+export class StatusServer {
+  private server: Server | undefined;
+  port = 0;
+
+  constructor(private readonly o: StatusServerOptions) {}
+
+  /** Listens; resolves with the bound port. */
+  async start(): Promise<number> {
+    const server = createServer((req, res) => this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405).end();
+      return;
+    }
+    switch (path) {
+      case '/healthz':
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      case '/status':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ raft: this.o.status() }));
+        return;
+      default:
+        res.writeHead(404).end();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Raft ticks from a timer, keeping the lease's premise (docs/raft.md, "The leader lease, exactly"):
+// a tick never comes earlier than tickMs after the previous one on the monotonic clock, and a late
+// timer yields ONE tick, never a catch-up burst.
+import { performance } from 'node:perf_hooks';
+
+/** A stoppable tick source. */
+export interface Ticker {
+  stop(): void;
+}
+
+/** Calls `tick` about every `tickMs` ms, never sooner than `tickMs` after the previous call. */
+export function startTicker(tickMs: number, tick: () => void, now: () => number = () => performance.now()): Ticker {
+  let last = now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const schedule = (ms: number) => {
+    timer = setTimeout(fire, Math.max(1, Math.ceil(ms)));
+  };
+  const fire = () => {
+    if (stopped) return;
+    const t = now();
+    if (t - last < tickMs) return schedule(tickMs - (t - last));
+    last = t;
+    tick();
+    schedule(tickMs);
+  };
+  schedule(tickMs);
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,189 @@
+// A cluster of real agent processes on the embedded API server, set up the way the reconciler will:
+// the CRD, a MysqlCluster, Pods `<cluster>-<n>` labelled with the cluster and given loopback IPs in
+// status.podIP, credentials and a peer key as files. Each agent listens on its pod IP, so all share
+// the contract's single peer and HTTP ports. Processes are killed on teardown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { startApiServer, type EmbeddedApiServer } from '../../../src/local/apiserver/server.ts';
+import { buildCrd } from '../../../src/api/crd.ts';
+import { Labels, podName } from '../../../src/api/names.ts';
+import { raw } from '../apiserver/raw.ts';
+import { eventually } from '../eventually.ts';
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+
+export interface AgentProc {
+  pod: string;
+  ip: string;
+  proc: ChildProcess | null;
+  log: string[];
+}
+
+export interface AgentEnvOptions {
+  cluster?: string;
+  replicas?: number;
+  spec?: Record<string, unknown>;
+  /** Extra env for every agent. */
+  env?: Record<string, string>;
+}
+
+async function freeOnAll(ips: string[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    const ok = await Promise.all(
+      ips.map(
+        (ip) =>
+          new Promise<boolean>((r) => {
+            const s = createServer();
+            s.once('error', () => r(false));
+            s.listen(port, ip, () => s.close(() => r(true)));
+          }),
+      ),
+    );
+    if (ok.every(Boolean)) return port;
+  }
+  throw new Error('no port free on every pod IP');
+}
+
+/** The embedded API server, the objects, and the agent processes of one cluster. */
+export class AgentEnv {
+  readonly agents: AgentProc[] = [];
+  peerPort = 0;
+  httpPort = 0;
+  private constructor(
+    readonly api: EmbeddedApiServer,
+    readonly dir: string,
+    readonly cluster: string,
+    readonly replicas: number,
+    private readonly extraEnv: Record<string, string>,
+  ) {}
+
+  static async start(o: AgentEnvOptions = {}): Promise<AgentEnv> {
+    const api = await startApiServer({});
+    const dir = mkdtempSync(join(tmpdir(), 'mro-agent-'));
+    const env = new AgentEnv(api, dir, o.cluster ?? 'db', o.replicas ?? 3, o.env ?? {});
+    writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig('default'));
+    mkdirSync(join(dir, 'credentials'));
+    for (const [f, v] of [
+      ['root-password', 'Root-pw-1a2b3c'],
+      ['replication-password', 'Repl-pw-7f3a9c'],
+      ['agent-password', 'Agent-pw-2b8e1d'],
+    ])
+      writeFileSync(join(dir, 'credentials', f!), v!);
+    writeFileSync(join(dir, 'hmac-key'), randomBytes(32).toString('base64'));
+    await env.install(o.spec ?? {});
+    return env;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<any> {
+    const r = await raw({ server: this.api.url, token: this.api.token, caPem: this.api.caPem! }, method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${r.text}`);
+    return r.json;
+  }
+
+  private async install(spec: Record<string, unknown>): Promise<void> {
+    await this.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', buildCrd());
+    await eventually(
+      async () =>
+        (
+          await raw(
+            { server: this.api.url, token: this.api.token, caPem: this.api.caPem! },
+            'GET',
+            '/apis/apps.ryansu.com/v1',
+          )
+        ).status === 200,
+      'the MysqlCluster kind served',
+    );
+    await this.call('POST', '/apis/apps.ryansu.com/v1/namespaces/default/mysqlclusters', {
+      apiVersion: 'apps.ryansu.com/v1',
+      kind: 'MysqlCluster',
+      metadata: { name: this.cluster, namespace: 'default' },
+      spec: { image: 'mariadb:10.11', replicas: this.replicas, storage: { size: '1Gi' }, ...spec },
+    });
+    const base = 2 + ((process.pid * 13) % 200);
+    const ips = Array.from({ length: this.replicas }, (_, i) => `127.0.${100 + ((base + i) % 150)}.${10 + i}`);
+    this.peerPort = await freeOnAll(ips);
+    this.httpPort = await freeOnAll(ips);
+    for (let i = 0; i < this.replicas; i++) {
+      const pod = podName(this.cluster, i);
+      await this.call('POST', '/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: pod, namespace: 'default', labels: { [Labels.cluster]: this.cluster } },
+        spec: { containers: [{ name: 'agent', image: 'operator' }] },
+      });
+      const cur = await this.call('GET', `/api/v1/namespaces/default/pods/${pod}`);
+      await this.call('PUT', `/api/v1/namespaces/default/pods/${pod}/status`, {
+        ...cur,
+        status: { phase: 'Running', podIP: ips[i], podIPs: [{ ip: ips[i] }] },
+      });
+      this.agents.push({ pod, ip: ips[i]!, proc: null, log: [] });
+    }
+  }
+
+  /** The environment a StatefulSet pod gives its agent container. */
+  envOf(a: AgentProc): Record<string, string> {
+    return {
+      POD_NAME: a.pod,
+      POD_NAMESPACE: 'default',
+      POD_IP: a.ip,
+      CLUSTER_NAME: this.cluster,
+      AGENT_PEER_PORT: String(this.peerPort),
+      AGENT_HTTP_PORT: String(this.httpPort),
+      CREDENTIALS_DIR: join(this.dir, 'credentials'),
+      PEER_KEY_FILE: join(this.dir, 'hmac-key'),
+      KUBECONFIG: join(this.dir, 'kubeconfig'),
+      LOG_LEVEL: 'info',
+      ...this.extraEnv,
+    };
+  }
+
+  /** Starts (or restarts) agent `i` as a real process. */
+  launch(i: number, args: string[] = []): AgentProc {
+    const a = this.agents[i]!;
+    const proc = spawn(process.execPath, ['--import=tsx', MAIN, 'agent', ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...this.envOf(a) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (d: Buffer) => {
+      a.log.push(d.toString());
+      if (a.log.length > 400) a.log.shift();
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    proc.on('exit', () => {
+      if (a.proc === proc) a.proc = null;
+    });
+    a.proc = proc;
+    return a;
+  }
+
+  /** GET /status of agent `i`, or undefined when it does not answer. */
+  async status(i: number): Promise<{ raft: { role: string; term: number; lead: string | null } } | undefined> {
+    const a = this.agents[i]!;
+    try {
+      const r = await fetch(`http://${a.ip}:${this.httpPort}/status`, { signal: AbortSignal.timeout(1000) });
+      return r.ok ? ((await r.json()) as { raft: { role: string; term: number; lead: string | null } }) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  signal(i: number, sig: NodeJS.Signals): void {
+    this.agents[i]!.proc?.kill(sig);
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents) {
+      a.proc?.kill('SIGCONT');
+      a.proc?.kill('SIGKILL');
+    }
+    await this.api.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
