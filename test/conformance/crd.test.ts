@@ -366,3 +366,70 @@ t.test('deleting the CRD removes its custom resources and stops serving the kind
   );
   t.pass('kind removed');
 });
+
+t.test('a CRD whose schema is not structural is refused with the real field errors', async (t) => {
+  const bad = (name: string, openAPIV3Schema: Record<string, unknown>) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${name}s.${G}` },
+    spec: {
+      group: G,
+      scope: 'Namespaced',
+      names: { plural: `${name}s`, kind: name[0]!.toUpperCase() + name.slice(1) },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema } }],
+    },
+  });
+  const at = 'spec.versions[0].schema.openAPIV3Schema';
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    [
+      'metadescribed',
+      { type: 'object', properties: { metadata: { type: 'object', description: 'mine' } } },
+      [
+        `${at}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+      ],
+    ],
+    [
+      'metalabels',
+      {
+        type: 'object',
+        properties: { metadata: { type: 'object', properties: { labels: { type: 'object' } } } },
+      },
+      [
+        `${at}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+      ],
+    ],
+    [
+      'untyped',
+      { type: 'object', properties: { spec: { description: 'no type' }, list: { type: 'array' } } },
+      [
+        `${at}.properties[list].items: Required value: must be specified`,
+        `${at}.properties[spec].type: Required value: must not be empty for specified object fields`,
+      ],
+    ],
+    [
+      'uniq',
+      {
+        type: 'object',
+        properties: { s: { type: 'array', uniqueItems: true, items: { type: 'string' } } },
+      },
+      [
+        `${at}.properties[s].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic`,
+      ],
+    ],
+  ];
+  for (const [name, schema, lines] of cases) {
+    const r = await target.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', bad(name, schema));
+    t.equal(r.status, 422, `${name}: 422`);
+    const msg = String(r.json?.message);
+    for (const line of lines) t.ok(msg.includes(line), `${name}: ${line}\n   in: ${msg}`);
+    if (r.status === 201)
+      await target.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}s.${G}`);
+  }
+  const ok = bad('metaname', {
+    type: 'object',
+    properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } } },
+  });
+  const r = await target.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', ok);
+  t.equal(r.status, 201, `metadata restricting only name is accepted: ${r.text}`);
+  await target.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/metanames.${G}`);
+});

@@ -3,6 +3,7 @@
 // kubectl is on PATH: hack/install-kubectl.sh installs Debian's kubernetes-client.
 import '../support/apiserver/node20-shim.ts';
 import t from 'tap';
+import { join } from 'node:path';
 import { startTarget } from '../support/apiserver/target.ts';
 import { kubectlRunner, kubectlVersion } from '../support/apiserver/kubectl.ts';
 import { loadFixture } from '../support/apiserver/fixtures.ts';
@@ -187,5 +188,18 @@ if (!version) {
       bad.stderr,
       /The Gizmo "g2" is invalid: spec\.replicas: Invalid value: 99: spec\.replicas in body should be less than or equal to 9/,
     );
+  });
+
+  t.test('kubectl apply -f crds/ and -k crds/ install the MysqlCluster CRD (server dry run)', async (t) => {
+    const crds = join(import.meta.dirname, '..', '..', 'crds');
+    const f = await kubectl.run(['apply', '-f', crds, '--dry-run=server']);
+    t.equal(f.code, 0, f.stderr);
+    t.equal(
+      f.stdout.trim(),
+      'customresourcedefinition.apiextensions.k8s.io/mysqlclusters.apps.ryansu.com created (server dry run)',
+    );
+    const k = await kubectl.run(['apply', '-k', crds, '--dry-run=server']);
+    t.equal(k.code, 0, k.stderr);
+    t.equal(k.stdout.trim(), f.stdout.trim());
   });
 }

@@ -2,7 +2,8 @@
 // and the KindInfo entries it yields once Established.
 import type { FieldError } from './status-errors.ts';
 import type { ConversionConfig, KindInfo, PrinterColumn } from './kinds.ts';
-import { compileVersionSchema, structuralProblems } from './crd-schema.ts';
+import { compileVersionSchema } from './crd-schema.ts';
+import { schemaProblems } from './structural-schema.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 
 export function defaultCrd(o: Obj): void {
@@ -68,7 +69,7 @@ export function crdProblems(o: Obj): FieldError[] {
       });
       return;
     }
-    errs.push(...structuralProblems(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+    errs.push(...schemaProblems(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
   });
   const conv = spec['conversion'] as Obj;
   if (conv['strategy'] === 'Webhook') {
