@@ -2,6 +2,7 @@
 // finalizers and deletionTimestamp, Lease optimistic renewals and the ConfigMap 1 MiB limit.
 import '../support/apiserver/node20-shim.ts';
 import t from 'tap';
+import { leaseTimes, microTime } from '../../src/kube/microtime.ts';
 import {
   AppsV1Api,
   CoordinationV1Api,
@@ -125,7 +126,8 @@ t.test('delete preconditions: a wrong uid or resourceVersion is a 409', async (t
 });
 
 t.test('Lease: create, renew with optimistic concurrency, a competing stale renewal loses', async (t) => {
-  const now = new Date();
+  // MicroTime, not Date: client-node prints a Date with 3 fractional digits, which a real server refuses.
+  const now = microTime(Date.now());
   const lease = await coord.createNamespacedLease({
     namespace: ns,
     body: {
@@ -146,20 +148,20 @@ t.test('Lease: create, renew with optimistic concurrency, a competing stale rene
   const renewed = await coord.replaceNamespacedLease({
     name: 'leader',
     namespace: ns,
-    body: { ...lease, spec: { ...lease.spec, renewTime: new Date(now.getTime() + 2000) } },
+    body: { ...lease, spec: leaseTimes({ ...lease.spec, renewTime: new Date(now.getTime() + 2000) }) },
   });
   const takeover = await failure(
     coord.replaceNamespacedLease({
       name: 'leader',
       namespace: ns,
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: 'pod-1', leaseTransitions: 1 } },
+      body: { ...lease, spec: leaseTimes({ ...lease.spec, holderIdentity: 'pod-1', leaseTransitions: 1 }) },
     }),
   );
   t.equal(takeover.code, 409, 'a takeover computed from a stale read conflicts');
   const moved = await coord.replaceNamespacedLease({
     name: 'leader',
     namespace: ns,
-    body: { ...renewed, spec: { ...renewed.spec, holderIdentity: 'pod-1', leaseTransitions: 1 } },
+    body: { ...renewed, spec: leaseTimes({ ...renewed.spec, holderIdentity: 'pod-1', leaseTransitions: 1 }) },
   });
   t.equal(moved.spec?.holderIdentity, 'pod-1');
   t.equal(moved.spec?.leaseTransitions, 1);

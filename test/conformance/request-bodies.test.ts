@@ -145,3 +145,51 @@ t.test('a merge patch that leaves a label non-string is a 422 on the patch', asy
   const after = await target.raw('GET', `${cms}/patch-me`);
   t.equal(after.json.metadata.labels, undefined, 'nothing was stored');
 });
+
+t.test('MicroTime fields (Lease renewTime, Event eventTime) need exactly six fractional digits', async (t) => {
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+  const lease = (name: string, renewTime: unknown) => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name },
+    spec: { holderIdentity: 'a', leaseDurationSeconds: 10, renewTime },
+  });
+  const layout = '"2006-01-02T15:04:05.000000Z07:00"';
+  const prefix = 'Lease in version "v1" cannot be handled as a Lease: ';
+  const cases: [unknown, string][] = [
+    [
+      '2026-11-30T03:38:27.605Z',
+      `parsing time "2026-11-30T03:38:27.605Z" as ${layout}: cannot parse ".605Z" as ".000000"`,
+    ],
+    ['2026-11-30T03:38:27Z', `parsing time "2026-11-30T03:38:27Z" as ${layout}: cannot parse "Z" as ".000000"`],
+    [
+      '2026-11-30T03:38:27.605000123Z',
+      `parsing time "2026-11-30T03:38:27.605000123Z" as ${layout}: cannot parse "123Z" as "Z07:00"`,
+    ],
+    ['yesterday', `parsing time "yesterday" as ${layout}: cannot parse "yesterday" as "2006"`],
+    ['2026-13-01T00:00:00.000000Z', 'parsing time "2026-13-01T00:00:00.000000Z": month out of range'],
+  ];
+  for (const [i, [value, why]] of cases.entries()) {
+    const r = await target.raw('POST', leases, lease(`bad-${i}`, value));
+    isStatus(t, r, 400, 'BadRequest');
+    t.equal(r.json.message, prefix + why, String(value));
+  }
+  const ok = await target.raw('POST', leases, lease('micro', '2026-11-30T03:38:27.605000Z'));
+  t.equal(ok.status, 201, ok.text);
+  t.equal(ok.json.spec.renewTime, '2026-11-30T03:38:27.605000Z');
+  const offset = await target.raw('POST', leases, lease('offset', '2026-11-30T05:38:27.605000+02:00'));
+  t.equal(offset.status, 201, offset.text);
+  t.equal(offset.json.spec.renewTime, '2026-11-30T03:38:27.605000Z', 'stored in UTC');
+  const ev = await target.raw('POST', `/api/v1/namespaces/${ns}/events`, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'ev' },
+    involvedObject: { kind: 'Lease', name: 'micro', namespace: ns },
+    eventTime: '2026-11-30T03:38:27.605Z',
+  });
+  isStatus(t, ev, 400, 'BadRequest');
+  t.equal(
+    ev.json.message,
+    `Event in version "v1" cannot be handled as a Event: parsing time "2026-11-30T03:38:27.605Z" as ${layout}: cannot parse ".605Z" as ".000000"`,
+  );
+});
