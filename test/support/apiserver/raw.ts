@@ -55,7 +55,12 @@ export function raw(
   headers: Record<string, string> = {},
   auth = true,
 ): Promise<RawResponse> {
-  const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const payload =
+    body === undefined
+      ? undefined
+      : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   // Explicit length: Node sends DELETE bodies without chunked framing otherwise.
   const o = options(
     c,
