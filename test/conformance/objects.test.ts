@@ -116,7 +116,21 @@ t.test('delete preconditions: a wrong uid or resourceVersion is a 409', async (t
     preconditions: { uid: 'not-the-uid' },
   });
   t.equal(r.status, 409);
-  t.match(r.json.message, /Precondition failed: UID in precondition: not-the-uid/);
+  t.equal(
+    r.json.message,
+    `Operation cannot be fulfilled on ConfigMap "pre": the UID in the precondition (not-the-uid) does not match the UID in record (${cm.metadata!.uid}). The object might have been deleted and then recreated`,
+  );
+  t.match(r.json, { reason: 'Conflict', details: { name: 'pre', kind: 'ConfigMap' } });
+  const stale = await target.raw('DELETE', `/api/v1/namespaces/${ns}/configmaps/pre`, {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    preconditions: { resourceVersion: '1' },
+  });
+  t.equal(stale.status, 409);
+  t.equal(
+    stale.json.message,
+    `Operation cannot be fulfilled on ConfigMap "pre": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${cm.metadata!.resourceVersion}). The object might have been modified`,
+  );
   const ok = await target.raw('DELETE', `/api/v1/namespaces/${ns}/configmaps/pre`, {
     kind: 'DeleteOptions',
     apiVersion: 'v1',

@@ -37,7 +37,8 @@ function options(
     path,
     agent: false,
     ...(c.caPem ? { ca: c.caPem } : {}),
-    ...(c.certPem ? { cert: c.certPem, key: c.keyPem } : {}),
+    // auth=false is an anonymous request: neither the token nor the client certificate.
+    ...(c.certPem && auth ? { cert: c.certPem, key: c.keyPem } : {}),
     ...(c.insecure ? { rejectUnauthorized: false } : {}),
     headers: {
       accept: 'application/json',
