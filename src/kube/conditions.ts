@@ -1,5 +1,7 @@
 // metav1.Condition handling as apimachinery's meta.SetStatusCondition does it: keyed by type,
 // lastTransitionTime moves only when status changes, so watchers can tell a flap from a re-statement.
+import { microTime } from './microtime.ts';
+
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -44,5 +46,5 @@ export function rfc3339(d: Date): string {
 
 /** metav1.MicroTime: RFC 3339 with microseconds, as Lease renewTime is written by client-go. */
 export function rfc3339Micro(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return microTime(d).toISOString();
 }

@@ -7,6 +7,7 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { type Clock, type TimerHandle, systemClock, sleep } from '../util/clock.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import { statusOf } from './api-errors.ts';
+import { leaseTimes } from './microtime.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -147,14 +148,14 @@ export class LeaderElector {
     const transitions = (spec.leaseTransitions ?? 0) + (holder === this.o.identity ? 0 : 1);
     const next: V1Lease = {
       ...lease,
-      spec: {
+      spec: leaseTimes({
         ...spec,
         holderIdentity: this.o.identity,
         leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
         renewTime: new Date(),
         acquireTime: holder === this.o.identity ? spec.acquireTime : new Date(),
         leaseTransitions: transitions,
-      },
+      }),
     };
     try {
       await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: next });
@@ -170,13 +171,13 @@ export class LeaderElector {
         namespace: this.o.namespace,
         body: {
           metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: {
+          spec: leaseTimes({
             holderIdentity: this.o.identity,
             leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
             acquireTime: new Date(),
             renewTime: new Date(),
             leaseTransitions: 0,
-          },
+          }),
         },
       });
       this.observed = undefined;
@@ -203,7 +204,7 @@ export class LeaderElector {
         namespace: this.o.namespace,
         body: {
           ...lease,
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() },
+          spec: leaseTimes({ ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() }),
         },
       });
       return 'done';

@@ -6,6 +6,7 @@ import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { statusOf } from './api-errors.ts';
 import { Labels, raftLeaderLeaseName } from '../api/names.ts';
+import { leaseTimes } from './microtime.ts';
 
 export interface RaftLeaderRecord {
   holder: string;
@@ -84,13 +85,13 @@ export class RaftLeaderLease {
 }
 
 function toSpec(r: RaftLeaderRecord, acquireTime: Date): NonNullable<V1Lease['spec']> {
-  return {
+  return leaseTimes({
     holderIdentity: r.holder,
     leaseTransitions: r.term,
     renewTime: r.renewTime,
     acquireTime,
     leaseDurationSeconds: r.leaseDurationSeconds,
-  };
+  });
 }
 
 function toRecord(l: V1Lease): RaftLeaderRecord | undefined {

@@ -59,7 +59,12 @@ t.test('discovery lists the custom kind with its subresources and short name', a
   t.ok(names.includes('widgets') && names.includes('widgets/status') && names.includes('widgets/scale'));
   t.same(d.json.resources.find((r: any) => r.name === 'widgets').shortNames, ['wg']);
   const g = await target.raw('GET', `/apis/${G}`);
-  t.equal(g.json.preferredVersion.version, 'v1');
+  // The preferred version is the highest by Kubernetes version priority (v2 > v1), not the storage version.
+  t.equal(g.json.preferredVersion.version, 'v2');
+  t.same(
+    g.json.versions.map((v: any) => v.version),
+    ['v2', 'v1'],
+  );
 });
 
 t.test('defaults are applied and unknown fields pruned (except under preserve-unknown-fields)', async (t) => {
@@ -365,4 +370,86 @@ t.test('deleting the CRD removes its custom resources and stops serving the kind
     30_000,
   );
   t.pass('kind removed');
+});
+
+t.test('a CRD whose schema is not structural is refused with the real field errors', async (t) => {
+  const bad = (name: string, openAPIV3Schema: Record<string, unknown>) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${name}s.${G}` },
+    spec: {
+      group: G,
+      scope: 'Namespaced',
+      names: { plural: `${name}s`, kind: name[0]!.toUpperCase() + name.slice(1) },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema } }],
+    },
+  });
+  // One version (or all sharing one schema): the server reports the schema at spec.validation, where its
+  // internal type keeps a schema common to every version.
+  const at = 'spec.validation.openAPIV3Schema';
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    [
+      'metadescribed',
+      { type: 'object', properties: { metadata: { type: 'object', description: 'mine' } } },
+      [
+        `${at}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+      ],
+    ],
+    [
+      'metalabels',
+      {
+        type: 'object',
+        properties: { metadata: { type: 'object', properties: { labels: { type: 'object' } } } },
+      },
+      [
+        `${at}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+      ],
+    ],
+    [
+      'untyped',
+      { type: 'object', properties: { spec: { description: 'no type' }, list: { type: 'array' } } },
+      [
+        `${at}.properties[list].items: Required value: must be specified`,
+        `${at}.properties[spec].type: Required value: must not be empty for specified object fields`,
+      ],
+    ],
+    [
+      'uniq',
+      {
+        type: 'object',
+        properties: { s: { type: 'array', uniqueItems: true, items: { type: 'string' } } },
+      },
+      [
+        `${at}.properties[s].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic`,
+      ],
+    ],
+  ];
+  for (const [name, schema, lines] of cases) {
+    const r = await target.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', bad(name, schema));
+    t.equal(r.status, 422, `${name}: 422`);
+    const msg = String(r.json?.message);
+    for (const line of lines) t.ok(msg.includes(line), `${name}: ${line}\n   in: ${msg}`);
+    if (r.status === 201)
+      await target.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}s.${G}`);
+  }
+  const two = bad('twover', { type: 'object' }) as any;
+  two.spec.versions.push({
+    name: 'v2',
+    served: true,
+    storage: false,
+    schema: { openAPIV3Schema: { type: 'object', properties: { metadata: { type: 'object', required: ['name'] } } } },
+  });
+  const r2 = await target.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', two);
+  t.equal(r2.status, 422, 'two versions with different schemas');
+  t.equal(
+    r2.json?.message,
+    `CustomResourceDefinition.apiextensions.k8s.io "twovers.${G}" is invalid: spec.versions[1].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+  );
+  const ok = bad('metaname', {
+    type: 'object',
+    properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } } },
+  });
+  const r = await target.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', ok);
+  t.equal(r.status, 201, `metadata restricting only name is accepted: ${r.text}`);
+  await target.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/metanames.${G}`);
 });

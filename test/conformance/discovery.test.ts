@@ -17,7 +17,10 @@ t.test('/api, /apis and group-version documents list the kinds we use', async (t
   for (const r of ['configmaps', 'secrets', 'services', 'pods', 'events', 'namespaces', 'namespaces/status'])
     t.ok(names.includes(r), r);
   const cm = core.json.resources.find((r: any) => r.name === 'configmaps');
-  t.match(cm, { singularName: 'configmap', namespaced: true, kind: 'ConfigMap', shortNames: ['cm'] });
+  // Built-in kinds carry singularName from 1.27 on; before, it is empty. The embedded server reports 1.32.
+  const minor = Number(String((await target.raw('GET', '/version')).json.minor).replace(/\D.*$/, ''));
+  const singular = minor >= 27 ? 'configmap' : '';
+  t.match(cm, { singularName: singular, namespaced: true, kind: 'ConfigMap', shortNames: ['cm'] });
   t.ok(
     ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'].every((v) =>
       cm.verbs.includes(v),
@@ -46,17 +49,40 @@ t.test('/version answers with major and minor', async (t) => {
   t.match(v.json, { major: String, minor: String, gitVersion: /^v1\./ });
 });
 
-t.test('a request without the bearer token is 401 Unauthorized as a Status', async (t) => {
+t.test('no credentials is system:anonymous (403 Forbidden); a wrong token is 401 Unauthorized', async (t) => {
   const r = await target.raw('GET', '/api/v1/namespaces/default/configmaps', undefined, {}, false);
-  t.equal(r.status, 401);
-  t.match(r.json, {
+  t.equal(r.status, 403);
+  t.same(r.json, {
     kind: 'Status',
     apiVersion: 'v1',
+    metadata: {},
     status: 'Failure',
-    message: 'Unauthorized',
-    reason: 'Unauthorized',
-    code: 401,
+    message:
+      'configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"',
+    reason: 'Forbidden',
+    details: { kind: 'configmaps' },
+    code: 403,
   });
+  const named = await target.raw('GET', '/apis/coordination.k8s.io/v1/namespaces/x/leases/l', undefined, {}, false);
+  t.equal(
+    named.json.message,
+    'leases.coordination.k8s.io "l" is forbidden: User "system:anonymous" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "x"',
+  );
+  const cluster = await target.raw('GET', '/api/v1/namespaces', undefined, {}, false);
+  t.equal(
+    cluster.json.message,
+    'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope',
+  );
+  const own = await target.raw('DELETE', '/api/v1/namespaces/x', undefined, {}, false);
+  t.equal(
+    own.json.message,
+    'namespaces "x" is forbidden: User "system:anonymous" cannot delete resource "namespaces" in API group "" in the namespace "x"',
+    'a namespace is its own namespace',
+  );
+  const path = await target.raw('GET', '/apis', undefined, {}, false);
+  t.equal(path.status, 403);
+  t.equal(path.json.message, 'forbidden: User "system:anonymous" cannot get path "/apis"');
+  t.equal((await target.raw('GET', '/version', undefined, {}, false)).status, 200, '/version is public');
   const wrong = await target.raw(
     'GET',
     '/api/v1/namespaces',
@@ -65,6 +91,13 @@ t.test('a request without the bearer token is 401 Unauthorized as a Status', asy
     false,
   );
   t.equal(wrong.status, 401);
+  t.match(wrong.json, {
+    kind: 'Status',
+    status: 'Failure',
+    message: 'Unauthorized',
+    reason: 'Unauthorized',
+    code: 401,
+  });
 });
 
 t.test('an unknown resource in a served group version is a 404 NotFound Status', async (t) => {

@@ -2,6 +2,7 @@
 // finalizers and deletionTimestamp, Lease optimistic renewals and the ConfigMap 1 MiB limit.
 import '../support/apiserver/node20-shim.ts';
 import t from 'tap';
+import { leaseTimes, microTime } from '../../src/kube/microtime.ts';
 import {
   AppsV1Api,
   CoordinationV1Api,
@@ -115,7 +116,21 @@ t.test('delete preconditions: a wrong uid or resourceVersion is a 409', async (t
     preconditions: { uid: 'not-the-uid' },
   });
   t.equal(r.status, 409);
-  t.match(r.json.message, /Precondition failed: UID in precondition: not-the-uid/);
+  t.equal(
+    r.json.message,
+    `Operation cannot be fulfilled on ConfigMap "pre": the UID in the precondition (not-the-uid) does not match the UID in record (${cm.metadata!.uid}). The object might have been deleted and then recreated`,
+  );
+  t.match(r.json, { reason: 'Conflict', details: { name: 'pre', kind: 'ConfigMap' } });
+  const stale = await target.raw('DELETE', `/api/v1/namespaces/${ns}/configmaps/pre`, {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    preconditions: { resourceVersion: '1' },
+  });
+  t.equal(stale.status, 409);
+  t.equal(
+    stale.json.message,
+    `Operation cannot be fulfilled on ConfigMap "pre": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${cm.metadata!.resourceVersion}). The object might have been modified`,
+  );
   const ok = await target.raw('DELETE', `/api/v1/namespaces/${ns}/configmaps/pre`, {
     kind: 'DeleteOptions',
     apiVersion: 'v1',
@@ -125,7 +140,8 @@ t.test('delete preconditions: a wrong uid or resourceVersion is a 409', async (t
 });
 
 t.test('Lease: create, renew with optimistic concurrency, a competing stale renewal loses', async (t) => {
-  const now = new Date();
+  // MicroTime, not Date: client-node prints a Date with 3 fractional digits, which a real server refuses.
+  const now = microTime(Date.now());
   const lease = await coord.createNamespacedLease({
     namespace: ns,
     body: {
@@ -146,20 +162,20 @@ t.test('Lease: create, renew with optimistic concurrency, a competing stale rene
   const renewed = await coord.replaceNamespacedLease({
     name: 'leader',
     namespace: ns,
-    body: { ...lease, spec: { ...lease.spec, renewTime: new Date(now.getTime() + 2000) } },
+    body: { ...lease, spec: leaseTimes({ ...lease.spec, renewTime: new Date(now.getTime() + 2000) }) },
   });
   const takeover = await failure(
     coord.replaceNamespacedLease({
       name: 'leader',
       namespace: ns,
-      body: { ...lease, spec: { ...lease.spec, holderIdentity: 'pod-1', leaseTransitions: 1 } },
+      body: { ...lease, spec: leaseTimes({ ...lease.spec, holderIdentity: 'pod-1', leaseTransitions: 1 }) },
     }),
   );
   t.equal(takeover.code, 409, 'a takeover computed from a stale read conflicts');
   const moved = await coord.replaceNamespacedLease({
     name: 'leader',
     namespace: ns,
-    body: { ...renewed, spec: { ...renewed.spec, holderIdentity: 'pod-1', leaseTransitions: 1 } },
+    body: { ...renewed, spec: leaseTimes({ ...renewed.spec, holderIdentity: 'pod-1', leaseTransitions: 1 }) },
   });
   t.equal(moved.spec?.holderIdentity, 'pod-1');
   t.equal(moved.spec?.leaseTransitions, 1);

@@ -32,9 +32,9 @@ t.test('a complete reference is accepted and read back', async (t) => {
 
 t.test('each missing field is a 422 Invalid naming its path', async (t) => {
   for (const [field, detail] of [
-    ['uid', 'must not be empty'],
-    ['name', 'must not be empty'],
-    ['kind', 'must not be empty'],
+    ['uid', 'uid must not be empty'],
+    ['name', 'name must not be empty'],
+    ['kind', 'kind must not be empty'],
     ['apiVersion', 'version must not be empty'],
   ] as const) {
     const bad: Record<string, string> = { ...ref };
@@ -79,7 +79,7 @@ t.test('the second reference gets index 1; several errors are listed together', 
   t.match(r.status.details.causes[0].field, at(1, 'name'));
   t.match(
     r.status.message,
-    /^ConfigMap "dep-two" is invalid: \[metadata\.ownerReferences(\[1\])?\.name: Invalid value: "": must not be empty, metadata\.ownerReferences(\[1\])?\.uid: Invalid value: "": must not be empty\]$/,
+    /^ConfigMap "dep-two" is invalid: \[metadata\.ownerReferences(\[1\])?\.name: Invalid value: "": name must not be empty, metadata\.ownerReferences(\[1\])?\.uid: Invalid value: "": uid must not be empty\]$/,
   );
 });
 

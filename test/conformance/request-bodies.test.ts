@@ -107,7 +107,7 @@ t.test('PUT: the name in the body must be the name in the URL', async (t) => {
   t.equal(other.json.message, 'the name of the object (someone-else) does not match the name on the URL (put-me)');
   const none = await target.raw('PUT', `${cms}/put-me`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} });
   isStatus(t, none, 400, 'BadRequest');
-  t.equal(none.json.message, 'the name of the object () does not match the name on the URL (put-me)');
+  t.equal(none.json.message, 'the name of the object (put-me based on URL) was undeterminable: name must be provided');
   const wrongNs = await target.raw('PUT', `${cms}/put-me`, {
     ...made.json,
     metadata: { ...made.json.metadata, namespace: 'default' },
@@ -115,7 +115,7 @@ t.test('PUT: the name in the body must be the name in the URL', async (t) => {
   isStatus(t, wrongNs, 400, 'BadRequest');
   t.equal(
     wrongNs.json.message,
-    `the namespace of the object (default) does not match the namespace on the request (${ns})`,
+    'the namespace of the provided object does not match the namespace sent on the request',
   );
   const badLabels = await target.raw('PUT', `${cms}/put-me`, {
     ...made.json,
@@ -144,4 +144,52 @@ t.test('a merge patch that leaves a label non-string is a 422 on the patch', asy
   t.equal(r.json.details.causes[0].field, 'patch');
   const after = await target.raw('GET', `${cms}/patch-me`);
   t.equal(after.json.metadata.labels, undefined, 'nothing was stored');
+});
+
+t.test('MicroTime fields (Lease renewTime, Event eventTime) need exactly six fractional digits', async (t) => {
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+  const lease = (name: string, renewTime: unknown) => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name },
+    spec: { holderIdentity: 'a', leaseDurationSeconds: 10, renewTime },
+  });
+  const layout = '"2006-01-02T15:04:05.000000Z07:00"';
+  const prefix = 'Lease in version "v1" cannot be handled as a Lease: ';
+  const cases: [unknown, string][] = [
+    [
+      '2026-11-30T03:38:27.605Z',
+      `parsing time "2026-11-30T03:38:27.605Z" as ${layout}: cannot parse ".605Z" as ".000000"`,
+    ],
+    ['2026-11-30T03:38:27Z', `parsing time "2026-11-30T03:38:27Z" as ${layout}: cannot parse "Z" as ".000000"`],
+    [
+      '2026-11-30T03:38:27.605000123Z',
+      `parsing time "2026-11-30T03:38:27.605000123Z" as ${layout}: cannot parse "123Z" as "Z07:00"`,
+    ],
+    ['yesterday', `parsing time "yesterday" as ${layout}: cannot parse "yesterday" as "2006"`],
+    ['2026-13-01T00:00:00.000000Z', 'parsing time "2026-13-01T00:00:00.000000Z": month out of range'],
+  ];
+  for (const [i, [value, why]] of cases.entries()) {
+    const r = await target.raw('POST', leases, lease(`bad-${i}`, value));
+    isStatus(t, r, 400, 'BadRequest');
+    t.equal(r.json.message, prefix + why, String(value));
+  }
+  const ok = await target.raw('POST', leases, lease('micro', '2026-11-30T03:38:27.605000Z'));
+  t.equal(ok.status, 201, ok.text);
+  t.equal(ok.json.spec.renewTime, '2026-11-30T03:38:27.605000Z');
+  const offset = await target.raw('POST', leases, lease('offset', '2026-11-30T05:38:27.605000+02:00'));
+  t.equal(offset.status, 201, offset.text);
+  t.equal(offset.json.spec.renewTime, '2026-11-30T03:38:27.605000Z', 'stored in UTC');
+  const ev = await target.raw('POST', `/api/v1/namespaces/${ns}/events`, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'ev' },
+    involvedObject: { kind: 'Lease', name: 'micro', namespace: ns },
+    eventTime: '2026-11-30T03:38:27.605Z',
+  });
+  isStatus(t, ev, 400, 'BadRequest');
+  t.equal(
+    ev.json.message,
+    `Event in version "v1" cannot be handled as a Event: parsing time "2026-11-30T03:38:27.605Z" as ${layout}: cannot parse ".605Z" as ".000000"`,
+  );
 });

@@ -3,7 +3,8 @@
 // and webhook configuration field checks, StatefulSet defaults.
 import type { FieldError } from './status-errors.ts';
 import type { KindInfo } from './kinds.ts';
-import { formatMicroTime, isPlainObject, type Obj } from './meta.ts';
+import { isPlainObject, type Obj } from './meta.ts';
+import { normalizeMicroTime } from './go-time.ts';
 import { crdProblems } from './crd-definition.ts';
 
 /** core.MaxSecretSize: the cap on a ConfigMap's or Secret's total data. */
@@ -23,21 +24,6 @@ function dataSize(o: Obj, fields: string[]): number {
             : Buffer.byteLength(v)
           : 0);
   return n;
-}
-
-function microTime(o: Obj, path: string, errs: FieldError[]): void {
-  const spec = o['spec'] as Obj | undefined;
-  const v = spec?.[path];
-  if (v === undefined || v === null) return;
-  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms))
-    errs.push({
-      type: 'Invalid',
-      field: `spec.${path}`,
-      value: v,
-      detail: 'must be an RFC 3339 time with microseconds',
-    });
-  else spec![path] = formatMicroTime(ms);
 }
 
 const hooks: Record<string, Hook> = {
@@ -112,6 +98,8 @@ const hooks: Record<string, Hook> = {
   Lease: (o) => {
     const errs: FieldError[] = [];
     const spec = (o['spec'] ?? {}) as Obj;
+    for (const f of ['acquireTime', 'renewTime'])
+      if (typeof spec[f] === 'string') spec[f] = normalizeMicroTime(spec[f]);
     if (spec['leaseDurationSeconds'] !== undefined && !(Number(spec['leaseDurationSeconds']) > 0)) {
       errs.push({
         type: 'Invalid',
@@ -128,8 +116,6 @@ const hooks: Record<string, Hook> = {
         detail: 'must be greater than or equal to 0',
       });
     }
-    microTime(o, 'acquireTime', errs);
-    microTime(o, 'renewTime', errs);
     return errs;
   },
   CustomResourceDefinition: (o) => crdProblems(o),

@@ -2,7 +2,8 @@
 // and the KindInfo entries it yields once Established.
 import type { FieldError } from './status-errors.ts';
 import type { ConversionConfig, KindInfo, PrinterColumn } from './kinds.ts';
-import { compileVersionSchema, structuralProblems } from './crd-schema.ts';
+import { compileVersionSchema } from './crd-schema.ts';
+import { schemaProblems } from './structural-schema.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 
 export function defaultCrd(o: Obj): void {
@@ -58,18 +59,7 @@ export function crdProblems(o: Obj): FieldError[] {
       value: versions.map((v) => v['name']),
       detail: 'must have exactly one version marked as storage version',
     });
-  versions.forEach((v, i) => {
-    const schema = v['schema']?.['openAPIV3Schema'];
-    if (!isPlainObject(schema)) {
-      errs.push({
-        type: 'Required',
-        field: `spec.versions[${i}].schema.openAPIV3Schema`,
-        detail: 'schemas are required',
-      });
-      return;
-    }
-    errs.push(...structuralProblems(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
-  });
+  errs.push(...versionSchemaProblems(versions));
   const conv = spec['conversion'] as Obj;
   if (conv['strategy'] === 'Webhook') {
     const cc = conv['webhook']?.['clientConfig'];
@@ -94,6 +84,32 @@ export function crdProblems(o: Obj): FieldError[] {
       detail: 'supported values: "None", "Webhook"',
     });
   return errs;
+}
+
+/** Canonical JSON (sorted keys), to tell identical schemas apart from merely equivalent text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isPlainObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * Schema problems worded at the paths the real server prints: converting v1 to its internal type moves a
+ * schema shared by every version to `spec.validation`, so errors in it are reported there, once.
+ */
+function versionSchemaProblems(versions: Obj[]): FieldError[] {
+  const schemas = versions.map((v) => v['schema']?.['openAPIV3Schema'] as unknown);
+  const shared = schemas.length > 0 && schemas.every((x) => isPlainObject(x) && canonical(x) === canonical(schemas[0]));
+  if (shared) return schemaProblems(schemas[0], 'spec.validation.openAPIV3Schema');
+  return schemas.flatMap((schema, i) =>
+    isPlainObject(schema)
+      ? schemaProblems(schema, `spec.versions[${i}].schema.openAPIV3Schema`)
+      : [{ type: 'Required', field: `spec.versions[${i}].schema.openAPIV3Schema`, detail: 'schemas are required' }],
+  );
 }
 
 function conversionOf(spec: Obj): ConversionConfig {

@@ -306,19 +306,3 @@ export function compileVersionSchema(openAPIV3Schema: Obj): CompiledVersionSchem
     },
   };
 }
-
-/** Structural-schema checks the real server makes when a CRD is created (a useful subset). */
-export function structuralProblems(s: unknown, path: string): FieldError[] {
-  if (!isPlainObject(s)) return [{ type: 'Required', field: path }];
-  const out: FieldError[] = [];
-  const hasType = typeof s['type'] === 'string';
-  const exempt = s['x-kubernetes-int-or-string'] === true || s['x-kubernetes-preserve-unknown-fields'] === true;
-  if (!hasType && !exempt)
-    out.push({ type: 'Required', field: `${path}.type`, detail: 'must not be empty for specified object fields' });
-  for (const [k, v] of Object.entries((s['properties'] ?? {}) as Obj))
-    out.push(...structuralProblems(v, `${path}.properties[${k}]`));
-  if (isPlainObject(s['items'])) out.push(...structuralProblems(s['items'], `${path}.items`));
-  if (isPlainObject(s['additionalProperties']))
-    out.push(...structuralProblems(s['additionalProperties'], `${path}.additionalProperties`));
-  return out;
-}

@@ -8,6 +8,7 @@ import type { KindInfo, KindRegistry } from './kinds.ts';
 import { apiVersionOf } from './kinds.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 import type { RawBody } from './http-io.ts';
+import { microTimeParseError } from './go-time.ts';
 
 /** Go's name for a JSON value's type in UnmarshalTypeError. */
 function jsonType(v: unknown): string {
@@ -23,11 +24,14 @@ type GoType =
   | { t: 'string' }
   | { t: 'bool' }
   | { t: 'int64' }
+  | { t: 'microtime' }
   | { t: 'map'; name: string; value: GoType }
   | { t: 'slice'; name: string; elem: GoType }
   | { t: 'struct'; name: string; fields: Record<string, GoType> };
 
 const STRING: GoType = { t: 'string' };
+/** metav1.MicroTime: a string Go parses with RFC3339Micro (exactly six fractional digits). */
+const MICRO_TIME: GoType = { t: 'microtime' };
 const STRING_MAP: GoType = { t: 'map', name: 'map[string]string', value: STRING };
 const OWNER_REFERENCE: GoType = {
   t: 'struct',
@@ -73,6 +77,8 @@ const CRD_VERSION = struct('v1.CustomResourceDefinitionVersion', {
 
 /** Per-kind top-level fields checked beyond metadata (typed Go structs reject mismatches). */
 const KIND_FIELDS: Record<string, Record<string, GoType>> = {
+  Lease: { spec: struct('v1.LeaseSpec', { acquireTime: MICRO_TIME, renewTime: MICRO_TIME }) },
+  Event: { eventTime: MICRO_TIME, series: struct('v1.EventSeries', { lastObservedTime: MICRO_TIME }) },
   ConfigMap: { data: STRING_MAP, binaryData: STRING_MAP, immutable: { t: 'bool' } },
   Secret: { data: STRING_MAP, stringData: STRING_MAP, type: STRING, immutable: { t: 'bool' } },
   CustomResourceDefinition: {
@@ -113,7 +119,8 @@ function kindFields(k: KindInfo): Record<string, GoType> {
   return { ...generic, ...own };
 }
 
-const shortName = (t: GoType): string => (t.t === 'map' || t.t === 'slice' || t.t === 'struct' ? t.name : t.t);
+const shortName = (t: GoType): string =>
+  t.t === 'map' || t.t === 'slice' || t.t === 'struct' ? t.name : t.t === 'microtime' ? 'string' : t.t;
 
 /**
  * The first type mismatch in document order, as encoding/json reports it: the innermost struct's name,
@@ -130,6 +137,10 @@ function mismatch(v: unknown, t: GoType, struct: string, path: string[]): string
       return typeof v === 'string' ? undefined : fail(t);
     case 'bool':
       return typeof v === 'boolean' ? undefined : fail(t);
+    case 'microtime':
+      // MicroTime.UnmarshalJSON: json into a string (Go value, no struct field), then time.Parse.
+      if (typeof v !== 'string') return `json: cannot unmarshal ${jsonType(v)} into Go value of type string`;
+      return microTimeParseError(v);
     case 'int64':
       return typeof v === 'number' && Number.isSafeInteger(v) ? undefined : fail(t);
     case 'map':

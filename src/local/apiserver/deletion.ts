@@ -68,19 +68,20 @@ export async function deleteObject(
   if (!stored) throw errors.notFound(k.group, k.resource, name);
   const m = meta(stored);
   const pre = opts.preconditions ?? {};
+  // rest.BeforeDelete checks preconditions first and names the Kind (not the resource) in its Conflict.
   if (pre.uid && pre.uid !== m['uid'])
     throw errors.conflict(
       k.group,
-      k.resource,
+      k.kind,
       name,
-      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(m['uid'])}`,
+      `the UID in the precondition (${pre.uid}) does not match the UID in record (${String(m['uid'])}). The object might have been deleted and then recreated`,
     );
   if (pre.resourceVersion && pre.resourceVersion !== m['resourceVersion'])
     throw errors.conflict(
       k.group,
-      k.resource,
+      k.kind,
       name,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(m['resourceVersion'])}`,
+      `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${String(m['resourceVersion'])}). The object might have been modified`,
     );
   if (k.kind === 'Namespace' && !k.group && UNDELETABLE_NAMESPACES.has(name)) {
     throw errors.forbidden('', 'namespaces', name, 'this namespace may not be deleted');

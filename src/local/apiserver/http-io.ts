@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from './status-errors.ts';
+import { decodeProtobufBody, ProtobufBodyError } from './protobuf/decode.ts';
 
 /** The real server's request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -23,6 +24,7 @@ export async function readRawBody(req: IncomingMessage): Promise<RawBody> {
     chunks.push(c as Buffer);
   }
   const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (ct === PROTOBUF) return protobufBody(Buffer.concat(chunks));
   if (ct.includes('protobuf') || ct.includes('cbor')) {
     throw new ApiError(
       415,
@@ -36,6 +38,19 @@ export async function readRawBody(req: IncomingMessage): Promise<RawBody> {
     return { text, value: ct.endsWith('yaml') ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text) };
   } catch (e) {
     return { text, value: undefined, parseError: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** A protobuf body, decoded to the JSON object a JSON client would have sent. */
+function protobufBody(bytes: Buffer): RawBody {
+  try {
+    const value = decodeProtobufBody(bytes);
+    return { text: JSON.stringify(value), value };
+  } catch (e) {
+    if (e instanceof ProtobufBodyError && e.unsupported) throw new ApiError(415, 'UnsupportedMediaType', e.message);
+    throw errors.badRequest(e instanceof Error ? e.message : String(e));
   }
 }
 

@@ -196,16 +196,15 @@ export class KindRegistry {
 
   groups(): { name: string; versions: string[]; preferred: string }[] {
     const m = new Map<string, Set<string>>();
-    const preferred = new Map<string, string>();
     for (const k of this.kinds.values()) {
       if (!m.has(k.group)) m.set(k.group, new Set());
       m.get(k.group)!.add(k.version);
-      if (k.version === k.storageVersion && !preferred.has(k.group)) preferred.set(k.group, k.version);
     }
     const names = [...m.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    // The preferred version is the highest by Kubernetes version priority, not the storage version.
     return names.map((name) => {
       const versions = [...m.get(name)!].sort(compareVersions);
-      return { name, versions, preferred: preferred.get(name) ?? versions[0]! };
+      return { name, versions, preferred: versions[0]! };
     });
   }
 }

@@ -21,11 +21,6 @@ export function nowTime(clock: () => number = Date.now): string {
   return new Date(Math.floor(clock() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** metav1.MicroTime: six fractional digits. */
-export function formatMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function generateNameSuffix(): string {

@@ -22,11 +22,11 @@ function validateOne(ref: Record<string, unknown>, path: string): FieldError[] {
   const { group, version } = parseApiVersion(apiVersion);
   if (!version)
     errs.push({ type: 'Invalid', field: `${path}.apiVersion`, value: apiVersion, detail: 'version must not be empty' });
-  if (!kind) errs.push({ type: 'Invalid', field: `${path}.kind`, value: kind, detail: 'must not be empty' });
+  if (!kind) errs.push({ type: 'Invalid', field: `${path}.kind`, value: kind, detail: 'kind must not be empty' });
   if (!str(ref['name']))
-    errs.push({ type: 'Invalid', field: `${path}.name`, value: str(ref['name']), detail: 'must not be empty' });
+    errs.push({ type: 'Invalid', field: `${path}.name`, value: str(ref['name']), detail: 'name must not be empty' });
   if (!str(ref['uid']))
-    errs.push({ type: 'Invalid', field: `${path}.uid`, value: str(ref['uid']), detail: 'must not be empty' });
+    errs.push({ type: 'Invalid', field: `${path}.uid`, value: str(ref['uid']), detail: 'uid must not be empty' });
   if (group === '' && version === 'v1' && kind === 'Event') {
     errs.push({
       type: 'Invalid',

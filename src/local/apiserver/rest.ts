@@ -70,12 +70,9 @@ function checkNamespace(k: KindInfo, ns: string, o: Obj, verb: 'create' | 'updat
     return;
   }
   if (m['namespace'] !== undefined && m['namespace'] !== '' && m['namespace'] !== ns) {
-    // Two places in kube-apiserver check this, worded differently: rest.BeforeCreate and checkName.
-    throw errors.badRequest(
-      verb === 'create'
-        ? 'the namespace of the provided object does not match the namespace sent on the request'
-        : `the namespace of the object (${String(m['namespace'])}) does not match the namespace on the request (${ns})`,
-    );
+    // rest.EnsureObjectNamespaceMatchesRequestNamespace, which runs before checkName on create and update.
+    void verb;
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   m['namespace'] = ns;
 }
@@ -283,7 +280,8 @@ export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | 
     listMeta['continue'] = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: keyOf(last) })).toString(
       'base64',
     );
-    listMeta['remainingItemCount'] = all.length - page.length;
+    // etcd3's store counts the rest only when nothing filters the list (SelectionPredicate.Empty()).
+    if (!q.labelSelector && !q.fieldSelector) listMeta['remainingItemCount'] = all.length - page.length;
   }
   const items = await toRequestVersionAll(ctx, k, page);
   for (const it of items) {
@@ -335,10 +333,11 @@ async function updateOnce(
   checkTypeMeta(k, o);
   checkNamespace(k, ns, o, 'update');
   const m = meta(o);
+  // handlers.checkName: the namer fails on an empty name before the names are compared.
+  if (typeof m['name'] !== 'string' || m['name'] === '')
+    throw errors.badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
   if (m['name'] !== name)
-    throw errors.badRequest(
-      `the name of the object (${String(m['name'] ?? '')}) does not match the name on the URL (${name})`,
-    );
+    throw errors.badRequest(`the name of the object (${m['name']}) does not match the name on the URL (${name})`);
   m['name'] = name;
   const storedOld = ctx.store.get(grOf(k), ns, name);
   if (!storedOld) throw errors.notFound(k.group, k.resource, name);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../../util/log.ts';
 import { loopbackCertificate, type ServingCertificate } from '../../util/selfsigned.ts';
 import { Admission } from './admission-chain.ts';
-import { isPublicPath, tokenMatches } from './auth.ts';
+import { anonymousForbidden, isPublicPath, tokenMatches } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { grOf } from './context.ts';
 import { createConverter } from './conversion.ts';
@@ -107,7 +107,10 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
         return;
       }
       const path = url.pathname;
-      if (!isPublicPath(path) && !tokenMatches(req.headers.authorization, token)) throw errors.unauthorized();
+      if (!isPublicPath(path) && !tokenMatches(req.headers.authorization, token)) {
+        if (req.headers.authorization === undefined) throw anonymousForbidden(req.method ?? 'GET', url);
+        throw errors.unauthorized();
+      }
       await handle(
         ctx,
         {

@@ -113,8 +113,8 @@ export const errors = {
     new ApiError(
       403,
       'Forbidden',
-      `${qualifiedResource(group, resource)} "${name}" is forbidden: ${why}`,
-      details(group, resource, name),
+      `${qualifiedResource(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`,
+      name ? details(group, resource, name) : group ? { group, kind: resource } : { kind: resource },
     ),
   resourceNotFound: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
   methodNotAllowed: (verb: string, resource: string) =>

@@ -37,7 +37,8 @@ function options(
     path,
     agent: false,
     ...(c.caPem ? { ca: c.caPem } : {}),
-    ...(c.certPem ? { cert: c.certPem, key: c.keyPem } : {}),
+    // auth=false is an anonymous request: neither the token nor the client certificate.
+    ...(c.certPem && auth ? { cert: c.certPem, key: c.keyPem } : {}),
     ...(c.insecure ? { rejectUnauthorized: false } : {}),
     headers: {
       accept: 'application/json',
@@ -55,7 +56,12 @@ export function raw(
   headers: Record<string, string> = {},
   auth = true,
 ): Promise<RawResponse> {
-  const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const payload =
+    body === undefined
+      ? undefined
+      : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   // Explicit length: Node sends DELETE bodies without chunked framing otherwise.
   const o = options(
     c,
