@@ -3,7 +3,7 @@
 // is guarded by resourceVersion; a leader that cannot renew within renewDeadline stops leading, and
 // it stops before the lease could have expired for anyone else (renewDeadline < leaseDuration).
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { type Clock, type TimerHandle, systemClock, sleep } from '../util/clock.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import { statusOf } from './api-errors.ts';
@@ -22,6 +22,10 @@ export interface LeaderElectionOptions {
   onStoppedLeading?: () => void;
   onNewLeader?: (identity: string) => void;
 }
+
+/** metav1.MicroTime: client-node writes a plain Date with 3 fractional digits, which a real API server
+ * refuses for Lease times; V1MicroTime serialises with the 6 it expects. */
+const micro = (): Date => new V1MicroTime();
 
 interface Observed {
   record: string;
@@ -142,8 +146,8 @@ export class LeaderElector {
         ...spec,
         holderIdentity: this.o.identity,
         leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
-        renewTime: new Date(),
-        acquireTime: holder === this.o.identity ? spec.acquireTime : new Date(),
+        renewTime: micro(),
+        acquireTime: holder === this.o.identity ? spec.acquireTime : micro(),
         leaseTransitions: transitions,
       },
     };
@@ -164,8 +168,8 @@ export class LeaderElector {
           spec: {
             holderIdentity: this.o.identity,
             leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
-            acquireTime: new Date(),
-            renewTime: new Date(),
+            acquireTime: micro(),
+            renewTime: micro(),
             leaseTransitions: 0,
           },
         },
@@ -186,7 +190,7 @@ export class LeaderElector {
         namespace: this.o.namespace,
         body: {
           ...lease,
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() },
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: micro() },
         },
       });
     } catch (err) {
