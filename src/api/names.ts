@@ -40,8 +40,15 @@ export const Labels = {
 export const Roles = { primary: 'primary', replica: 'replica' } as const;
 /** The seed's value of the `app` label. */
 export const APP_LABEL_VALUE = 'mysql-cluster';
-/** What `app.kubernetes.io/name` and `managed-by` say. */
+/** What `app.kubernetes.io/managed-by` says on every object the operator creates. */
 export const PROJECT_NAME = 'mysql-raft-operator';
+/** `app.kubernetes.io/name` of a cluster's objects: the application, not the operator (whose own
+ * Deployment says `mysql-raft-operator`, so a selector on this never catches the manager's pod). */
+export const APP_NAME_VALUE = 'mysql';
+/** `app.kubernetes.io/component` values. */
+export const Components = { database: 'database', agent: 'agent' } as const;
+/** The label the StatefulSet controller (Kubernetes 1.28+) puts on each pod: its ordinal. */
+export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 /** Annotations. */
 export const Annotations = {
@@ -52,6 +59,35 @@ export const Annotations = {
   /** v2alpha1 -> v1 conversion keeps a v2alpha1-only value here. */
   conversionSemiSyncTimeout: `conversion.${GROUP}/v2alpha1-semisync-timeout`,
 } as const;
+
+/** The operator's field manager and event source. */
+export const FIELD_MANAGER = 'mysql-raft-operator';
+
+/** Container, port and volume names inside a MySQL pod (the agent's contract names the ports). */
+export const PodNames = {
+  mysqlContainer: 'mysql',
+  agentContainer: 'agent',
+  mysqlPort: 'mysql',
+  agentPeerPort: 'agent-peer',
+  agentHttpPort: 'agent-http',
+  dataVolume: 'data',
+  configVolume: 'mycnf',
+  credentialsVolume: 'credentials',
+  peerAuthVolume: 'peer-auth',
+  tmpVolume: 'tmp',
+  runVolume: 'run-mysqld',
+} as const;
+
+/** Keys of the credentials Secret (generated or the user's `spec.mysql.secretName`). */
+export const CredentialKeys = {
+  root: 'root-password',
+  replication: 'replication-password',
+  agent: 'agent-password',
+} as const;
+/** Key of the peer-authentication Secret. */
+export const PEER_KEY = 'hmac-key';
+/** Key of the my.cnf ConfigMap. */
+export const MYCNF_KEY = 'my.cnf';
 
 /** Finalizers the operator adds. */
 export const Finalizers = {
@@ -81,4 +117,29 @@ export function peerAuthSecretName(cluster: string): string {
 /** Pod `<cluster>-<ordinal>` of the StatefulSet named after the cluster. */
 export function podName(cluster: string, ordinal: number): string {
   return `${cluster}-${ordinal}`;
+}
+
+/** StatefulSet (and PodDisruptionBudget) of a cluster: named like the cluster, so pods are `<cluster>-<n>`. */
+export function statefulSetName(cluster: string): string {
+  return cluster;
+}
+
+/** PodDisruptionBudget `<cluster>`: one member down at a time. */
+export function pdbName(cluster: string): string {
+  return cluster;
+}
+
+/** Headless Service `<cluster>-headless`: stable pod DNS names, not-ready addresses published. */
+export function headlessServiceName(cluster: string): string {
+  return `${cluster}-headless`;
+}
+
+/** ConfigMap `<cluster>-mycnf-<hash>`: my.cnf named by its content, so a change rolls the pods. */
+export function mycnfConfigMapName(cluster: string, hash: string): string {
+  return `${cluster}-mycnf-${hash}`;
+}
+
+/** ServiceAccount, Role and RoleBinding `<cluster>-agent`: the agents' identity and rights. */
+export function agentServiceAccountName(cluster: string): string {
+  return `${cluster}-agent`;
 }

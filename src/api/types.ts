@@ -76,7 +76,17 @@ export interface RaftNodeStatus {
   lastApplied?: number;
   gtidExecuted?: string;
   healthy?: boolean;
+  lag?: number;
+  errant?: boolean;
   lastHeartbeatTime?: string;
+}
+
+export interface LastFailover {
+  from?: string;
+  to?: string;
+  reason?: string;
+  at?: string;
+  durationMs?: number;
 }
 
 interface CommonStatus {
@@ -85,6 +95,7 @@ interface CommonStatus {
   raftTerm?: number;
   raftNodes?: RaftNodeStatus[];
   electionCount?: number;
+  lastFailover?: LastFailover;
   replicas?: number;
   readyReplicas?: number;
   selector?: string;

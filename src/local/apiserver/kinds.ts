@@ -112,6 +112,8 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     generation: 'spec',
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
     shortNames: ['crd', 'crds'],
     status: true,
@@ -133,6 +135,7 @@ const GROUP_ORDER = [
   'apps',
   'policy',
   'coordination.k8s.io',
+  'rbac.authorization.k8s.io',
   'apiextensions.k8s.io',
   'admissionregistration.k8s.io',
 ];

@@ -1,0 +1,151 @@
+// my.cnf of a cluster, and the ConfigMap named by its content hash: a changed setting gives a new name,
+// a new pod template, and so a roll. The settings fencing and replication rely on come first and cannot
+// be overridden (the webhook refuses them; here they are dropped as well, in case a cluster was stored
+// without the webhook): GTID on, ROW binlog, replica updates logged, read-only at start, replication not
+// started at boot, crash-safe relay log, semi-sync loaded (source side off until promotion, see
+// docs/ARCHITECTURE.md), binlogs kept a week. server_id is per pod: the StatefulSet passes it.
+import { createHash } from 'node:crypto';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { MYCNF_KEY, mycnfConfigMapName } from '../../api/names.ts';
+import { OWNED_MYSQL_SETTINGS } from '../../api/rules.ts';
+import { FLAVOURS, type FlavorName } from '../../mysql/flavor.ts';
+import type { Cluster } from './cluster.ts';
+import { flavorFor } from './flavor.ts';
+import { childMeta } from './labels.ts';
+
+/** The port mysqld listens on (the agent's MYSQL_PORT). */
+export const MYSQL_PORT = 3306;
+/** Binlog retention: long enough for a replica that was down a while to catch up from GTIDs. */
+export const BINLOG_RETENTION_SECONDS = 7 * 24 * 3600;
+
+type Setting = [string, string];
+
+function replicationNames(f: FlavorName): { logUpdates: string; skipStart: string } {
+  switch (f) {
+    case 'mysql57':
+    case 'mariadb':
+      return { logUpdates: 'log_slave_updates', skipStart: 'skip_slave_start' };
+    case 'mysql80':
+    case 'mysql84':
+      return { logUpdates: 'log_replica_updates', skipStart: 'skip_replica_start' };
+    default: {
+      const never: never = f;
+      throw new Error(`unknown flavor ${String(never)}`);
+    }
+  }
+}
+
+function gtidSettings(f: FlavorName): Setting[] {
+  if (f === 'mariadb') return [['gtid_strict_mode', 'ON']];
+  return [
+    ['gtid_mode', 'ON'],
+    ['enforce_gtid_consistency', 'ON'],
+  ];
+}
+
+function retention(f: FlavorName): Setting[] {
+  const extra: Setting[] =
+    f === 'mysql57'
+      ? [
+          ['relay_log_info_repository', 'TABLE'],
+          ['master_info_repository', 'TABLE'],
+        ]
+      : [];
+  const expire: Setting =
+    f === 'mysql57'
+      ? ['expire_logs_days', String(BINLOG_RETENTION_SECONDS / 86400)]
+      : ['binlog_expire_logs_seconds', String(BINLOG_RETENTION_SECONDS)];
+  return [expire, ...extra];
+}
+
+function semiSyncSettings(f: FlavorName, replicaOn: boolean): Setting[] {
+  const s = FLAVOURS[f].semiSync;
+  const plugins = [s.sourcePlugin, s.replicaPlugin].flatMap((p) => (p ? [p.soname] : []));
+  // `loose-` lets a server start even if a plugin failed to load; the agent then reports it.
+  const prefix = plugins.length ? 'loose-' : '';
+  return [
+    ...(plugins.length ? ([['plugin_load_add', plugins.join(';')]] as Setting[]) : []),
+    [`${prefix}${s.sourceEnabled}`, 'OFF'],
+    [`${prefix}${s.replicaEnabled}`, replicaOn ? 'ON' : 'OFF'],
+    [`${prefix}${s.waitPoint}`, 'AFTER_SYNC'],
+  ];
+}
+
+/** The operator's settings, in the order they are written. */
+export function operatorSettings(f: FlavorName, semiSyncOn: boolean): Setting[] {
+  const names = replicationNames(f);
+  return [
+    ['port', String(MYSQL_PORT)],
+    ...gtidSettings(f),
+    ['log_bin', 'mysql-bin'],
+    ['binlog_format', 'ROW'],
+    [names.logUpdates, 'ON'],
+    ['relay_log', 'relay-bin'],
+    ['relay_log_recovery', 'ON'],
+    ['read_only', 'ON'],
+    ...(FLAVOURS[f].superReadOnly ? ([['super_read_only', 'ON']] as Setting[]) : []),
+    [names.skipStart, 'ON'],
+    ...retention(f),
+    ...semiSyncSettings(f, semiSyncOn),
+  ];
+}
+
+/** Defaults a user may override: durability and name resolution. */
+const USER_DEFAULTS: Setting[] = [
+  ['sync_binlog', '1'],
+  ['innodb_flush_log_at_trx_commit', '1'],
+  ['skip_name_resolve', 'ON'],
+];
+
+/** A my.cnf key as MySQL compares it: lower case, `-` as `_`, no `loose-` prefix. */
+export function normalizeKey(key: string): string {
+  return key
+    .toLowerCase()
+    .replace(/-/g, '_')
+    .replace(/^loose_/, '');
+}
+
+/** Whether the operator owns this key (a user value would be dropped). */
+export function isOwnedSetting(key: string, owned: ReadonlySet<string>): boolean {
+  const k = normalizeKey(key);
+  return owned.has(k) || k.startsWith('rpl_semi_sync') || k.startsWith('plugin_load');
+}
+
+/** The rendered my.cnf, and the user keys that were dropped because the operator owns them. */
+export function renderMycnf(cluster: Cluster): { text: string; ignored: string[] } {
+  const f = flavorFor(cluster.spec.image, cluster.spec.mysql?.flavor);
+  const ours = operatorSettings(f, cluster.spec.semiSync?.enabled !== false);
+  const owned = new Set([...OWNED_MYSQL_SETTINGS.map(normalizeKey), ...ours.map(([k]) => normalizeKey(k))]);
+  const user = cluster.spec.mysql?.config ?? {};
+  const ignored: string[] = [];
+  const merged = new Map<string, Setting>(USER_DEFAULTS.map((s) => [normalizeKey(s[0]), s]));
+  for (const k of Object.keys(user).sort()) {
+    const v = String(user[k]);
+    if (isOwnedSetting(k, owned) || /[\r\n\0]/.test(v) || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(k)) ignored.push(k);
+    else merged.set(normalizeKey(k), [k, v]);
+  }
+  const lines = [...ours, ...merged.values()].map(([k, v]) => `${k} = ${v}`);
+  const header = `# Written by mysql-raft-operator for MysqlCluster ${cluster.metadata.name} (${f}); do not edit.`;
+  return { text: [header, '[mysqld]', ...lines, ''].join('\n'), ignored };
+}
+
+/** First 10 hex digits of the SHA-256 of the content. */
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/** The immutable ConfigMap `<cluster>-mycnf-<hash>` holding my.cnf. */
+export function mycnfConfigMap(cluster: Cluster): { configMap: V1ConfigMap; ignored: string[] } {
+  const { text, ignored } = renderMycnf(cluster);
+  const name = mycnfConfigMapName(cluster.metadata.name, contentHash(text));
+  return {
+    configMap: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: childMeta(cluster, name),
+      immutable: true,
+      data: { [MYCNF_KEY]: text },
+    },
+    ignored,
+  };
+}
