@@ -95,6 +95,31 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], status: true, categories: ['all'] }),
   builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  builtin('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { shortNames: ['pvc'], status: true }),
+  builtin('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
+  builtin('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], status: true }),
+  builtin('apps', 'v1', 'deployments', 'Deployment', true, {
+    shortNames: ['deploy'],
+    status: true,
+    generation: 'spec',
+    categories: ['all'],
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    },
+  }),
+  builtin('apps', 'v1', 'replicasets', 'ReplicaSet', true, {
+    shortNames: ['rs'],
+    status: true,
+    generation: 'spec',
+    categories: ['all'],
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    },
+  }),
   builtin('apps', 'v1', 'statefulsets', 'StatefulSet', true, {
     shortNames: ['sts'],
     status: true,
@@ -112,6 +137,11 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     generation: 'spec',
   }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  builtin('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
     shortNames: ['crd', 'crds'],
     status: true,
@@ -133,6 +163,8 @@ const GROUP_ORDER = [
   'apps',
   'policy',
   'coordination.k8s.io',
+  'discovery.k8s.io',
+  'rbac.authorization.k8s.io',
   'apiextensions.k8s.io',
   'admissionregistration.k8s.io',
 ];
