@@ -8,11 +8,12 @@ build:
 	npm run build
 test:
 	npm test
-# The manager on this machine: npm packages if missing, a self-signed webhook certificate in .certs/.
+# The whole system on this machine (docs/local.md): embedded API server, manager with its webhooks
+# registered, CRD, and a pod runner. `exec` so that make's signal reaches it; it also stops when make dies.
+DATA_DIR ?= .mysql-raft-local
 run:
 	[ -d node_modules ] || npm ci --no-audit --no-fund
-	[ -f .certs/tls.crt ] || npm run -s gen:certs -- --out .certs >/dev/null
-	npx mysql-raft-operator manager --cert-dir .certs --bind-address 127.0.0.1
+	exec node bin/mysql-raft-operator.js local --data-dir "$(DATA_DIR)"
 # The seed README's kubectl flows: kustomize's dev overlay, kubectl, our webhooks, the embedded API server.
 test-e2e:
 	npx tap test/e2e/*.test.ts

@@ -6,11 +6,18 @@ import type { KindInfo } from './kinds.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 import { normalizeMicroTime } from './go-time.ts';
 import { crdProblems } from './crd-definition.ts';
+import type { ClusterIpAllocator } from './cluster-ip.ts';
+import { defaultPodSpec, workloadHooks } from './builtins-workloads.ts';
 
 /** core.MaxSecretSize: the cap on a ConfigMap's or Secret's total data. */
 export const MAX_DATA_SIZE = 1024 * 1024;
 
-type Hook = (o: Obj, old: Obj | undefined) => FieldError[];
+/** What a hook may consult beyond the object: the server's allocators. */
+export interface BuiltinEnv {
+  clusterIps?: ClusterIpAllocator;
+}
+
+type Hook = (o: Obj, old: Obj | undefined, env: BuiltinEnv) => FieldError[];
 
 function dataSize(o: Obj, fields: string[]): number {
   let n = 0;
@@ -53,26 +60,28 @@ const hooks: Record<string, Hook> = {
     m['labels'] = { ...(m['labels'] ?? {}), 'kubernetes.io/metadata.name': m['name'] };
     return [];
   },
-  Service: (o, old) => {
+  Service: (o, old, env) => {
     const spec = (o['spec'] ??= {}) as Obj;
     spec['type'] ??= 'ClusterIP';
     spec['sessionAffinity'] ??= 'None';
-    if (old && isPlainObject(old['spec'])) spec['clusterIP'] ??= old['spec']['clusterIP'];
-    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '')
-      spec['clusterIP'] = `10.96.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
-    spec['clusterIPs'] = [spec['clusterIP']];
     for (const p of (spec['ports'] ?? []) as Obj[]) {
       p['protocol'] ??= 'TCP';
       p['targetPort'] ??= p['port'];
     }
     o['status'] ??= { loadBalancer: {} };
+    const oldSpec = old && isPlainObject(old['spec']) ? old['spec'] : undefined;
+    if (env.clusterIps) return env.clusterIps.assign(spec, oldSpec);
+    if (oldSpec) spec['clusterIP'] ??= oldSpec['clusterIP'];
+    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '')
+      spec['clusterIP'] = `10.96.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+    spec['clusterIPs'] = [spec['clusterIP']];
     return [];
   },
   Pod: (o) => {
     o['status'] ??= {};
     (o['status'] as Obj)['phase'] ??= 'Pending';
     const spec = (o['spec'] ??= {}) as Obj;
-    spec['restartPolicy'] ??= 'Always';
+    defaultPodSpec(spec);
     const errs: FieldError[] = [];
     if (!Array.isArray(spec['containers']) || spec['containers'].length === 0)
       errs.push({ type: 'Required', field: 'spec.containers' });
@@ -118,6 +127,7 @@ const hooks: Record<string, Hook> = {
     }
     return errs;
   },
+  ...workloadHooks,
   CustomResourceDefinition: (o) => crdProblems(o),
   MutatingWebhookConfiguration: (o) => webhookConfigProblems(o, true),
   ValidatingWebhookConfiguration: (o) => webhookConfigProblems(o, false),
@@ -177,7 +187,7 @@ function webhookConfigProblems(o: Obj, mutating: boolean): FieldError[] {
 }
 
 /** Defaults in place, then returns field errors for the built-in kinds (none for custom ones). */
-export function prepareBuiltin(k: KindInfo, o: Obj, old: Obj | undefined): FieldError[] {
+export function prepareBuiltin(k: KindInfo, o: Obj, old: Obj | undefined, env: BuiltinEnv = {}): FieldError[] {
   if (k.crd) return [];
-  return hooks[k.kind]?.(o, old) ?? [];
+  return hooks[k.kind]?.(o, old, env) ?? [];
 }

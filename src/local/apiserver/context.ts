@@ -1,5 +1,6 @@
 // What the request handlers share: the store, the kind registry, admission, conversion and a clock.
 import type { Admission } from './admission-chain.ts';
+import type { ClusterIpAllocator } from './cluster-ip.ts';
 import type { Converter } from './conversion.ts';
 import type { KindInfo, KindRegistry } from './kinds.ts';
 import { apiVersionOf, groupResource } from './kinds.ts';
@@ -12,6 +13,8 @@ export interface ServerContext {
   admission: Admission;
   converter: Converter;
   clock: () => number;
+  /** Service clusterIP allocation (absent: the old random 10.96.x.y, kept for callers that build a context by hand). */
+  clusterIps?: ClusterIpAllocator;
 }
 
 export interface WriteOptions {

@@ -50,6 +50,13 @@ export function apiGroup(kinds: KindRegistry, name: string): Obj | undefined {
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) } : undefined;
 }
 
+const POD_SUBRESOURCE_DOCS: [string, string[], string, string][] = [
+  ['binding', ['create'], 'Binding', ''],
+  ['eviction', ['create'], 'Eviction', 'policy'],
+  ['exec', ['create', 'get'], 'PodExecOptions', ''],
+  ['log', ['get'], 'Pod', ''],
+];
+
 function resourceEntries(k: KindInfo): Obj[] {
   const main: Obj = {
     name: k.resource,
@@ -79,6 +86,16 @@ function resourceEntries(k: KindInfo): Obj[] {
       kind: 'Scale',
       verbs: ['get', 'patch', 'update'],
     });
+  if (k.kind === 'Pod' && !k.group)
+    for (const [sub, verbs, kind, group] of POD_SUBRESOURCE_DOCS)
+      out.push({
+        name: `pods/${sub}`,
+        singularName: '',
+        namespaced: true,
+        ...(group ? { group, version: 'v1' } : {}),
+        kind,
+        verbs,
+      });
   if (k.kind === 'Namespace' && !k.group)
     out.push({
       name: 'namespaces/finalize',

@@ -14,6 +14,8 @@ import { createObject, getObject, listObjects, patchObject, updateObject, type S
 import { deleteCollection, deleteObject, finalizeIfDone, type DeleteOptions, type Propagation } from './deletion.ts';
 import { getScale, writeScale } from './scale.ts';
 import { serveWatch } from './watch.ts';
+import { bindPod, evictPod } from './pod-binding.ts';
+import { kubeletTarget, proxyLogs } from './kubelet-proxy.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { grOf, type ServerContext, type WriteOptions } from './context.ts';
 
@@ -22,6 +24,35 @@ export interface HandlerOptions {
   bookmarkIntervalMs: number;
   watchTimeoutMs: number;
   trackWatch: (end: () => void) => () => void;
+  /** The server's own bearer token, which it presents to the kubelet for pods/log. */
+  token: string;
+}
+
+const POD_SUBRESOURCES = new Set(['binding', 'eviction', 'log', 'exec']);
+
+/** pods/binding, pods/eviction, pods/log, pods/exec (non-upgrade requests: upgrades go through server.ts). */
+async function handlePodSubresource(
+  ctx: ServerContext,
+  opts: HandlerOptions,
+  k: KindInfo,
+  at: { ns: string; name: string; sub: string; method: string; q: URLSearchParams },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { ns, name, sub, method, q } = at;
+  if (sub === 'binding' || sub === 'eviction') {
+    if (method !== 'POST') throw errors.methodNotAllowed(method, k.resource);
+    const body = await readBody(req);
+    writeJson(res, 201, sub === 'binding' ? bindPod(ctx, k, ns, name, body) : await evictPod(ctx, k, ns, name, body));
+    return;
+  }
+  if (sub === 'log') {
+    if (method !== 'GET') throw errors.methodNotAllowed(method, k.resource);
+    await proxyLogs(kubeletTarget(ctx, k, { ns, name, what: 'containerLogs' }, q), opts.token, req, res);
+    return;
+  }
+  kubeletTarget(ctx, k, { ns, name, what: 'exec' }, q);
+  throw errors.badRequest('Upgrade request required');
 }
 
 function tableAccept(accept: string | undefined): boolean {
@@ -187,6 +218,10 @@ async function handleResource(
   if (r.namespace !== undefined && !k.namespaced) throw errors.resourceNotFound();
   const ns = k.namespaced ? r.namespace : '';
   const sub = r.subresource ?? '';
+  if (k.kind === 'Pod' && !k.group && POD_SUBRESOURCES.has(sub) && r.name !== undefined && ns !== undefined) {
+    await handlePodSubresource(ctx, opts, k, { ns, name: r.name, sub, method, q }, req, res);
+    return;
+  }
   if (
     sub &&
     !(sub === 'status' && k.status) &&

@@ -1,9 +1,9 @@
-// Patch formats: RFC 6902 JSON Patch, RFC 7386 JSON merge patch, and strategic merge patch, which this
-// server applies as a merge patch after dropping SMP directives (the kinds our code patches have no
-// merge-keyed lists it relies on; see docs/apiserver.md). No JSON Patch package is installed, so the
-// six operations are implemented here against the RFC.
+// Patch formats: RFC 6902 JSON Patch, RFC 7386 JSON merge patch, and strategic merge patch (merge
+// keys and directives in strategic-merge.ts). No JSON Patch package is installed, so the six
+// operations are implemented here against the RFC.
 import { ApiError, errors } from './status-errors.ts';
 import { clone, deepEqual, isPlainObject, type Obj } from './meta.ts';
+import { applyStrategicPatch } from './strategic-merge.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -160,7 +160,7 @@ export function applyPatch(type: PatchType, target: Obj, body: unknown): Obj {
     }
     case 'strategic': {
       if (!isPlainObject(body)) throw errors.badRequest('the patch must be a JSON object');
-      return applyMergePatch(target, stripStrategicDirectives(body)) as Obj;
+      return applyStrategicPatch(String(target['kind'] ?? ''), target, body);
     }
     default: {
       const never: never = type;

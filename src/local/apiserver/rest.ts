@@ -132,8 +132,9 @@ function fieldValidation(k: KindInfo, pruned: string[], opts: WriteOptions, warn
   warnings.push(...msgs);
 }
 
-function validate(k: KindInfo, o: Obj, old: Obj | undefined): void {
-  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old), ...(k.crd?.schema?.validate(o) ?? [])];
+function validate(ctx: ServerContext, k: KindInfo, o: Obj, old: Obj | undefined): void {
+  const env = ctx.clusterIps ? { clusterIps: ctx.clusterIps } : {};
+  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old, env), ...(k.crd?.schema?.validate(o) ?? [])];
   if (errs.length) throw invalid(k.group, k.kind, String(meta(o)['name'] ?? ''), errs);
 }
 
@@ -199,7 +200,7 @@ export async function createObject(
   const final = mutated.object!;
   restoreSystemMeta(final, o);
   shapeCustom(k, final);
-  validate(k, final, undefined);
+  validate(ctx, k, final, undefined);
   const v = await ctx.admission.validate({
     operation: 'CREATE',
     kind: k,
@@ -397,7 +398,7 @@ async function updateOnce(
   const final = mutated.object!;
   restoreSystemMeta(final, next);
   shapeCustom(k, final);
-  validate(k, final, old);
+  validate(ctx, k, final, old);
   if (k.generation !== 'none' && specChanged(k, old, final))
     meta(final)['generation'] = Number(om['generation'] ?? 0) + 1;
   const v = await ctx.admission.validate({ ...attrs, object: final });

@@ -13,7 +13,11 @@ import type { ServerContext } from './context.ts';
 import { grOf } from './context.ts';
 import { createConverter } from './conversion.ts';
 import { CrdController } from './crd-controller.ts';
-import { errors } from './status-errors.ts';
+import { ClusterIpAllocator, DEFAULT_SERVICE_CIDR } from './cluster-ip.ts';
+import { ApiError, errors } from './status-errors.ts';
+import type { Duplex } from 'node:stream';
+import { kubeletTarget, proxyUpgrade } from './kubelet-proxy.ts';
+import { route } from './router.ts';
 import { GarbageCollector } from './gc.ts';
 import { handle } from './handlers.ts';
 import { requestUrl, writeError, writeText } from './http-io.ts';
@@ -39,6 +43,8 @@ export interface ApiServerOptions {
   serviceResolver?: ServiceResolver;
   logger?: Logger;
   clock?: () => number;
+  /** Where Service clusterIPs come from (default 127.96.0.0/16: loopback, so they route on this machine). */
+  serviceCidr?: string;
 }
 
 export interface EmbeddedApiServer {
@@ -65,6 +71,7 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
   const kinds = new KindRegistry();
   const converter = createConverter(o.serviceResolver);
   const ctx = { store, kinds, converter, clock } as ServerContext;
+  ctx.clusterIps = new ClusterIpAllocator(o.serviceCidr ?? DEFAULT_SERVICE_CIDR, () => usedClusterIps(store));
   ctx.admission = new Admission({
     listConfigurations: (type) =>
       store.list(
@@ -117,6 +124,7 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
           serverAddress: () => address,
           bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
           watchTimeoutMs: o.watchTimeoutMs ?? 30 * 60_000,
+          token,
           trackWatch: (end) => {
             watches.add(end);
             return () => watches.delete(end);
@@ -136,6 +144,30 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
     ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => void listener(req, res))
     : createHttpServer((req, res) => void listener(req, res));
   server.keepAliveTimeout = 5000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      const url = requestUrl(req);
+      if (!url) throw errors.badRequest('bad request target');
+      if (!tokenMatches(req.headers.authorization, token)) throw errors.unauthorized();
+      const r = route(url.pathname);
+      const k = r.type === 'resource' ? ctx.kinds.get(r.group, r.version, r.resource) : undefined;
+      if (r.type !== 'resource' || k?.kind !== 'Pod' || r.subresource !== 'exec' || !r.namespace || !r.name)
+        throw errors.resourceNotFound();
+      proxyUpgrade(
+        kubeletTarget(ctx, k, { ns: r.namespace, name: r.name, what: 'exec' }, url.searchParams),
+        token,
+        req,
+        socket,
+        head,
+      );
+    } catch (e) {
+      const status = (e instanceof ApiError ? e : errors.internal(String(e))).toStatus();
+      const body = JSON.stringify(status);
+      socket.end(
+        `HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, host, () => resolve());
@@ -176,6 +208,15 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+function usedClusterIps(store: Store): Set<string> {
+  const used = new Set<string>();
+  for (const s of store.list('services')) {
+    const ip = s['spec']?.['clusterIP'];
+    if (typeof ip === 'string' && ip !== 'None') used.add(ip);
+  }
+  return used;
 }
 
 export type { Obj };

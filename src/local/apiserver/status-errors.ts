@@ -17,6 +17,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
   | 'Timeout'
+  | 'TooManyRequests'
   | '';
 
 export interface StatusCause {

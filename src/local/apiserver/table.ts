@@ -3,6 +3,7 @@
 // which is what `kubectl get` and `-o wide` render.
 import type { KindInfo, PrinterColumn } from './kinds.ts';
 import { getPath, type Obj } from './meta.ts';
+import { podStatusText, workloadColumns } from './table-workloads.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -100,11 +101,7 @@ function builtinColumns(k: KindInfo, now: number): Column[] {
           (o) =>
             `${((o['status']?.['containerStatuses'] ?? []) as Obj[]).filter((c) => c['ready']).length}/${((o['spec']?.['containers'] ?? []) as Obj[]).length}`,
         ),
-        col('Status', 'string', (o) =>
-          o['metadata']['deletionTimestamp']
-            ? 'Terminating'
-            : (o['status']?.['reason'] ?? o['status']?.['phase'] ?? ''),
-        ),
+        col('Status', 'string', podStatusText),
         col('Restarts', 'string', (o) =>
           String(
             ((o['status']?.['containerStatuses'] ?? []) as Obj[]).reduce(
@@ -161,8 +158,14 @@ function builtinColumns(k: KindInfo, now: number): Column[] {
         ),
         col('Message', 'string', (o) => o['message'] ?? ''),
       ];
-    default:
-      return [nameColumn(), age(now)];
+    default: {
+      const extra = workloadColumns(k.kind);
+      if (!extra) return [nameColumn(), age(now)];
+      const cols = extra.map((c) => col(c.name, c.type, c.cell, c.priority));
+      const wideAt = cols.findIndex((c) => c.def.priority > 0);
+      const at = wideAt < 0 ? cols.length : wideAt;
+      return [nameColumn(), ...cols.slice(0, at), age(now), ...cols.slice(at)];
+    }
   }
 }
 

@@ -1,0 +1,110 @@
+// The Endpoints controller: for every Service with a selector, the pods it selects become the
+// Service's Endpoints, ready ones under `addresses` and the rest under `notReadyAddresses` (all under
+// `addresses` with publishNotReadyAddresses), each service port resolved to the pod's target port
+// (a number, or a container port name). Rewritten when pods come, go, change readiness or move labels,
+// which is how a role label moving from one pod to another re-routes a Service.
+import type { Obj } from './client.ts';
+import { isNotFound, restPath } from './client.ts';
+import type { ObjectCache } from './cache.ts';
+import { KeyedQueue } from './queue.ts';
+import { podReady } from './pod-template.ts';
+import type { WorkloadDeps } from './statefulset.ts';
+
+function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+function targetPort(svcPort: Obj, pod: Obj): number | undefined {
+  const t = svcPort['targetPort'] ?? svcPort['port'];
+  if (typeof t === 'number') return t;
+  if (/^\d+$/.test(String(t))) return Number(t);
+  for (const c of (pod['spec']['containers'] ?? []) as Obj[])
+    for (const p of (c['ports'] ?? []) as Obj[]) if (p['name'] === t) return Number(p['containerPort']);
+  return undefined;
+}
+
+/** The subsets of a Service's Endpoints for the given pods. */
+export function endpointSubsets(svc: Obj, pods: Obj[]): Obj[] {
+  const selector = (svc['spec']['selector'] ?? {}) as Record<string, string>;
+  const publishAll = Boolean(svc['spec']['publishNotReadyAddresses']);
+  const groups = new Map<string, { ports: Obj[]; addresses: Obj[]; notReadyAddresses: Obj[] }>();
+  const sorted = pods
+    .filter(
+      (p) =>
+        selects(selector, p['metadata']['labels']) && p['status']?.['podIP'] && !p['metadata']['deletionTimestamp'],
+    )
+    .sort((a, b) => String(a['status']['podIP']).localeCompare(String(b['status']['podIP'])));
+  for (const pod of sorted) {
+    const ports = ((svc['spec']['ports'] ?? []) as Obj[]).map((sp) => ({
+      ...(sp['name'] ? { name: sp['name'] } : {}),
+      port: targetPort(sp, pod),
+      protocol: sp['protocol'] ?? 'TCP',
+    }));
+    if (ports.some((p) => p.port === undefined)) continue;
+    const k = JSON.stringify(ports);
+    if (!groups.has(k)) groups.set(k, { ports, addresses: [], notReadyAddresses: [] });
+    const m = pod['metadata'];
+    const address = {
+      ip: pod['status']['podIP'],
+      nodeName: pod['spec']['nodeName'],
+      targetRef: { kind: 'Pod', namespace: m['namespace'], name: m['name'], uid: m['uid'] },
+    };
+    const g = groups.get(k)!;
+    (publishAll || podReady(pod) ? g.addresses : g.notReadyAddresses).push(address);
+  }
+  return [...groups.values()].map((g) => ({
+    ...(g.addresses.length ? { addresses: g.addresses } : {}),
+    ...(g.notReadyAddresses.length ? { notReadyAddresses: g.notReadyAddresses } : {}),
+    ports: g.ports,
+  }));
+}
+
+async function reconcile(services: ObjectCache, endpoints: ObjectCache, d: WorkloadDeps, key: string): Promise<void> {
+  const svc = services.get(key);
+  if (!svc || !svc['spec']?.['selector'] || svc['metadata']['deletionTimestamp']) return;
+  const m = svc['metadata'];
+  const subsets = endpointSubsets(svc, d.pods.list(m['namespace']));
+  const existing = endpoints.get(key);
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: m['name'], namespace: m['namespace'], labels: { ...(m['labels'] ?? {}) } },
+    subsets,
+  };
+  if (!existing) {
+    await d.client.create(restPath('v1', 'endpoints', { namespace: m['namespace'] }), body).catch((e: unknown) => {
+      if (!(e instanceof Error && /already exists/.test(e.message))) throw e;
+    });
+    return;
+  }
+  if (JSON.stringify(existing['subsets'] ?? []) === JSON.stringify(subsets)) return;
+  await d.client
+    .update(restPath('v1', 'endpoints', { namespace: m['namespace'], name: m['name'] }), {
+      ...body,
+      metadata: { ...existing['metadata'], labels: body.metadata.labels },
+    })
+    .catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
+}
+
+/** Keeps Endpoints in step with Services and pods. */
+export function startEndpointsController(services: ObjectCache, endpoints: ObjectCache, d: WorkloadDeps): KeyedQueue {
+  const q = new KeyedQueue(
+    async (k) => {
+      await reconcile(services, endpoints, d, k);
+    },
+    (_k, e) => d.onError(e),
+  );
+  const key = (o: Obj) => `${o['metadata']['namespace']}/${o['metadata']['name']}`;
+  services.on((_e, s) => q.add(key(s)));
+  endpoints.on((e, ep) => e !== 'add' && q.add(key(ep)));
+  d.pods.on((_e, p, old) => {
+    for (const s of services.list(p['metadata']['namespace'])) {
+      const sel = (s['spec']?.['selector'] ?? {}) as Record<string, string>;
+      if (!s['spec']?.['selector']) continue;
+      if (selects(sel, p['metadata']['labels']) || (old && selects(sel, old['metadata']['labels']))) q.add(key(s));
+    }
+  });
+  return q;
+}
