@@ -35,16 +35,19 @@ export function parseQuantity(input: string | number): Quantity {
   if (!m || text.length > 64) throw new QuantityError(text);
   const [, sign = '', digits = '', suffix = ''] = m;
   const [whole = '', frac = ''] = digits.split('.');
-  let num = BigInt((whole || '0') + frac) * (sign === '-' ? -1n : 1n);
-  let den = 10n ** BigInt(frac.length);
-  let exp = 0;
-  if (suffix in BINARY) num *= BINARY[suffix] ?? 1n;
-  else if (suffix in DECIMAL) exp = DECIMAL[suffix] ?? 0;
-  else if (suffix) exp = Number(suffix.slice(1));
+  const num = BigInt((whole || '0') + frac) * (sign === '-' ? -1n : 1n) * (BINARY[suffix] ?? 1n);
+  const den = 10n ** BigInt(frac.length);
+  const exp = decimalExponent(suffix);
   if (Math.abs(exp) > 100) throw new QuantityError(text);
-  if (exp > 0) num *= 10n ** BigInt(exp);
-  else if (exp < 0) den *= 10n ** BigInt(-exp);
+  if (exp > 0) return { num: num * 10n ** BigInt(exp), den };
+  if (exp < 0) return { num, den: den * 10n ** BigInt(-exp) };
   return { num, den };
+}
+
+/** The power of ten a suffix stands for: 0 for none and for binary-SI suffixes. */
+function decimalExponent(suffix: string): number {
+  if (suffix === '' || suffix in BINARY) return 0;
+  return DECIMAL[suffix] ?? Number(suffix.slice(1));
 }
 
 export function isQuantity(input: unknown): boolean {

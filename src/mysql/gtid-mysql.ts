@@ -43,6 +43,44 @@ function subtractIntervals(a: readonly Interval[], b: readonly Interval[]): Inte
   return out;
 }
 
+/** One comma-separated part (`uuid[:tag]:a-b:c...`) as (uuid[:tag], intervals) groups, in order. */
+function parsePart(part: string, input: string, field: string): [string, Interval[]][] {
+  const pieces = part.split(':');
+  const uuid = (pieces[0] ?? '').toLowerCase();
+  if (!UUID.test(uuid))
+    throw bad(field, input, `${JSON.stringify(pieces[0] ?? '')} is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  if (pieces.length < 2) throw bad(field, input, `${JSON.stringify(part)} has no interval (expected uuid:1-5)`);
+  const entries: [string, Interval[]][] = [];
+  let key = uuid;
+  let intervals: Interval[] = [];
+  for (const p of pieces.slice(1)) {
+    if (TAG.test(p) && !NUM.test(p.split('-')[0] ?? '')) {
+      // A tag starts a new group: uuid:tag:1-3 (MySQL 8.3+). Flush the previous group first.
+      if (intervals.length > 0) entries.push([key, intervals]);
+      key = `${uuid}:${p}`;
+      intervals = [];
+      continue;
+    }
+    intervals.push(parseInterval(p, input, field));
+  }
+  if (intervals.length === 0) throw bad(field, input, `${JSON.stringify(part)} has no interval`);
+  entries.push([key, intervals]);
+  return entries;
+}
+
+/** `N` or `N-M` as a closed interval within 1..GNO_MAX. */
+function parseInterval(p: string, input: string, field: string): Interval {
+  const [a, b, extra] = p.split('-');
+  if (extra !== undefined || a === undefined || !NUM.test(a) || (b !== undefined && !NUM.test(b))) {
+    throw bad(field, input, `${JSON.stringify(p)} is not an interval (N or N-M) or tag`);
+  }
+  const s = BigInt(a);
+  const e = b === undefined ? s : BigInt(b);
+  if (s < 1n || e > GNO_MAX) throw bad(field, input, `${JSON.stringify(p)} is out of range 1..${GNO_MAX}`);
+  if (e < s) throw bad(field, input, `${JSON.stringify(p)} ends before it starts`);
+  return [s, e];
+}
+
 export class MysqlGtidSet {
   readonly kind = 'mysql';
   private constructor(private readonly sids: ReadonlyMap<string, readonly Interval[]>) {}
@@ -69,42 +107,7 @@ export class MysqlGtidSet {
     if (typeof input !== 'string') throw bad(field, String(input), 'expected a string');
     const text = input.trim();
     if (text === '') return MysqlGtidSet.EMPTY;
-    const entries: [string, Interval[]][] = [];
-    for (const rawPart of text.split(',')) {
-      const part = rawPart.trim();
-      const pieces = part.split(':');
-      const uuid = (pieces[0] ?? '').toLowerCase();
-      if (!UUID.test(uuid))
-        throw bad(
-          field,
-          input,
-          `${JSON.stringify(pieces[0] ?? '')} is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`,
-        );
-      if (pieces.length < 2) throw bad(field, input, `${JSON.stringify(part)} has no interval (expected uuid:1-5)`);
-      let key = uuid;
-      let intervals: Interval[] = [];
-      for (const p of pieces.slice(1)) {
-        if (TAG.test(p) && !NUM.test(p.split('-')[0] ?? '')) {
-          // A tag starts a new group: uuid:tag:1-3 (MySQL 8.3+). Flush the previous group first.
-          if (intervals.length > 0) entries.push([key, intervals]);
-          key = `${uuid}:${p}`;
-          intervals = [];
-          continue;
-        }
-        const [a, b, extra] = p.split('-');
-        if (extra !== undefined || a === undefined || !NUM.test(a) || (b !== undefined && !NUM.test(b))) {
-          throw bad(field, input, `${JSON.stringify(p)} is not an interval (N or N-M) or tag`);
-        }
-        const s = BigInt(a);
-        const e = b === undefined ? s : BigInt(b);
-        if (s < 1n || e > GNO_MAX) throw bad(field, input, `${JSON.stringify(p)} is out of range 1..${GNO_MAX}`);
-        if (e < s) throw bad(field, input, `${JSON.stringify(p)} ends before it starts`);
-        intervals.push([s, e]);
-      }
-      if (intervals.length === 0) throw bad(field, input, `${JSON.stringify(part)} has no interval`);
-      entries.push([key, intervals]);
-    }
-    return MysqlGtidSet.of(entries);
+    return MysqlGtidSet.of(text.split(',').flatMap((part) => parsePart(part.trim(), input, field)));
   }
 
   entries(): [string, readonly Interval[]][] {

@@ -26,6 +26,15 @@ function undescribed(s: JSONSchema, path: string): string[] {
 
 /** Kubernetes structural-schema rules that the API server enforces on CRDs. */
 function structuralProblems(s: JSONSchema, path: string): string[] {
+  const out = ownStructuralProblems(s, path);
+  for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...structuralProblems(v, `${path}.${k}`));
+  if (s.items) out.push(...structuralProblems(s.items, `${path}[]`));
+  if (typeof s.additionalProperties === 'object') out.push(...structuralProblems(s.additionalProperties, `${path}{}`));
+  return out;
+}
+
+/** The structural-schema rules for one node, not its children. */
+function ownStructuralProblems(s: JSONSchema, path: string): string[] {
   const out: string[] = [];
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   if (!s.type && !intOrString && !s['x-kubernetes-preserve-unknown-fields']) out.push(`${path}: no type`);
@@ -35,9 +44,6 @@ function structuralProblems(s: JSONSchema, path: string): string[] {
   for (const branch of s.anyOf ?? [])
     if (branch.description || branch.properties || branch.default !== undefined)
       out.push(`${path}: anyOf branch carries more than a type`);
-  for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...structuralProblems(v, `${path}.${k}`));
-  if (s.items) out.push(...structuralProblems(s.items, `${path}[]`));
-  if (typeof s.additionalProperties === 'object') out.push(...structuralProblems(s.additionalProperties, `${path}{}`));
   return out;
 }
 

@@ -47,13 +47,19 @@ function options(
   };
 }
 
+/** What a raw request sends besides method, path and body. */
+export interface RawOptions {
+  headers?: Record<string, string>;
+  /** Send the bearer token (default true). */
+  auth?: boolean;
+}
+
 export function raw(
   c: Credentials,
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
-  auth = true,
+  { headers = {}, auth = true }: RawOptions = {},
 ): Promise<RawResponse> {
   const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   // Explicit length: Node sends DELETE bodies without chunked framing otherwise.
