@@ -4,6 +4,9 @@
 import { parseDuration } from './duration.ts';
 import type { MysqlClusterV1 } from './types.ts';
 
+/**
+ * Defaults the mutating webhook persists; values that depend on other fields are derived by the effective* functions.
+ */
 export const DEFAULTS = {
   electionTimeout: '3s',
   heartbeatInterval: '300ms',

@@ -3,6 +3,7 @@
 // Grammar: k8s.io/apimachinery/pkg/api/resource (signed decimal number, then a binary-SI, decimal-SI or
 // decimal exponent suffix).
 
+/** Thrown for text that is not a Kubernetes quantity; the message shows the input and the allowed suffixes. */
 export class QuantityError extends Error {
   constructor(readonly input: string) {
     super(
@@ -29,6 +30,10 @@ const BINARY: Record<string, bigint> = {
 };
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
+/**
+ * The exact value of a quantity such as "10Gi", "500m" or 1.5. Throws QuantityError for anything else
+ * (including inputs over 64 characters and exponents beyond +-100).
+ */
 export function parseQuantity(input: string | number): Quantity {
   const text = typeof input === 'number' ? String(input) : input;
   const m = FORM.exec(text);
@@ -50,6 +55,7 @@ function decimalExponent(suffix: string): number {
   return DECIMAL[suffix] ?? Number(suffix.slice(1));
 }
 
+/** Whether `input` is a string or number parseQuantity accepts; never throws. */
 export function isQuantity(input: unknown): boolean {
   if (typeof input !== 'string' && typeof input !== 'number') return false;
   try {
@@ -67,6 +73,7 @@ export function compareQuantities(a: Quantity, b: Quantity): -1 | 0 | 1 {
   return l < r ? -1 : l > r ? 1 : 0;
 }
 
+/** Whether the quantity is greater than zero. */
 export function isPositive(q: Quantity): boolean {
   return q.num > 0n;
 }

@@ -8,6 +8,9 @@ import { type Clock, type TimerHandle, systemClock, sleep } from '../util/clock.
 import { silentLogger, type Logger } from '../util/log.ts';
 import { statusOf } from './api-errors.ts';
 
+/**
+ * Which Lease to contend for, as whom, with client-go's timings (defaults 15 s lease, 10 s renew deadline, 2 s retry).
+ */
 export interface LeaderElectionOptions {
   namespace: string;
   name: string;
@@ -30,6 +33,10 @@ interface Observed {
   durationMs: number;
 }
 
+/**
+ * Leader election on a coordination.k8s.io Lease. Throws at construction unless retryPeriod < renewDeadline <
+ * leaseDuration.
+ */
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly clock: Clock;

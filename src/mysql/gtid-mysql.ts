@@ -2,12 +2,14 @@
 // disjoint and merged (1-3 and 4-5 become 1-5) so that equal sets format identically.
 import { InvalidArgumentError } from './mysql-errors.ts';
 
+/** A closed interval of transaction numbers, start <= end. */
 export type Interval = readonly [bigint, bigint];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TAG = /^[a-z_][a-z0-9_]{0,31}$/;
 const NUM = /^[0-9]{1,19}$/;
 // MySQL's GNO is a signed 64-bit value that must stay below 2^63 - 1.
+/** The largest transaction number (GNO) MySQL accepts: 2^63 - 2. */
 export const GNO_MAX = 2n ** 63n - 2n;
 
 function bad(field: string, input: string, why: string): InvalidArgumentError {
@@ -81,6 +83,7 @@ function parseInterval(p: string, input: string, field: string): Interval {
   return [s, e];
 }
 
+/** An immutable MySQL GTID set in canonical form, so that equal sets format identically. */
 export class MysqlGtidSet {
   readonly kind = 'mysql';
   private constructor(private readonly sids: ReadonlyMap<string, readonly Interval[]>) {}

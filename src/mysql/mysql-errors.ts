@@ -3,6 +3,7 @@
 // `CREATE USER ... IDENTIFIED BY` must not put its secret into a log line through an error.
 // See docs/mysql.md, "Errors".
 
+/** Every kind of MysqlError, for exhaustive switches. */
 export type MysqlErrorKind =
   | 'unreachable'
   | 'auth-failed'
@@ -13,6 +14,7 @@ export type MysqlErrorKind =
   | 'invalid-argument'
   | 'precondition-failed';
 
+/** The base of every error a MySQL operation throws: a kind to branch on, and a message prefixed with the target. */
 export abstract class MysqlError extends Error {
   abstract readonly kind: MysqlErrorKind;
   /** host:port the operation talked to, when there was one. */
@@ -64,6 +66,7 @@ export class ConnectionLostError extends MysqlError {
   readonly kind = 'connection-lost';
 }
 
+/** The server's version has no row in the flavor table; the message lists the versions allowed. */
 export class UnsupportedVersionError extends MysqlError {
   readonly kind = 'unsupported-version';
 }
