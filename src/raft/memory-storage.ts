@@ -5,6 +5,7 @@ import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
 import { CompactedError, SnapshotOutOfDateError, UnavailableError } from './raft-errors.ts';
 import { entrySize } from './size.ts';
 
+/** The in-memory reference Storage: the contract of storage.ts without I/O. */
 export class MemoryStorage implements Storage {
   private hs: HardState = { term: 0, vote: null, commit: 0 };
   private snap: Snapshot;

@@ -27,6 +27,7 @@ import { validateMessage } from './validate-message.ts';
 import { NOOP_LOGGER } from './logger.ts';
 import { CorruptStorageError, UsageError } from './raft-errors.ts';
 
+/** What the caller must persist, then send, then apply, in that order (see the top of this file). */
 export interface Ready {
   /** Persist (Storage.setHardState) when present. */
   readonly hardState?: HardState;
@@ -42,6 +43,7 @@ export interface Ready {
   readonly committedEntries: readonly Entry[];
 }
 
+/** A read-only view of the node's Raft state. */
 export interface Status {
   readonly id: NodeId;
   readonly role: Role;
@@ -63,6 +65,7 @@ interface InProgress {
   readonly appliedTo: number;
 }
 
+/** The application's handle on one Raft node; drive it from one loop as the top of this file says. */
 export class RawNode {
   private prevHs: HardState;
   private inProgress: InProgress | null = null;

@@ -10,10 +10,15 @@
 // node (and restart it from storage), never carry on as if the write happened.
 import type { Entry, HardState, Snapshot } from './types.ts';
 
+/** What a restarting node reads first. */
 export interface InitialState {
   readonly hardState: HardState;
 }
 
+/**
+ * The durable side of a node: reads used at (re)start, and the writes the caller makes from each Ready (see the top
+ * of this file).
+ */
 export interface Storage {
   /** The saved hard state. A never-written storage returns {term: 0, vote: null, commit: 0}. */
   initialState(): Promise<InitialState>;
