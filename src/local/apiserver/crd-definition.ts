@@ -5,6 +5,10 @@ import type { ConversionConfig, KindInfo, PrinterColumn } from './kinds.ts';
 import { compileVersionSchema, structuralProblems } from './crd-schema.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 
+/**
+ * Fills a CRD's defaults in place, as the real server does on write (names, conversion None, empty subresources
+ * dropped).
+ */
 export function defaultCrd(o: Obj): void {
   const spec = (o['spec'] ??= {}) as Obj;
   const names = (spec['names'] ??= {}) as Obj;
@@ -19,6 +23,7 @@ export function defaultCrd(o: Obj): void {
   }
 }
 
+/** Every problem the real server would report on writing this CRD (after defaulting it in place); empty when valid. */
 export function crdProblems(o: Obj): FieldError[] {
   defaultCrd(o);
   const errs: FieldError[] = [];
@@ -110,6 +115,7 @@ function conversionOf(spec: Obj): ConversionConfig {
   };
 }
 
+/** The KindInfo of each served version of a valid CRD, with its compiled schema, columns and conversion. */
 export function kindsFromCrd(o: Obj): KindInfo[] {
   const spec = o['spec'] as Obj;
   const names = spec['names'] as Obj;

@@ -17,6 +17,7 @@ import { serveWatch } from './watch.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { grOf, type ServerContext, type WriteOptions } from './context.ts';
 
+/** What handle() needs from the server: its address for discovery, watch timings, and watch tracking for shutdown. */
 export interface HandlerOptions {
   serverAddress: () => string;
   bookmarkIntervalMs: number;
