@@ -61,8 +61,8 @@ function port(name: string, text: string | undefined, fallback: number): number 
 }
 
 /**
- * The manager's options from its flags, defaults filled in. Throws FlagError (message with the help) on an unknown
- * flag, a positional argument or a bad port.
+ * The manager's options from its flags, defaults filled in. Throws FlagError on an unknown flag or a positional
+ * argument (the help text appended), and on a port outside 0..65535.
  */
 export function parseFlags(argv: string[]): ManagerOptions {
   let values;

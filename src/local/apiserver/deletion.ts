@@ -63,7 +63,7 @@ function gracePeriod(k: KindInfo, o: Obj, opts: DeleteOptions): number {
 
 /**
  * Deletes one object as the real server does: preconditions, validating admission, propagation finalizers, grace
- * period. Answers 200 with a Success Status when it is gone, else with the terminating object; ApiError otherwise.
+ * period. Answers 200 with a Success Status when it is gone, else with the object as it now is; ApiError otherwise.
  */
 export async function deleteObject(
   ctx: ServerContext,
