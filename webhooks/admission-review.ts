@@ -50,10 +50,7 @@ export class BadReviewError extends Error {
 const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * The request of an admission.k8s.io/v1 AdmissionReview. Throws BadReviewError naming the field when the body is not
- * one.
- */
+/** The request of an admission.k8s.io/v1 AdmissionReview; BadReviewError naming the field when it is not one. */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
   if (!isRecord(body)) throw new BadReviewError('body must be a JSON object: an admission.k8s.io/v1 AdmissionReview');
   if (body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview') {

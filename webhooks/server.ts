@@ -56,8 +56,7 @@ function resultOf(res: AdmissionResponse): WebhookResult {
 
 /**
  * The express app of the three webhooks. A bad request gets a 4xx with a reason; a 500 only for a bug, and the app
- * keeps
- * serving.
+ * keeps serving.
  */
 export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): express.Express {
   const app = express();

@@ -54,8 +54,8 @@ function deleteAnnotation(obj: Json, key: string): void {
 }
 
 /**
- * The v2alpha1 form of a v1 object (a copy): renamed fields, semiSync.timeout as a duration string
- * (the spelling saved in TIMEOUT_ANNOTATION when it still matches, which is then dropped).
+ * The v2alpha1 form of a v1 object (a copy): renamed fields, semiSync.timeout as a duration string (the spelling saved
+ * in TIMEOUT_ANNOTATION when it still matches, which is then dropped).
  */
 export function v1ToV2(input: MysqlClusterV1): MysqlClusterV2 {
   const out = structuredClone(input) as unknown as Json;
@@ -89,8 +89,8 @@ function savedMatches(saved: string, ms: number): boolean {
 }
 
 /**
- * The v1 form of a v2alpha1 object (a copy); a timeout spelling v1 cannot keep goes into TIMEOUT_ANNOTATION.
- * Throws ConversionError naming spec.semiSync.timeout when it is not a valid duration.
+ * The v1 form of a v2alpha1 object (a copy); a timeout spelling v1 cannot keep goes into TIMEOUT_ANNOTATION. Throws
+ * ConversionError naming spec.semiSync.timeout when it is not a valid duration.
  */
 export function v2ToV1(input: MysqlClusterV2): MysqlClusterV1 {
   const out = structuredClone(input) as unknown as Json;

@@ -31,8 +31,8 @@ const BINARY: Record<string, bigint> = {
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 /**
- * The exact value of a quantity such as "10Gi", "500m" or 1.5. Throws QuantityError for anything else
- * (including inputs over 64 characters and exponents beyond +-100).
+ * The exact value of a quantity such as "10Gi", "500m" or 1.5. Throws QuantityError for anything else (including inputs
+ * over 64 characters and exponents beyond +-100).
  */
 export function parseQuantity(input: string | number): Quantity {
   const text = typeof input === 'number' ? String(input) : input;

@@ -15,8 +15,8 @@ export interface RuleInput {
   old?: { obj: Json; spec: Json };
 }
 /**
- * A validation rule: appends to `out` a violation (or warning) for each problem it finds. Fields of the wrong
- * type are left to the structural check.
+ * A validation rule: appends to `out` a violation (or warning) for each problem it finds. Fields of the wrong type are
+ * left to the structural check.
  */
 export type Rule = (input: RuleInput, out: ValidationResult) => void;
 

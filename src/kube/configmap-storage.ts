@@ -34,10 +34,7 @@ export class StorageFullError extends RaftError {}
 /** The outcome of a write stayed unknown after the fresh reads we allow ourselves. */
 export class WriteUnresolvedError extends RaftError {}
 
-/**
- * Which node's ConfigMap to use (namespace, cluster, ordinal), the bootstrap configuration, its owner and write
- * timeout.
- */
+/** Which node's ConfigMap (namespace, cluster, ordinal), its bootstrap configuration, owner and write timeout. */
 export interface ConfigMapStorageOptions {
   namespace: string;
   cluster: string;
@@ -63,8 +60,8 @@ export interface PersistBatch {
 }
 
 /**
- * Raft Storage on one ConfigMap per node: every persist is one resourceVersion-guarded write, and any failure
- * stops the storage (see the rules at the top of this file).
+ * Raft Storage on one ConfigMap per node: every persist is one resourceVersion-guarded write, and any failure stops the
+ * storage (see the rules at the top of this file).
  */
 export class ConfigMapStorage implements Storage {
   private mem: MemoryStorage;

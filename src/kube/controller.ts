@@ -35,8 +35,8 @@ export interface WatchSpec {
 }
 
 /**
- * A reconciler: the kind it owns, what else it watches, and a level-based reconcile of one namespace/name key.
- * A reconcile that throws is retried with rate-limited backoff.
+ * A reconciler: the kind it owns, what else it watches, and a level-based reconcile of one namespace/name key. A
+ * reconcile that throws is retried with rate-limited backoff.
  */
 export interface ReconcilerPlugin {
   name: string;
@@ -45,10 +45,7 @@ export interface ReconcilerPlugin {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void>;
 }
 
-/**
- * Controller settings; every field has a default (all namespaces, 2 workers, the system clock, a private informer
- * factory).
- */
+/** Controller settings; defaults: all namespaces, 2 workers, the system clock, a private informer factory. */
 export interface ControllerOptions {
   namespace?: string;
   workers?: number;

@@ -13,10 +13,7 @@ export type InformerEvent = 'add' | 'update' | 'delete';
 /** Called for every change to the cache; `old` is the previous object on update. */
 export type InformerHandler<T> = (event: InformerEvent, obj: T, old?: T) => void;
 
-/**
- * What to list and watch, and how hard to try: selectors, watch timeout, dead-stream watchdog, backoff, clock and
- * logger.
- */
+/** What to list and watch, and how hard to try: selectors, watch timeout, watchdog, backoff; clock and logger. */
 export interface InformerOptions {
   namespace?: string;
   labelSelector?: string;

@@ -33,10 +33,7 @@ interface Observed {
   durationMs: number;
 }
 
-/**
- * Leader election on a coordination.k8s.io Lease. Throws at construction unless retryPeriod < renewDeadline <
- * leaseDuration.
- */
+/** Leader election on a Lease. The constructor throws unless retryPeriod < renewDeadline < leaseDuration. */
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly clock: Clock;

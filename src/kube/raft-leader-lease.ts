@@ -17,8 +17,8 @@ export interface RaftLeaderRecord {
 }
 
 /**
- * How a publish ended: written, refused because the Lease shows a newer term (or another holder of this term), or lost
- * a write race.
+ * How a publish ended: written, refused because the Lease shows a newer term (or another holder in this term), or
+ * lost a write race (409).
  */
 export type PublishOutcome = 'created' | 'updated' | 'newer-term-present' | 'conflict';
 

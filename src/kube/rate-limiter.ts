@@ -2,10 +2,7 @@
 // overall token bucket, so one failing object backs off alone while a storm of failures is capped.
 import type { Clock } from '../util/clock.ts';
 
-/**
- * Per-key backoff (base doubling up to max) and an overall token bucket (qps, burst), all in milliseconds and per
- * second.
- */
+/** Per-key backoff from baseDelayMs doubling to maxDelayMs, and an overall token bucket of qps and burst. */
 export interface RateLimiterOptions {
   baseDelayMs: number;
   maxDelayMs: number;

@@ -33,9 +33,9 @@ export interface ChooseOptions {
 }
 
 /**
- * The replica to promote: one whose received GTIDs cover every other reachable non-errant replica's (fewest left to
- * apply,
- * then name). Refuses while an IO thread still runs, when none qualifies, or when too few are observed for ackCount.
+ * The replica to promote: one whose received GTIDs cover every other reachable non-errant replica's (fewest left
+ * to apply, then by name). Refuses while an IO thread still runs, when none qualifies, or when ackCount says too
+ * few replicas were observed.
  */
 export function chooseCandidate(nodes: readonly Observed[], opts: ChooseOptions = {}): Decision {
   const live = nodes.filter((n) => n.status !== null);

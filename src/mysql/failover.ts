@@ -29,10 +29,7 @@ export interface FailoverInput {
   ackCount?: number;
 }
 
-/**
- * The promoted replica, why it was chosen, which replicas now follow it, which were unreachable, and each step's time
- * (ms).
- */
+/** The promoted replica and why, which replicas follow it now, which were unreachable, each step's time in ms. */
 export interface FailoverResult {
   candidate: string;
   reason: string;
@@ -56,8 +53,8 @@ async function reachable<T>(p: Promise<T>): Promise<T | null> {
 
 /**
  * Revokes every replica, chooses a candidate, waits until it applied what it must, promotes it and repoints the
- * reachable
- * non-errant others. Throws PreconditionFailedError when the choice is refused; unreachable replicas are skipped.
+ * reachable non-errant others. Throws PreconditionFailedError when the choice is refused; unreachable replicas are
+ * skipped.
  */
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const { timeoutMs } = input;

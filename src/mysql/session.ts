@@ -60,8 +60,8 @@ export interface NodeOptions {
 }
 
 /**
- * One server. Every operation runs through run(): a fresh connection and one deadline. Throws InvalidArgumentError
- * at construction for an empty host or a port outside 1..65535.
+ * One server. Every operation runs through run(): a fresh connection and one deadline. Throws InvalidArgumentError at
+ * construction for an empty host or a port outside 1..65535.
  */
 export class MysqlNode {
   private flavor: Flavor | undefined;

@@ -38,8 +38,8 @@ export function stepFollower(r: Raft, m: Message): void {
 }
 
 /**
- * Follower: appends a leader's entries when the log matches at `m.index` (Figure 2) and answers; never overwrites
- * a committed entry.
+ * Follower: appends a leader's entries when the log matches at `m.index` (Figure 2) and answers; never overwrites a
+ * committed entry.
  */
 export function handleAppend(r: Raft, m: AppendMsg): void {
   const respond = (index: number, reject: boolean, hint = 0) =>
@@ -78,8 +78,8 @@ export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
 }
 
 /**
- * Follower: installs a leader's snapshot unless it already has its entries or has committed past it; answers with the
- * index.
+ * Follower: installs a leader's snapshot unless it already holds those entries or has committed past them; answers
+ * with the index it now matches.
  */
 export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
   const s = m.snapshot;

@@ -16,8 +16,8 @@ export interface InitialState {
 }
 
 /**
- * The durable side of a node: reads used at (re)start, and the writes the caller makes from each Ready (see the top
- * of this file).
+ * The durable side of a node: reads used at (re)start, and the writes the caller makes from each Ready (see the top of
+ * this file).
  */
 export interface Storage {
   /** The saved hard state. A never-written storage returns {term: 0, vote: null, commit: 0}. */

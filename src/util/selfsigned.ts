@@ -78,8 +78,8 @@ export function createCertificateAuthority(
 }
 
 /**
- * A serving and client EC P-256 certificate signed by `ca`. Throws when neither DNS names nor IPs are given,
- * or when openssl fails.
+ * A serving and client EC P-256 certificate signed by `ca`. Throws when neither DNS names nor IPs are given, or when
+ * openssl fails.
  */
 export function issueServingCertificate(ca: CertificateAuthority, req: ServingCertificateRequest): ServingCertificate {
   const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ipAddresses ?? []).map((ip) => `IP:${ip}`)];

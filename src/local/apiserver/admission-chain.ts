@@ -113,8 +113,8 @@ function callFailed(name: string, why: string): ApiError {
 }
 
 /**
- * Dynamic admission: mutate() runs the mutating webhooks serially, validate() the validating ones in parallel;
- * a denial or a failed call (under failurePolicy Fail) is thrown as the real server's ApiError.
+ * Dynamic admission: mutate() runs the mutating webhooks serially, validate() the validating ones in parallel; a denial
+ * or a failed call (under failurePolicy Fail) is thrown as the real server's ApiError.
  */
 export class Admission {
   constructor(private readonly deps: AdmissionDeps) {}

@@ -22,10 +22,7 @@ export interface WriteOptions {
   fieldValidation: 'Ignore' | 'Warn' | 'Strict';
 }
 
-/**
- * A write's outcome: the object as stored (in the request's version), warnings for the client, and whether it was
- * created.
- */
+/** A write's outcome: the stored object in the request's version, warnings for the client, whether it was created. */
 export interface WriteResult {
   object: Obj;
   warnings: string[];

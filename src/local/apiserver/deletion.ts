@@ -145,10 +145,7 @@ export async function deleteObject(
   return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };
 }
 
-/**
- * Deletes every object matching the selectors, skipping ones gone meanwhile; the list of what was deleted or is
- * terminating.
- */
+/** Deletes every object the selectors match, skipping any gone meanwhile; lists what was deleted or is terminating. */
 export async function deleteCollection(
   ctx: ServerContext,
   k: KindInfo,

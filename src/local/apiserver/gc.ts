@@ -23,8 +23,8 @@ function ownerUids(o: Readonly<Obj> | undefined): string[] {
 }
 
 /**
- * The garbage collector and namespace controller: deletes dependents of deleted owners by their propagation policy,
- * and empties then removes Terminating namespaces.
+ * The garbage collector and namespace controller: deletes dependents of deleted owners by their propagation policy, and
+ * empties then removes Terminating namespaces.
  */
 export class GarbageCollector {
   /** owner uid -> dependents */

@@ -33,8 +33,8 @@ export interface ConversionConfig {
 }
 
 /**
- * Everything the server knows of one served kind version: names, scope, subresources, generation, storage version,
- * and for a custom resource its CRD's schema, columns and conversion.
+ * Everything the server knows of one served kind version: names, scope, subresources, generation, storage version, and
+ * for a custom resource its CRD's schema, columns and conversion.
  */
 export interface KindInfo {
   group: string;

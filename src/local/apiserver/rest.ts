@@ -435,8 +435,7 @@ function patchedShape(k: KindInfo, patched: Obj): void {
 
 /**
  * Patches an object and writes it as updateObject does; a patch without a resourceVersion is retried on conflict, and
- * an
- * apply patch creates a missing object.
+ * an apply patch creates a missing object.
  */
 export async function patchObject(
   ctx: ServerContext,

@@ -15,8 +15,8 @@ export async function getScale(ctx: ServerContext, k: KindInfo, ns: string, name
 }
 
 /**
- * Sets spec replicas from a Scale body (or a patch of the current Scale) through the main resource's update;
- * 400 for a bad replica count, 409 for a stale resourceVersion.
+ * Sets spec replicas from a Scale body (or a patch of the current Scale) through the main resource's update; 400 for a
+ * bad replica count, 409 for a stale resourceVersion.
  */
 export async function writeScale(
   ctx: ServerContext,

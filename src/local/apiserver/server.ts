@@ -62,8 +62,8 @@ export interface EmbeddedApiServer {
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
- * Starts the embedded API server with its controllers and bootstrap namespaces; resolves once it listens.
- * Throws DataFileError when the data file is not a snapshot.
+ * Starts the embedded API server with its controllers and bootstrap namespaces; resolves once it listens. Throws
+ * DataFileError when the data file is not a snapshot.
  */
 export async function startApiServer(o: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
   const log = o.logger ?? silentLogger();
