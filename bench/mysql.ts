@@ -4,11 +4,7 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { startInstances } from '../test/support/mariadb/harness.ts';
 import { templateDir } from '../test/support/mariadb/template.ts';
-import { MysqlNode } from '../src/mysql/session.ts';
-import { bootstrapUsers } from '../src/mysql/users.ts';
-import { promote } from '../src/mysql/promote.ts';
-import { pointAt } from '../src/mysql/replication.ts';
-import { failover } from '../src/mysql/failover.ts';
+import { MysqlNode, bootstrapUsers, promote, pointAt, failover } from '../src/mysql/index.ts';
 
 const RUNS = Math.max(10, Number(process.argv[2] ?? 12) || 12);
 const T = 5000;

@@ -2,12 +2,14 @@
 // Denials use code 403 / reason Forbidden so kubectl prints
 //   admission webhook "vmysqlcluster.apps.ryansu.com" denied the request: <message>
 
+/** A group, version and kind. */
 export interface GroupVersionKind {
   group: string;
   version: string;
   kind: string;
 }
 
+/** The fields of an AdmissionReview request the webhooks use. */
 export interface AdmissionRequest {
   uid: string;
   kind: GroupVersionKind;
@@ -20,6 +22,7 @@ export interface AdmissionRequest {
   dryRun?: boolean;
 }
 
+/** An AdmissionReview response: allowed, or refused with a Status; warnings; a JSON Patch (base64) when mutating. */
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
@@ -29,6 +32,7 @@ export interface AdmissionResponse {
   patch?: string;
 }
 
+/** The AdmissionReview v1 body the webhooks answer with. */
 export interface AdmissionReview {
   apiVersion: 'admission.k8s.io/v1';
   kind: 'AdmissionReview';
@@ -46,6 +50,7 @@ export class BadReviewError extends Error {
 const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The request of an admission.k8s.io/v1 AdmissionReview; BadReviewError naming the field when it is not one. */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
   if (!isRecord(body)) throw new BadReviewError('body must be a JSON object: an admission.k8s.io/v1 AdmissionReview');
   if (body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview') {
@@ -74,14 +79,17 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
   return req as unknown as AdmissionRequest;
 }
 
+/** The response wrapped in an AdmissionReview v1. */
 export function review(response: AdmissionResponse): AdmissionReview {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }
 
+/** An allowing response, with warnings when there are any. */
 export function allow(uid: string, warnings: string[] = []): AdmissionResponse {
   return warnings.length ? { uid, allowed: true, warnings } : { uid, allowed: true };
 }
 
+/** A refusing response with a failure Status of this code, reason and message. */
 export function deny(
   uid: string,
   code: number,
@@ -98,6 +106,7 @@ export function deny(
   return res;
 }
 
+/** A 403 Forbidden refusal, which kubectl prints as "denied the request: <message>". */
 export function forbid(uid: string, message: string, warnings: string[] = []): AdmissionResponse {
   return deny(uid, 403, 'Forbidden', message, warnings);
 }

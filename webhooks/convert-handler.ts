@@ -3,6 +3,7 @@
 import { convertObject, ConversionError } from '../src/api/convert.ts';
 import { BadReviewError } from './admission-review.ts';
 
+/** The ConversionReview v1 answer. */
 export interface ConversionReview {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'ConversionReview';
@@ -15,6 +16,10 @@ export interface ConversionReview {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The answer to a ConversionReview: converted objects, or a Failure result saying why. Throws BadReviewError only when
+ * the body is not a ConversionReview with a request uid.
+ */
 export function handleConvert(body: unknown): ConversionReview {
   if (!isRecord(body) || body['apiVersion'] !== 'apiextensions.k8s.io/v1' || body['kind'] !== 'ConversionReview') {
     throw new BadReviewError('expected an apiextensions.k8s.io/v1 ConversionReview');

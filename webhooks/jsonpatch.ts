@@ -1,6 +1,7 @@
 // RFC 6902 JSON Patch: the diff the mutating webhook returns, and apply for tests and in-process callers.
 // Only what defaulting needs (add, replace, remove on objects; whole-array replace).
 
+/** The JSON Patch operations this module writes and applies. */
 export type PatchOp = { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,6 +22,7 @@ export function diff(from: unknown, to: unknown, path = ''): PatchOp[] {
   return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ op: 'replace', path, value: to }];
 }
 
+/** A JSON Patch cannot be applied; the message says which operation and path. */
 export class PatchError extends Error {
   constructor(message: string) {
     super(message);

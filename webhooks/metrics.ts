@@ -2,14 +2,18 @@
 // several servers in one process do not collide).
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/** The webhooks, as metric labels. */
 export type WebhookName = 'mutate' | 'validate' | 'convert';
+/** How a webhook request ended, as a metric label. */
 export type WebhookResult = 'allowed' | 'denied' | 'patched' | 'converted' | 'failure' | 'bad_request';
 
+/** Webhook request counts by result and answer times. */
 export interface WebhookMetrics {
   requests: Counter<'webhook' | 'result'>;
   duration: Histogram<'webhook'>;
 }
 
+/** The webhook metrics, registered in `registry` (names mysql_operator_webhook_*); throws if they already are. */
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   return {
     requests: new Counter({

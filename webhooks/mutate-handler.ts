@@ -13,6 +13,10 @@ function defaulted(obj: unknown, version: 'v1' | 'v2alpha1'): unknown {
   return v1ToV2(applyDefaults(v2ToV1(obj as MysqlClusterV2)));
 }
 
+/**
+ * The mutating webhook's answer: a JSON Patch that writes the defaults, or a plain allow when nothing changes (and for
+ * malformed objects, which the validating webhook refuses). Unsupported kinds are refused.
+ */
 export function handleMutate(req: AdmissionRequest): AdmissionResponse {
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return allow(req.uid);
   const served = servedKind(req);

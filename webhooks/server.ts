@@ -18,11 +18,13 @@ import { handleMutate } from './mutate-handler.ts';
 import { CertWatcher, loadKeyPair } from './tls.ts';
 import { handleValidate } from './validate-handler.ts';
 
+/** The URL path of each webhook (kubebuilder's convention). */
 export const PATHS = {
   mutate: '/mutate-apps-ryansu-com-v1-mysqlcluster',
   validate: '/validate-apps-ryansu-com-v1-mysqlcluster',
   convert: '/convert',
 } as const;
+/** The admission webhooks' names in their configurations. */
 export const WEBHOOK_NAMES = {
   mutate: 'mmysqlcluster.apps.ryansu.com',
   validate: 'vmysqlcluster.apps.ryansu.com',
@@ -30,6 +32,7 @@ export const WEBHOOK_NAMES = {
 /** Largest body accepted: an object and its oldObject, each under etcd's 1.5 MiB. */
 export const MAX_BODY = '3mb';
 
+/** Where the webhook server listens and finds its certificate, its logger and metrics registry. */
 export interface WebhookServerOptions {
   certDir: string;
   port: number;
@@ -39,6 +42,7 @@ export interface WebhookServerOptions {
   certPollIntervalMs?: number;
 }
 
+/** A running webhook server: its port, its certificate watcher, and close(). */
 export interface WebhookServer {
   server: Server;
   port: number;
@@ -50,6 +54,10 @@ function resultOf(res: AdmissionResponse): WebhookResult {
   return res.patch ? 'patched' : res.allowed ? 'allowed' : 'denied';
 }
 
+/**
+ * The express app of the three webhooks. A bad request gets a 4xx with a reason; a 500 only for a bug, and the app
+ * keeps serving.
+ */
 export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -119,6 +127,10 @@ export function createWebhookApp(logger: Logger, metrics: WebhookMetrics): expre
   return app;
 }
 
+/**
+ * Starts the HTTPS webhook server (TLS 1.2+) with the key pair from certDir, reloaded when it changes; resolves once it
+ * listens. Throws CertificateLoadError when the pair cannot be loaded.
+ */
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const pair = await loadKeyPair(opts.certDir);
   const metrics = createWebhookMetrics(opts.registry ?? new Registry());

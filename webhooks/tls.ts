@@ -8,11 +8,13 @@ import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
+/** A PEM certificate and its private key. */
 export interface KeyPair {
   cert: string;
   key: string;
 }
 
+/** tls.crt/tls.key in certDir are missing or not a matching pair; the message says how to provide them. */
 export class CertificateLoadError extends Error {
   constructor(
     readonly certDir: string,
@@ -26,6 +28,7 @@ export class CertificateLoadError extends Error {
   }
 }
 
+/** The key pair in certDir, checked to match; CertificateLoadError otherwise. */
 export async function loadKeyPair(certDir: string): Promise<KeyPair> {
   try {
     const [cert, key] = await Promise.all([
@@ -39,6 +42,7 @@ export async function loadKeyPair(certDir: string): Promise<KeyPair> {
   }
 }
 
+/** What the certificate watcher watches and whom it tells. */
 export interface CertWatcherOptions {
   certDir: string;
   onChange: (pair: KeyPair) => void;

@@ -41,6 +41,10 @@ function checkScale(req: AdmissionRequest): ValidationResult {
   return out;
 }
 
+/**
+ * The validating webhook's answer: allowed (with warnings), or 403 with every violation. Deletes and clusters being
+ * deleted are always allowed; unsupported kinds are refused.
+ */
 export function handleValidate(req: AdmissionRequest): AdmissionResponse {
   if (req.operation === 'DELETE' || req.operation === 'CONNECT') return allow(req.uid);
   const served = servedKind(req);

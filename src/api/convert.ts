@@ -6,10 +6,14 @@ import { formatMillis, parseDuration } from './duration.ts';
 import { Annotations } from './names.ts';
 import { GROUP, type MysqlClusterV1, type MysqlClusterV2 } from './types.ts';
 
+/** The annotation that keeps a v2alpha1 semiSync.timeout spelling v1's integer milliseconds cannot reproduce. */
 export const TIMEOUT_ANNOTATION = Annotations.conversionSemiSyncTimeout;
+/** Both served apiVersions of MysqlCluster, v1 (storage) first. */
 export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v2alpha1`] as const;
+/** A served MysqlCluster apiVersion. */
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
+/** Thrown when an object cannot be converted; the message names the field and what is wrong with it. */
 export class ConversionError extends Error {
   constructor(message: string) {
     super(message);
@@ -49,6 +53,10 @@ function deleteAnnotation(obj: Json, key: string): void {
   if (Object.keys(ann).length === 0) delete (obj['metadata'] as Json)['annotations'];
 }
 
+/**
+ * The v2alpha1 form of a v1 object (a copy): renamed fields, semiSync.timeout as a duration string (the spelling saved
+ * in TIMEOUT_ANNOTATION when it still matches, which is then dropped).
+ */
 export function v1ToV2(input: MysqlClusterV1): MysqlClusterV2 {
   const out = structuredClone(input) as unknown as Json;
   out['apiVersion'] = `${GROUP}/v2alpha1`;
@@ -80,6 +88,10 @@ function savedMatches(saved: string, ms: number): boolean {
   }
 }
 
+/**
+ * The v1 form of a v2alpha1 object (a copy); a timeout spelling v1 cannot keep goes into TIMEOUT_ANNOTATION. Throws
+ * ConversionError naming spec.semiSync.timeout when it is not a valid duration.
+ */
 export function v2ToV1(input: MysqlClusterV2): MysqlClusterV1 {
   const out = structuredClone(input) as unknown as Json;
   out['apiVersion'] = `${GROUP}/v1`;

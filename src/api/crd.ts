@@ -6,6 +6,7 @@ import { mysqlClusterSchema, wordsFor, type ApiVersionName } from './schema.ts';
 import { CRD_NAME, GROUP, KIND, Labels, PLURAL, PROJECT_NAME, SINGULAR } from './names.ts';
 
 export { CRD_NAME };
+/** The CRD's file name under crds/: `<group>_<plural>.yaml`. */
 export const CRD_FILE = `${GROUP}_${PLURAL}.yaml`;
 
 function printerColumns(version: ApiVersionName): unknown[] {
@@ -51,6 +52,9 @@ function version(name: ApiVersionName, storage: boolean): Record<string, unknown
   };
 }
 
+/**
+ * The MysqlCluster CustomResourceDefinition as a plain object: both versions with schemas, subresources and columns.
+ */
 export function buildCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

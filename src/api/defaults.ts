@@ -4,6 +4,9 @@
 import { parseDuration } from './duration.ts';
 import type { MysqlClusterV1 } from './types.ts';
 
+/**
+ * Defaults the mutating webhook persists; values that depend on other fields are derived by the effective* functions.
+ */
 export const DEFAULTS = {
   electionTimeout: '3s',
   heartbeatInterval: '300ms',
@@ -22,21 +25,28 @@ export function applyDefaults(input: MysqlClusterV1): MysqlClusterV1 {
   const out = structuredClone(input);
   if (!isRecord(out.spec)) return out;
   const spec = out.spec;
-  const name = isRecord(out.metadata) && typeof out.metadata.name === 'string' ? out.metadata.name : '';
-  if (name && spec.masterService === undefined) spec.masterService = `${name}-master`;
-  if (name && spec.slaveService === undefined) spec.slaveService = `${name}-slave`;
+  defaultServiceNames(spec, isRecord(out.metadata) ? out.metadata.name : undefined);
   spec.raft ??= {};
-  if (isRecord(spec.raft)) {
-    spec.raft.electionTimeout ??= DEFAULTS.electionTimeout;
-    spec.raft.heartbeatInterval ??= DEFAULTS.heartbeatInterval;
-    spec.raft.logBatchSize ??= DEFAULTS.logBatchSize;
-  }
+  if (isRecord(spec.raft)) defaultRaft(spec.raft);
   spec.semiSync ??= {};
   if (isRecord(spec.semiSync)) spec.semiSync.enabled ??= DEFAULTS.semiSyncEnabled;
   spec.mysql ??= {};
   if (isRecord(spec.mysql)) spec.mysql.flavor ??= DEFAULTS.flavor;
   spec.paused ??= DEFAULTS.paused;
   return out;
+}
+
+/** Names the master and slave Services after the cluster, when it has a name and the spec names none. */
+function defaultServiceNames(spec: MysqlClusterV1['spec'], name: unknown): void {
+  if (typeof name !== 'string' || name === '') return;
+  if (spec.masterService === undefined) spec.masterService = `${name}-master`;
+  if (spec.slaveService === undefined) spec.slaveService = `${name}-slave`;
+}
+
+function defaultRaft(raft: NonNullable<MysqlClusterV1['spec']['raft']>): void {
+  raft.electionTimeout ??= DEFAULTS.electionTimeout;
+  raft.heartbeatInterval ??= DEFAULTS.heartbeatInterval;
+  raft.logBatchSize ??= DEFAULTS.logBatchSize;
 }
 
 /** Replicas that must acknowledge a commit: the spec's value, else floor(replicas/2). */

@@ -1,6 +1,7 @@
 // Go-style duration strings ("300ms", "3s", "1m30s"), the spelling the seed README and every Kubernetes
 // user already knows. Parsed to milliseconds (a float, so "1500us" survives) for the rules.
 
+/** Thrown for text that is not a Go-style duration; the message shows the input and the allowed units. */
 export class DurationError extends Error {
   constructor(readonly input: string) {
     super(`invalid duration "${input}": use a number with a unit, e.g. 300ms, 3s, 1m30s (units ns, us, ms, s, m, h)`);
@@ -35,6 +36,7 @@ export function parseDuration(input: string): number {
   return Number(ns) / 1e6;
 }
 
+/** Whether `input` is a string parseDuration accepts; never throws. */
 export function isDuration(input: unknown): input is string {
   if (typeof input !== 'string') return false;
   try {

@@ -6,7 +6,9 @@
 export const GROUP = 'apps.ryansu.com';
 /** The kind, plural and singular names the CRD declares. */
 export const KIND = 'MysqlCluster';
+/** The CRD's plural resource name, as in URLs and `kubectl get mysqlclusters`. */
 export const PLURAL = 'mysqlclusters';
+/** The CRD's singular resource name. */
 export const SINGULAR = 'mysqlcluster';
 /** The stored version; what the operator reads and writes. */
 export const STORAGE_VERSION = 'v1';

@@ -6,15 +6,23 @@ import { isDuration, parseDuration } from './duration.ts';
 import { compareQuantities, isPositive, parseQuantity, type Quantity } from './quantity.ts';
 import type { ValidationResult } from './violations.ts';
 
+/** A JSON object as decoded from a request body; nothing about its fields is known yet. */
 export type Json = Record<string, unknown>;
+/** What a rule sees: the object, its spec ({} when absent or not an object), and on update the old ones. */
 export interface RuleInput {
   obj: Json;
   spec: Json;
   old?: { obj: Json; spec: Json };
 }
+/**
+ * A validation rule: appends to `out` a violation (or warning) for each problem it finds. Fields of the wrong type are
+ * left to the structural check.
+ */
 export type Rule = (input: RuleInput, out: ValidationResult) => void;
 
+/** The fewest replicas allowed. */
 export const MIN_REPLICAS = 1;
+/** The most replicas allowed. */
 export const MAX_REPLICAS = 9;
 /** <name>-<10-char revision hash> must fit a 63-char label value (the StatefulSet limit). */
 export const MAX_NAME_LENGTH = 52;
@@ -48,13 +56,18 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const sub = (o: Json, k: string): Json => (isRecord(o[k]) ? (o[k] as Json) : {});
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/**
+ * Whether `s` is a DNS-1035 label (a Service name): at most 63 of [a-z0-9-], starting with a letter, not ending in '-'.
+ */
 export function isDns1035Label(s: string): boolean {
   return s.length <= 63 && DNS1035.test(s);
 }
+/** Whether `s` is a DNS-1123 subdomain (most object names): dot-separated labels, 1 to 253 characters. */
 export function isDns1123Subdomain(s: string): boolean {
   return s.length > 0 && s.length <= 253 && s.split('.').every((p) => DNS1123_LABEL.test(p));
 }
 
+/** spec.replicas must be odd and within MIN_REPLICAS..MAX_REPLICAS. */
 export const replicasRule: Rule = ({ spec }, out) => {
   const r = spec['replicas'];
   if (!isInt(r)) return;
@@ -362,6 +375,7 @@ const flavorUpdate: Rule = ({ spec, old }, out) => {
   }
 };
 
+/** Every rule validate() applies, in the order their violations are reported. */
 export const RULES: readonly Rule[] = [
   name,
   image,

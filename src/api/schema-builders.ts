@@ -1,6 +1,7 @@
 // Tiny constructors for OpenAPI v3 structural schemas, so that the one schema source reads like the API
 // and every node is forced to carry a description (kubectl explain prints them).
 
+/** The subset of OpenAPI v3 schema (with Kubernetes extensions) that the MysqlCluster schema uses. */
 export interface JSONSchema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
   description?: string;
@@ -21,29 +22,35 @@ export interface JSONSchema {
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
 }
 
+/** A string schema with a description. */
 export const str = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({
   type: 'string',
   description,
   ...extra,
 });
+/** An integer schema with a description. */
 export const int = (description: string, extra: Partial<JSONSchema> = {}): JSONSchema => ({
   type: 'integer',
   description,
   ...extra,
 });
+/** A boolean schema with a description. */
 export const bool = (description: string): JSONSchema => ({ type: 'boolean', description });
+/** An array schema of `items` with a description. */
 export const arr = (description: string, items: JSONSchema, extra: Partial<JSONSchema> = {}): JSONSchema => ({
   type: 'array',
   description,
   items,
   ...extra,
 });
+/** An object schema with these properties; `required` is left out when empty. */
 export const obj = (
   description: string,
   properties: Record<string, JSONSchema>,
   required: string[] = [],
 ): JSONSchema =>
   required.length ? { type: 'object', description, properties, required } : { type: 'object', description, properties };
+/** An object schema of string values under any keys (labels, my.cnf settings). */
 export const stringMap = (description: string, valueDescription: string): JSONSchema => ({
   type: 'object',
   description,
@@ -55,6 +62,7 @@ export const opaque = (description: string): JSONSchema => ({
   description,
   'x-kubernetes-preserve-unknown-fields': true,
 });
+/** A Kubernetes quantity: an integer or a string such as "10Gi" (int-or-string). */
 export const quantity = (description: string): JSONSchema => ({
   description,
   anyOf: [{ type: 'integer' }, { type: 'string' }],

@@ -4,6 +4,7 @@
 // as one webhook message listing everything, instead of the API server's first schema error.
 import { arr, bool, int, obj, opaque, quantity, str, stringMap, type JSONSchema } from './schema-builders.ts';
 
+/** A served version's short name. */
 export type ApiVersionName = 'v1' | 'v2alpha1';
 
 interface Words {
@@ -31,6 +32,7 @@ const WORDS: Record<ApiVersionName, Words> = {
   },
 };
 
+/** The field names a version uses for the words that differ between versions (master/slave vs primary/replica). */
 export function wordsFor(version: ApiVersionName): Words {
   return WORDS[version];
 }

@@ -6,6 +6,10 @@ import type { ValidationResult } from './violations.ts';
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Every violation of a v1 MysqlCluster (schema shape, then the rules; update rules when `old` is given), one per field
+ * and message, plus warnings. Pure, and never throws on ill-typed input.
+ */
 export function validate(obj: unknown, old?: unknown): ValidationResult {
   const out: ValidationResult = { violations: structuralViolations(obj, 'v1'), warnings: [] };
   if (!isRecord(obj)) return out;

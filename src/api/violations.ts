@@ -1,12 +1,14 @@
 // What a failed check says: the field path, the bad value and what is allowed, in the shape of
 // Kubernetes field errors so that kubectl users recognise it.
 
+/** One failed check: the field path, the bad value, and what is allowed there. */
 export interface Violation {
   field: string;
   value: unknown;
   allowed: string;
 }
 
+/** What validation found: violations make an object invalid; warnings are shown but accepted. */
 export interface ValidationResult {
   violations: Violation[];
   warnings: string[];
@@ -27,6 +29,9 @@ export function showValue(field: string, value: unknown): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}...` : text;
 }
 
+/**
+ * One violation as a Kubernetes field error: `field: Invalid value: <value>: <allowed>` (secret-looking values hidden).
+ */
 export function formatViolation(v: Violation): string {
   return `${v.field}: Invalid value: ${showValue(v.field, v.value)}: ${v.allowed}`;
 }

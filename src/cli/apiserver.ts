@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../util/log.ts';
 import { startApiServer } from '../local/apiserver/server.ts';
 
+/** The `apiserver` subcommand's help text. */
 export const USAGE = `usage: mysql-raft-operator apiserver [--port N] [--host ADDR] [--data FILE] [--kubeconfig-out FILE] [--plain-http]
 
   --port N               port to listen on (default 0: a free port, printed on start)
@@ -14,6 +15,7 @@ export const USAGE = `usage: mysql-raft-operator apiserver [--port N] [--host AD
   --plain-http           serve HTTP instead of HTTPS with a self-signed loopback certificate
 `;
 
+/** `apiserver` subcommand: serves until SIGINT or SIGTERM, then exits 0; 2 on a bad flag (with the usage on stderr). */
 export async function run(argv: string[]): Promise<number> {
   let args;
   try {

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** A subcommand's module: `run` gets the arguments after the subcommand's name; undefined counts as exit code 0. */
 export type SubcommandModule = { run(argv: string[]): Promise<number | void> };
 
+/** Every subcommand by name, with its help summary and a lazy import of its module. */
 export const subcommands: Record<string, { summary: string; load: () => Promise<SubcommandModule> }> = {
   manager: { summary: 'run the reconcilers and the admission/conversion webhooks', load: () => import('./manager.ts') },
   agent: {
@@ -39,6 +41,7 @@ export function usage(): string {
   return `usage: mysql-raft-operator <subcommand> [flags]\n       mysql-raft-operator --version\n\nsubcommands:\n${lines.join('\n')}\n`;
 }
 
+/** Runs the CLI and resolves to the process exit code: 0 for help and version, 2 for no or an unknown subcommand. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -12,6 +12,7 @@ import {
 import { createLogger, type Logger } from '../util/log.ts';
 import { startWebhookServer } from '../../webhooks/server.ts';
 
+/** The manager's flags, parsed and defaulted. */
 export interface ManagerOptions {
   webhookPort: number;
   certDir: string;
@@ -26,6 +27,7 @@ export interface OperatorManager extends ManagerHandle {
   webhookPort: number | undefined;
 }
 
+/** A bad command-line flag; the message says which and what is allowed. */
 export class FlagError extends Error {
   constructor(message: string) {
     super(message);
@@ -33,8 +35,12 @@ export class FlagError extends Error {
   }
 }
 
+/**
+ * Where the webhook serving certificate is read from unless --cert-dir says otherwise (controller-runtime's default).
+ */
 export const DEFAULT_CERT_DIR = '/tmp/k8s-webhook-server/serving-certs';
 
+/** The `manager` subcommand's help text. */
 export const HELP = `usage: mysql-raft-operator manager [flags]
 
   --webhook-port N     HTTPS port of the admission and conversion webhooks (default 9443)
@@ -54,6 +60,10 @@ function port(name: string, text: string | undefined, fallback: number): number 
   return n;
 }
 
+/**
+ * The manager's options from its flags, defaults filled in. Throws FlagError on an unknown flag or a positional
+ * argument (the help text appended), and on a port outside 0..65535.
+ */
 export function parseFlags(argv: string[]): ManagerOptions {
   let values;
   try {
@@ -111,6 +121,7 @@ export async function startOperatorManager(
   return { ...handle, webhookPort: webhook };
 }
 
+/** `manager` subcommand: runs until SIGTERM or SIGINT, stops cleanly and exits 0; 2 on a bad flag. */
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);

@@ -2,8 +2,10 @@
 // lastTransitionTime moves only when status changes, so watchers can tell a flap from a re-statement.
 import { microTime } from './microtime.ts';
 
+/** A condition's status, as metav1.ConditionStatus spells it. */
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
+/** A status condition in the shape of metav1.Condition. */
 export interface Condition {
   type: string;
   status: ConditionStatus;
@@ -13,6 +15,7 @@ export interface Condition {
   message: string;
 }
 
+/** What a caller sets; setCondition supplies lastTransitionTime. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
 const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
@@ -31,10 +34,12 @@ export function setCondition(list: readonly Condition[] | undefined, input: Cond
   return current ? (list ?? []).map((c) => (c.type === input.type ? next : c)) : [...rest, next];
 }
 
+/** The condition of this type in the list, or undefined. */
 export function findCondition(list: readonly Condition[] | undefined, type: string): Condition | undefined {
   return (list ?? []).find((c) => c.type === type);
 }
 
+/** Whether the list has a condition of this type with status 'True'; false when it is missing. */
 export function isConditionTrue(list: readonly Condition[] | undefined, type: string): boolean {
   return findCondition(list, type)?.status === 'True';
 }

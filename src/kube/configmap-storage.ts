@@ -20,18 +20,24 @@ import { CorruptStorageError, RaftError } from '../raft/raft-errors.ts';
 import { statusOf } from './api-errors.ts';
 import { Labels, raftConfigMapName } from '../api/names.ts';
 
+/** The label naming the cluster a Raft storage ConfigMap belongs to. */
 export const RAFT_CLUSTER_LABEL = Labels.raftCluster;
+/** The label naming the Raft node (ordinal) a storage ConfigMap belongs to. */
 export const RAFT_NODE_LABEL = Labels.raftNode;
 const FORMAT = 'v1';
 /** Far enough below the API server's 1 MiB object limit that metadata always fits. */
 export const MAX_CONFIGMAP_BYTES = 900 * 1024;
 
+/** Another process wrote this node's ConfigMap: the storage has stopped for good and must not write again. */
 export class DuplicateIdentityError extends RaftError {}
+/** Thrown by every write after one failed; the message carries that first failure. Restart from the ConfigMap. */
 export class StorageStoppedError extends RaftError {}
+/** The state would exceed MAX_CONFIGMAP_BYTES; nothing was written. Compact the log first. */
 export class StorageFullError extends RaftError {}
 /** The outcome of a write stayed unknown after the fresh reads we allow ourselves. */
 export class WriteUnresolvedError extends RaftError {}
 
+/** Which node's ConfigMap (namespace, cluster, ordinal), its bootstrap configuration, owner and write timeout. */
 export interface ConfigMapStorageOptions {
   namespace: string;
   cluster: string;
@@ -50,6 +56,10 @@ export { raftConfigMapName };
 
 export type { PersistBatch };
 
+/**
+ * Raft Storage on one ConfigMap per node: every persist is one resourceVersion-guarded write, and any failure stops the
+ * storage (see the rules at the top of this file).
+ */
 export class ConfigMapStorage implements Storage {
   private mem: MemoryStorage;
   private resourceVersion = '';

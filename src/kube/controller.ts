@@ -10,11 +10,15 @@ import type { RateLimiterOptions } from './rate-limiter.ts';
 import { objectKey, type ResourceRef } from './resources.ts';
 import { WorkQueue } from './workqueue.ts';
 
+/** What a reconcile asks of the queue besides success; an empty result means done until the next event. */
 export interface ReconcileResult {
   /** Reconcile this key again after this long even without an event (polling what we do not watch). */
   requeueAfterMs?: number;
 }
 
+/**
+ * What a reconcile gets besides its key: a signal that aborts on stop, a logger with the key, the informers' caches.
+ */
 export interface ReconcileContext {
   signal: AbortSignal;
   log: Logger;
@@ -22,6 +26,7 @@ export interface ReconcileContext {
   informer(kind: string): Informer | undefined;
 }
 
+/** A kind the controller watches besides the one it owns, and how its changes map to keys of owned objects. */
 export interface WatchSpec {
   resource: ResourceRef;
   /** Keys of owned objects to reconcile when this object changes; default: its controller owner. */
@@ -29,6 +34,10 @@ export interface WatchSpec {
   labelSelector?: string;
 }
 
+/**
+ * A reconciler: the kind it owns, what else it watches, and a level-based reconcile of one namespace/name key. A
+ * reconcile that throws is retried with rate-limited backoff.
+ */
 export interface ReconcilerPlugin {
   name: string;
   owns: ResourceRef;
@@ -36,6 +45,7 @@ export interface ReconcilerPlugin {
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | void>;
 }
 
+/** Controller settings; defaults: all namespaces, 2 workers, the system clock, a private informer factory. */
 export interface ControllerOptions {
   namespace?: string;
   workers?: number;
@@ -56,6 +66,7 @@ export function ownerKeys(kind: string): (obj: KubernetesObject) => string[] {
       .map((r) => `${obj.metadata?.namespace ?? ''}/${r.name}`);
 }
 
+/** Runs a ReconcilerPlugin: informers feed keys into a work queue, and workers reconcile each key one at a time. */
 export class Controller {
   readonly queue: WorkQueue;
   private readonly informers = new Map<string, Informer>();

@@ -5,11 +5,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Informer, type InformerOptions } from './informer.ts';
 import type { ResourceRef } from './resources.ts';
 
+/** What narrows an informer: a namespace (default all) and a label selector. */
 export interface InformerScope {
   namespace?: string;
   labelSelector?: string;
 }
 
+/** Hands out one shared Informer per kind, namespace and selector; starts and stops them together. */
 export class InformerFactory {
   private readonly informers = new Map<string, Informer>();
   private stopped = false;

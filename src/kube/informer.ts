@@ -8,9 +8,12 @@ import { silentLogger } from '../util/log.ts';
 import { type Clock, systemClock, sleep } from '../util/clock.ts';
 import { collectionPath, objectKey, type ResourceRef } from './resources.ts';
 
+/** What happened to a cached object. */
 export type InformerEvent = 'add' | 'update' | 'delete';
+/** Called for every change to the cache; `old` is the previous object on update. */
 export type InformerHandler<T> = (event: InformerEvent, obj: T, old?: T) => void;
 
+/** What to list and watch, and how hard to try: selectors, watch timeout, watchdog, backoff; clock and logger. */
 export interface InformerOptions {
   namespace?: string;
   labelSelector?: string;
@@ -27,6 +30,7 @@ export interface InformerOptions {
 
 type Obj = KubernetesObject & { metadata?: { resourceVersion?: string } };
 
+/** A list-then-watch cache of one kind whose watch is always restarted, never left dead; handlers see every change. */
 export class Informer<T extends Obj = Obj> {
   private readonly cache = new Map<string, T>();
   private readonly handlers = new Set<InformerHandler<T>>();

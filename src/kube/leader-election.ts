@@ -9,6 +9,9 @@ import { silentLogger, type Logger } from '../util/log.ts';
 import { statusOf } from './api-errors.ts';
 import { leaseTimes } from './microtime.ts';
 
+/**
+ * Which Lease to contend for, as whom, with client-go's timings (defaults 15 s lease, 10 s renew deadline, 2 s retry).
+ */
 export interface LeaderElectionOptions {
   namespace: string;
   name: string;
@@ -31,6 +34,7 @@ interface Observed {
   durationMs: number;
 }
 
+/** Leader election on a Lease. The constructor throws unless retryPeriod < renewDeadline < leaseDuration. */
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly clock: Clock;
@@ -137,32 +141,46 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const record = JSON.stringify([holder, spec.renewTime, spec.leaseDurationSeconds, spec.leaseTransitions]);
-    if (!this.observed || this.observed.record !== record) {
-      this.observed = { record, at: now, holder, durationMs: (spec.leaseDurationSeconds ?? 0) * 1000 };
-      if (holder && holder !== this.o.identity) this.o.onNewLeader?.(holder);
-    }
-    const heldByOther =
-      holder !== '' && holder !== this.o.identity && this.observed.at + this.observed.durationMs > now;
+    const observed = this.observe(spec, now);
+    const heldByOther = holder !== '' && holder !== this.o.identity && observed.at + observed.durationMs > now;
     if (heldByOther) return false;
-    const transitions = (spec.leaseTransitions ?? 0) + (holder === this.o.identity ? 0 : 1);
-    const next: V1Lease = {
+    try {
+      await this.api.replaceNamespacedLease({
+        name: this.o.name,
+        namespace: this.o.namespace,
+        body: this.claim(lease),
+      });
+      return true;
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  /** Notes when the lease record last changed, by our clock, and announces a new holder other than us. */
+  private observe(spec: NonNullable<V1Lease['spec']>, now: number): Observed {
+    const holder = spec.holderIdentity ?? '';
+    const record = JSON.stringify([holder, spec.renewTime, spec.leaseDurationSeconds, spec.leaseTransitions]);
+    if (this.observed?.record === record) return this.observed;
+    this.observed = { record, at: now, holder, durationMs: (spec.leaseDurationSeconds ?? 0) * 1000 };
+    if (holder && holder !== this.o.identity) this.o.onNewLeader?.(holder);
+    return this.observed;
+  }
+
+  /** The lease renewed by us, or taken over (a new acquire time and one more transition). */
+  private claim(lease: V1Lease): V1Lease {
+    const spec = lease.spec ?? {};
+    const ours = (spec.holderIdentity ?? '') === this.o.identity;
+    return {
       ...lease,
       spec: leaseTimes({
         ...spec,
         holderIdentity: this.o.identity,
         leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
         renewTime: new Date(),
-        acquireTime: holder === this.o.identity ? spec.acquireTime : new Date(),
-        leaseTransitions: transitions,
+        acquireTime: ours ? spec.acquireTime : new Date(),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
       }),
     };
-    try {
-      await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: next });
-      return true;
-    } catch (err) {
-      return this.failed(err);
-    }
   }
 
   private async create(): Promise<boolean> {

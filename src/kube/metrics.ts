@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkQueueMetrics } from './workqueue.ts';
 
+/** Work-queue and reconcile metrics under controller-runtime's names, in one registry (a private one by default). */
 export class ControllerMetrics {
   readonly depth: Gauge<'name'>;
   readonly adds: Counter<'name'>;

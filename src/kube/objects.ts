@@ -44,18 +44,23 @@ export async function setFinalizer<T extends KubernetesObject>(
   return api.patch(patch as T, undefined, undefined, 'mysql-raft-operator', undefined, PatchStrategy.MergePatch);
 }
 
+/** The two Event types Kubernetes knows: Warning is for something an operator should look at. */
 export type EventType = 'Normal' | 'Warning';
 
+/** What an Event says: its type, a CamelCase reason, a human message; who reports it and when. */
+export interface EventRecord {
+  type: EventType;
+  reason: string;
+  message: string;
+  /** The reporting component; default 'mysql-raft-operator'. */
+  component?: string;
+  /** The Event's timestamps; default now. */
+  now?: Date;
+}
+
 /** Records a core/v1 Event about `obj`, as `kubectl describe` shows them. */
-export async function recordEvent(
-  kc: KubeConfig,
-  obj: KubernetesObject,
-  type: EventType,
-  reason: string,
-  message: string,
-  component = 'mysql-raft-operator',
-  now = new Date(),
-): Promise<void> {
+export async function recordEvent(kc: KubeConfig, obj: KubernetesObject, event: EventRecord): Promise<void> {
+  const { type, reason, message, component = 'mysql-raft-operator', now = new Date() } = event;
   const m = obj.metadata ?? {};
   const namespace = m.namespace ?? 'default';
   await kc.makeApiClient(CoreV1Api).createNamespacedEvent({

@@ -8,6 +8,7 @@ import { statusOf } from './api-errors.ts';
 import { Labels, raftLeaderLeaseName } from '../api/names.ts';
 import { leaseTimes } from './microtime.ts';
 
+/** The Raft leader as the Lease publishes it: who, in which term, and its lease (renewTime, duration). */
 export interface RaftLeaderRecord {
   holder: string;
   term: number;
@@ -16,10 +17,15 @@ export interface RaftLeaderRecord {
   leaseDurationSeconds: number;
 }
 
+/**
+ * How a publish ended: written, refused because the Lease shows a newer term (or another holder in this term), or
+ * lost a write race (409).
+ */
 export type PublishOutcome = 'created' | 'updated' | 'newer-term-present' | 'conflict';
 
 export { raftLeaderLeaseName };
 
+/** Reads and publishes the Raft leader in the Lease <cluster>-leader; a stale term never overwrites a newer one. */
 export class RaftLeaderLease {
   private readonly api: CoordinationV1Api;
   constructor(

@@ -2,6 +2,7 @@
 // overall token bucket, so one failing object backs off alone while a storm of failures is capped.
 import type { Clock } from '../util/clock.ts';
 
+/** Per-key backoff from baseDelayMs doubling to maxDelayMs, and an overall token bucket of qps and burst. */
 export interface RateLimiterOptions {
   baseDelayMs: number;
   maxDelayMs: number;
@@ -10,6 +11,7 @@ export interface RateLimiterOptions {
   burst: number;
 }
 
+/** client-go's defaults: 5 ms doubling to 60 s per key; 10 retries per second overall with bursts of 100. */
 export const defaultRateLimiterOptions: RateLimiterOptions = {
   baseDelayMs: 5,
   maxDelayMs: 60_000,
@@ -17,6 +19,7 @@ export const defaultRateLimiterOptions: RateLimiterOptions = {
   burst: 100,
 };
 
+/** Per-key delay that doubles with each failure from `baseMs` up to `maxMs`, until the key is forgotten. */
 export class ItemExponentialBackoff {
   private failures = new Map<string, number>();
   constructor(
@@ -39,6 +42,7 @@ export class ItemExponentialBackoff {
   }
 }
 
+/** An overall rate limit: `qps` tokens per second refilled up to `burst`; reserve() says how long to wait for one. */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -61,6 +65,7 @@ export class TokenBucket {
   }
 }
 
+/** The slower of the per-key backoff and the overall token bucket, as client-go's default controller rate limiter. */
 export class ControllerRateLimiter {
   private readonly backoff: ItemExponentialBackoff;
   private readonly bucket: TokenBucket;

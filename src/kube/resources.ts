@@ -1,5 +1,6 @@
 // The kinds the operator and agents touch, with the REST facts client-node's generic calls need.
 import { API_VERSION_V1, KIND, PLURAL } from '../api/names.ts';
+/** What client-node's generic calls need to know about a kind: apiVersion, kind, plural and scope. */
 export interface ResourceRef {
   apiVersion: string;
   kind: string;
@@ -7,6 +8,7 @@ export interface ResourceRef {
   namespaced: boolean;
 }
 
+/** Every kind the operator and agents touch. */
 export const Resources = {
   MysqlCluster: { apiVersion: API_VERSION_V1, kind: KIND, plural: PLURAL, namespaced: true },
   StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
@@ -32,11 +34,13 @@ export function collectionPath(ref: ResourceRef, namespace?: string): string {
   return `${base}${ns}/${ref.plural}`;
 }
 
+/** The work-queue key of an object: `namespace/name`, or `name` for a cluster-scoped one. */
 export function objectKey(obj: { metadata?: { namespace?: string; name?: string } }): string {
   const m = obj.metadata ?? {};
   return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
 }
 
+/** The namespace and name of a key made by objectKey (no namespace when the key has no '/'). */
 export function splitKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };

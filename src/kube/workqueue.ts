@@ -4,6 +4,7 @@
 import type { Clock, TimerHandle } from '../util/clock.ts';
 import { ControllerRateLimiter, type RateLimiterOptions } from './rate-limiter.ts';
 
+/** Where a WorkQueue reports its depth, adds and retries. */
 export interface WorkQueueMetrics {
   depth(n: number): void;
   added(): void;
@@ -12,6 +13,10 @@ export interface WorkQueueMetrics {
 
 const noMetrics: WorkQueueMetrics = { depth: () => {}, added: () => {}, retried: () => {} };
 
+/**
+ * A client-go style work queue: a key is queued at most once and handed to one worker at a time; delayed and
+ * rate-limited adds; get() resolves undefined after shutdown.
+ */
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();

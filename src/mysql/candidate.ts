@@ -4,6 +4,7 @@
 import { contains, missingFrom, union, type GtidSet } from './gtid.ts';
 import type { StatusSnapshot } from './status.ts';
 
+/** One replica as observed for the candidate choice. */
 export interface Observed {
   name: string;
   /** null when the node could not be read (unreachable, timed out). */
@@ -12,6 +13,7 @@ export interface Observed {
   errant?: boolean;
 }
 
+/** The chosen candidate, why, and the GTIDs it must apply before promotion; or a refusal that says why. */
 export type Decision =
   { ok: true; candidate: string; reason: string; mustApply: GtidSet } | { ok: false; reason: string };
 
@@ -20,6 +22,7 @@ function have(s: StatusSnapshot): GtidSet {
   return union(s.executed, s.retrieved);
 }
 
+/** What else chooseCandidate must respect: the old primary's semi-sync ack count. */
 export interface ChooseOptions {
   /**
    * The semi-sync wait count the old primary committed with: every acknowledged transaction reached at
@@ -29,6 +32,11 @@ export interface ChooseOptions {
   ackCount?: number;
 }
 
+/**
+ * The replica to promote: one whose received GTIDs cover every other reachable non-errant replica's (fewest left
+ * to apply, then by name). Refuses while an IO thread still runs, when none qualifies, or when ackCount says too
+ * few replicas were observed.
+ */
 export function chooseCandidate(nodes: readonly Observed[], opts: ChooseOptions = {}): Decision {
   const live = nodes.filter((n) => n.status !== null);
   const stillReceiving = live.filter((n) => n.status?.replica?.ioRunning !== 'no' && n.status?.replica !== null);

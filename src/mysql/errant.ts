@@ -6,6 +6,7 @@ import { MariaGtidSet } from './gtid-mariadb.ts';
 import type { MysqlNode } from './session.ts';
 import { readStatus } from './status.ts';
 
+/** Whether a node has transactions the primary lacks, which ones, and (MariaDB) proof of a forked history. */
 export interface ErrantReport {
   errant: boolean;
   /** The node's GTIDs the primary lacks, formatted. */

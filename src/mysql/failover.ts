@@ -8,6 +8,7 @@ import { pointAt, stopIo, waitApplied } from './replication.ts';
 import type { MysqlNode } from './session.ts';
 import { status } from './status.ts';
 
+/** One replica taking part in a failover, with the address the others would replicate from. */
 export interface FailoverMember {
   name: string;
   node: MysqlNode;
@@ -17,6 +18,7 @@ export interface FailoverMember {
   errant?: boolean;
 }
 
+/** The replicas of a lost primary, the replication account to repoint them with, and a per-step timeout. */
 export interface FailoverInput {
   replicas: FailoverMember[];
   replicationUser: string;
@@ -27,6 +29,7 @@ export interface FailoverInput {
   ackCount?: number;
 }
 
+/** The promoted replica and why, which replicas follow it now, which were unreachable, each step's time in ms. */
 export interface FailoverResult {
   candidate: string;
   reason: string;
@@ -48,6 +51,11 @@ async function reachable<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+/**
+ * Revokes every replica, chooses a candidate, waits until it applied what it must, promotes it and repoints the
+ * reachable non-errant others. Throws PreconditionFailedError when the choice is refused; unreachable replicas are
+ * skipped.
+ */
 export async function failover(input: FailoverInput): Promise<FailoverResult> {
   const { timeoutMs } = input;
   const mark = (() => {

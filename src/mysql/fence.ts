@@ -4,11 +4,13 @@ import { PreconditionFailedError, StatementFailedError, type MysqlError } from '
 import { PROBE_TABLE } from './users.ts';
 import { MysqlNode, type Session } from './session.ts';
 
+/** What fencing may use to prove itself: the probe account. */
 export interface FenceInput {
   /** The ordinary probe account from bootstrapUsers; without it the write check is skipped. */
   probe?: { user: string; password: string };
 }
 
+/** How many client sessions fencing killed, and whether a probe write was refused afterwards. */
 export interface FenceResult {
   killed: number;
   /** true: a probe write was refused; null: not checked (no probe account given). */
@@ -61,6 +63,10 @@ async function probeWrite(
   }
 }
 
+/**
+ * Makes the node refuse writes: kills client sessions and sets read_only (and super_read_only, offline_mode where the
+ * flavor has them). With a probe account, throws PreconditionFailedError unless a probe write is then refused.
+ */
 export async function fence(node: MysqlNode, input: FenceInput, timeoutMs: number): Promise<FenceResult> {
   const deadline = Date.now() + timeoutMs;
   const killed = await node.run(

@@ -3,8 +3,10 @@
 import { UnsupportedVersionError } from './mysql-errors.ts';
 import type { GtidKind } from './gtid.ts';
 
+/** The server families and versions the flavor table has a row for. */
 export type FlavorName = 'mysql57' | 'mysql80' | 'mysql84' | 'mariadb';
 
+/** A flavor's names for the semi-sync plugins, variables and status counters. */
 export interface SemiSyncNames {
   /** Plugin to INSTALL before the variables exist; null when built in (MariaDB 10.3+). */
   readonly sourcePlugin: { readonly name: string; readonly soname: string } | null;
@@ -26,6 +28,7 @@ export interface SemiSyncNames {
   readonly timeoutMax: string;
 }
 
+/** A flavor's column names in SHOW REPLICA / SLAVE STATUS. */
 export interface ReplicaStatusFields {
   readonly ioRunning: string;
   readonly sqlRunning: string;
@@ -38,6 +41,7 @@ export interface ReplicaStatusFields {
   readonly retrievedGtid: string;
 }
 
+/** Where CHANGE ... TO points a replica, and its reconnect and heartbeat settings (seconds). */
 export interface ChangeSourceArgs {
   host: string;
   port: number;
@@ -48,6 +52,7 @@ export interface ChangeSourceArgs {
   heartbeatSec: number;
 }
 
+/** Everything that differs between server versions: SQL statements, variable and column names, privileges. */
 export interface Flavor {
   readonly name: FlavorName;
   readonly gtidKind: GtidKind;
@@ -232,6 +237,7 @@ const MARIADB: Flavor = {
   replicationPrivileges: ['REPLICATION SLAVE'],
 };
 
+/** The flavor table's rows by name. */
 export const FLAVOURS: Readonly<Record<FlavorName, Flavor>> = {
   mysql57: MYSQL57,
   mysql80: MYSQL80,

@@ -13,6 +13,7 @@ const U32_MAX = 4294967295n;
 const U64_MAX = 2n ** 64n - 1n;
 const TRIPLE = /^([0-9]{1,10})-([0-9]{1,10})-([0-9]{1,20})$/;
 
+/** One MariaDB GTID, domain-server-seq. */
 export interface MariaGtid {
   readonly domain: number;
   readonly server: number;
@@ -25,6 +26,7 @@ function bad(field: string, input: string, why: string): InvalidArgumentError {
   );
 }
 
+/** An immutable MariaDB GTID list: per domain, the last seq seen from each server; ordered pointwise by contains(). */
 export class MariaGtidSet {
   readonly kind = 'mariadb';
   // domain -> server -> last seq; both levels sorted for a canonical string form.

@@ -3,6 +3,7 @@
 // `CREATE USER ... IDENTIFIED BY` must not put its secret into a log line through an error.
 // See docs/mysql.md, "Errors".
 
+/** Every kind of MysqlError, for exhaustive switches. */
 export type MysqlErrorKind =
   | 'unreachable'
   | 'auth-failed'
@@ -13,6 +14,7 @@ export type MysqlErrorKind =
   | 'invalid-argument'
   | 'precondition-failed';
 
+/** The base of every error a MySQL operation throws: a kind to branch on, and a message prefixed with the target. */
 export abstract class MysqlError extends Error {
   abstract readonly kind: MysqlErrorKind;
   /** host:port the operation talked to, when there was one. */
@@ -64,6 +66,7 @@ export class ConnectionLostError extends MysqlError {
   readonly kind = 'connection-lost';
 }
 
+/** The server's version has no row in the flavor table; the message lists the versions allowed. */
 export class UnsupportedVersionError extends MysqlError {
   readonly kind = 'unsupported-version';
 }
@@ -130,22 +133,50 @@ export function classify(
 ): MysqlError {
   if (err instanceof MysqlError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as DriverError;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const errno = typeof e.errno === 'number' ? e.errno : undefined;
-  const raw = typeof e.sqlMessage === 'string' ? e.sqlMessage : typeof e.message === 'string' ? e.message : String(err);
-  const msg = redact(raw, secrets);
+  const f: Failure = {
+    code: typeof e.code === 'string' ? e.code : '',
+    errno: typeof e.errno === 'number' ? e.errno : undefined,
+    msg: redact(driverMessage(e, err), secrets),
+    target,
+    phase,
+  };
+  return connectionFailure(f) ?? statementFailure(f, typeof e.sqlState === 'string' ? e.sqlState : undefined);
+}
+
+/** A driver error reduced to what classify decides on; `msg` is already redacted. */
+interface Failure {
+  code: string;
+  errno: number | undefined;
+  msg: string;
+  target: string;
+  phase: 'connect' | 'query';
+}
+
+/** Refused credentials, an unreachable server or a dropped connection; undefined for anything else. */
+function connectionFailure({ code, errno, msg, target, phase }: Failure): MysqlError | undefined {
   if (errno !== undefined && AUTH_ERRNOS.has(errno)) return new AuthFailedError(msg, target);
   if (UNREACHABLE_CODES.has(code)) return new UnreachableError(`${code}: ${msg}`, target);
   if (code === 'ETIMEDOUT')
     return phase === 'connect'
       ? new UnreachableError(`connect timed out: ${msg}`, target)
       : new ConnectionLostError(msg, target);
-  if (LOST_CODES.has(code) || (errno !== undefined && LOST_ERRNOS.has(errno))) {
-    return phase === 'connect' ? new UnreachableError(msg, target) : new ConnectionLostError(msg, target);
-  }
-  if (errno !== undefined) {
-    const sqlState = typeof e.sqlState === 'string' ? e.sqlState : undefined;
-    return new StatementFailedError(`${code || 'error'} (${errno}): ${msg}`, errno, sqlState, target);
-  }
+  if (LOST_CODES.has(code) || (errno !== undefined && LOST_ERRNOS.has(errno))) return lost(msg, target, phase);
+  return undefined;
+}
+
+/** A server error number means the statement failed; without one, the connection is taken as lost. */
+function statementFailure({ code, errno, msg, target, phase }: Failure, sqlState: string | undefined): MysqlError {
+  if (errno === undefined) return lost(msg, target, phase);
+  return new StatementFailedError(`${code || 'error'} (${errno}): ${msg}`, errno, sqlState, target);
+}
+
+/** The server's message if there is one, else the error's own, else the thrown value as text. */
+function driverMessage(e: DriverError, err: unknown): string {
+  if (typeof e.sqlMessage === 'string') return e.sqlMessage;
+  return typeof e.message === 'string' ? e.message : String(err);
+}
+
+/** A dropped connection: the server was never reached while connecting, or went away during a query. */
+function lost(msg: string, target: string, phase: 'connect' | 'query'): MysqlError {
   return phase === 'connect' ? new UnreachableError(msg, target) : new ConnectionLostError(msg, target);
 }

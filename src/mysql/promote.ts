@@ -6,6 +6,7 @@ import type { MysqlNode } from './session.ts';
 import { applySemiSync } from './semisync.ts';
 import { readStatus } from './status.ts';
 
+/** Promotion settings: what must already be executed, and the semi-sync source side's fallback and wait count. */
 export interface PromoteInput {
   /** Refuse unless everything in this set is executed here (e.g. what the node had received). */
   requireExecuted?: GtidSet;
@@ -14,6 +15,10 @@ export interface PromoteInput {
   waitCount?: number;
 }
 
+/**
+ * Makes the node a writable primary: stops and forgets replication, enables the semi-sync source side, then turns
+ * read-only off. Throws PreconditionFailedError, changing nothing, when `requireExecuted` is not all executed.
+ */
 export async function promote(node: MysqlNode, input: PromoteInput, timeoutMs: number): Promise<void> {
   await node.run('promote', timeoutMs, async (s) => {
     const f = s.flavor;

@@ -7,6 +7,7 @@ import type { MysqlNode } from './session.ts';
 import { applySemiSync } from './semisync.ts';
 import { readStatus } from './status.ts';
 
+/** The source a replica should replicate from, and the account it connects with. */
 export interface SourceInput {
   host: string;
   port: number;

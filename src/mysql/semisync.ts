@@ -6,8 +6,10 @@
 import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
 
+/** Which side of semi-sync replication a node takes. */
 export type SemiSyncRole = 'source' | 'replica';
 
+/** Semi-sync settings: the role, when (if ever) the source falls back to async, and acks per commit. */
 export interface SemiSyncInput {
   role: SemiSyncRole;
   /** 'never' (the default) or milliseconds after which the source falls back to async. */
@@ -24,6 +26,10 @@ async function installPlugins(s: Session): Promise<void> {
   }
 }
 
+/**
+ * Configures semi-sync on an open session: installs the plugins if needed, then enables exactly one side with
+ * AFTER_SYNC. Throws InvalidArgumentError for a wait count or fallback the flavor cannot honour.
+ */
 export async function applySemiSync(s: Session, input: SemiSyncInput): Promise<void> {
   const n = s.flavor.semiSync;
   const waitCount = input.waitCount ?? 1;
@@ -49,6 +55,7 @@ export async function applySemiSync(s: Session, input: SemiSyncInput): Promise<v
   await s.query(`SET GLOBAL ${n.replicaEnabled} = ${source ? 'OFF' : 'ON'}`);
 }
 
+/** applySemiSync in its own bounded operation on `node`. */
 export async function configureSemiSync(node: MysqlNode, input: SemiSyncInput, timeoutMs: number): Promise<void> {
   await node.run(`configure semi-sync (${input.role})`, timeoutMs, (s) => applySemiSync(s, input));
 }

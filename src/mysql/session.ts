@@ -7,6 +7,7 @@ import type { Logger } from '../util/log.ts';
 import { classify, InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
 import { detectFlavor, type Flavor } from './flavor.ts';
 
+/** How to reach and log in to a server. */
 export interface Endpoint {
   host: string;
   port: number;
@@ -14,8 +15,10 @@ export interface Endpoint {
   password: string;
 }
 
+/** A result row by column name. */
 export type Row = Record<string, unknown>;
 
+/** One open connection within a MysqlNode.run operation; query errors come out classified and free of secrets. */
 export class Session {
   constructor(
     private readonly conn: Connection,
@@ -51,10 +54,15 @@ export class Session {
   }
 }
 
+/** MysqlNode options. */
 export interface NodeOptions {
   logger?: Logger;
 }
 
+/**
+ * One server. Every operation runs through run(): a fresh connection and one deadline. Throws InvalidArgumentError at
+ * construction for an empty host or a port outside 1..65535.
+ */
 export class MysqlNode {
   private flavor: Flavor | undefined;
   readonly target: string;

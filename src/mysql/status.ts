@@ -4,6 +4,7 @@ import { emptyGtid, parseGtid, union, type GtidSet } from './gtid.ts';
 import type { MysqlNode, Row, Session } from './session.ts';
 import type { FlavorName } from './flavor.ts';
 
+/** A replica's replication threads as SHOW REPLICA STATUS reports them. */
 export interface ReplicaThreads {
   sourceHost: string;
   sourcePort: number;
@@ -14,6 +15,7 @@ export interface ReplicaThreads {
   lastSqlError: string;
 }
 
+/** Semi-sync settings and live counters on both sides. */
 export interface SemiSyncStatus {
   sourceEnabled: boolean;
   replicaEnabled: boolean;
@@ -25,6 +27,7 @@ export interface SemiSyncStatus {
   clients: number;
 }
 
+/** Everything one status read learns about a node. */
 export interface StatusSnapshot {
   flavor: FlavorName;
   version: string;
@@ -82,6 +85,7 @@ function replicaThreads(s: Session, row: Row | undefined): ReplicaThreads | null
   };
 }
 
+/** A status snapshot read on an open session. */
 export async function readStatus(s: Session): Promise<StatusSnapshot> {
   const f = s.flavor;
   const n = f.semiSync;
@@ -118,6 +122,7 @@ export async function readStatus(s: Session): Promise<StatusSnapshot> {
   };
 }
 
+/** A status snapshot of `node`, read within `timeoutMs`. */
 export async function status(node: MysqlNode, timeoutMs: number): Promise<StatusSnapshot> {
   return node.run('read status', timeoutMs, readStatus);
 }

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
 
+/** A MySQL account: user, password and host (default '%'). */
 export interface Account {
   user: string;
   password: string;
@@ -11,6 +12,7 @@ export interface Account {
   host?: string;
 }
 
+/** The three accounts the operator needs on every node. */
 export interface BootstrapInput {
   /** Used by replicas to pull the binlog: REPLICATION SLAVE only. */
   replication: Account;
@@ -20,6 +22,7 @@ export interface BootstrapInput {
   probe: Account;
 }
 
+/** The table the probe account may insert into, so fencing can prove writes are refused. */
 export const PROBE_TABLE = 'mysql_raft_operator.fence_probe';
 
 const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -41,6 +44,10 @@ async function ensureAccount(s: Session, a: Account, privileges: readonly string
   await s.query(`GRANT ${privileges.join(', ')} ON ${on} TO ?@?`, [a.user, host]);
 }
 
+/**
+ * Creates or updates the three accounts and the probe table on this node only (not binlogged). Throws
+ * InvalidArgumentError for a bad user name, host or a password under 8 characters.
+ */
 export async function bootstrapUsers(node: MysqlNode, input: BootstrapInput, timeoutMs: number): Promise<void> {
   check('replication', input.replication);
   check('agent', input.agent);

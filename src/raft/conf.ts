@@ -26,14 +26,17 @@ export function applyConfChange(conf: ConfState, change: ConfChange): ConfState 
   }
 }
 
+/** Whether `id` is a voter or a learner in `conf`. */
 export function isMember(conf: ConfState, id: NodeId): boolean {
   return conf.voters.includes(id) || conf.learners.includes(id);
 }
 
+/** The payload of a 'conf' entry (unchecked: the caller knows the entry's type is 'conf'). */
 export function confData(e: Entry): ConfEntryData {
   return e.data as unknown as ConfEntryData;
 }
 
+/** Whether two configurations have the same voters and learners, in any order. */
 export function sameConf(a: ConfState, b: ConfState): boolean {
   const eq = (x: readonly string[], y: readonly string[]) =>
     x.length === y.length && [...x].sort().join('\n') === [...y].sort().join('\n');

@@ -6,6 +6,7 @@ import { ConfigError } from './raft-errors.ts';
 /** Vote predicate: true to allow the vote, or a reason string to refuse it (logged and sent back). */
 export type VotePredicate = (candidateId: NodeId, candidateContext: JsonValue) => true | string;
 
+/** A node's Raft settings in ticks and milliseconds, its clock and randomness, and the application's hooks. */
 export interface Config {
   /** This node's id (its pod name). */
   id: NodeId;
@@ -41,6 +42,7 @@ export interface Config {
   logger?: RaftLogger;
 }
 
+/** A Config that passed resolveConfig: the optional hooks filled in with their defaults. */
 export type ResolvedConfig = Required<Omit<Config, 'applied' | 'logger'>> & Pick<Config, 'applied' | 'logger'>;
 
 function posInt(field: string, v: unknown, min: number): void {
@@ -49,6 +51,7 @@ function posInt(field: string, v: unknown, min: number): void {
   }
 }
 
+/** The config with its defaults, or a ConfigError naming the first field out of range and what is allowed. */
 export function resolveConfig(c: Config): ResolvedConfig {
   if (typeof c.id !== 'string' || c.id.length === 0 || c.id.length > 253) {
     throw new ConfigError(

@@ -10,6 +10,7 @@
 import type { NodeId } from './types.ts';
 import { quorumValue } from './quorum.ts';
 
+/** The leader's heartbeat rounds and their acks: when the latest round a quorum acknowledged was sent. */
 export class LeaseTracker {
   private round = 0;
   private readonly sentAt = new Map<number, number>();

@@ -3,6 +3,7 @@
 // Keeping persisted entries in memory lets the synchronous core never wait on the async Storage.
 import type { Entry, Snapshot } from './types.ts';
 
+/** The in-memory log: the latest snapshot and every entry after it, with the stable, committed and applied marks. */
 export class RaftLog {
   snapshot: Snapshot;
   /** ents[k] has index snapshot.index + 1 + k. */

@@ -10,6 +10,7 @@ import { CompactedError, RaftError, SnapshotOutOfDateError, UnavailableError } f
 export class MemoryStorageStoppedError extends RaftError {}
 import { entrySize } from './size.ts';
 
+/** The in-memory reference Storage: the contract of storage.ts without I/O. */
 export class MemoryStorage implements Storage {
   private hs: HardState = { term: 0, vote: null, commit: 0 };
   private snap: Snapshot;

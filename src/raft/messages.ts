@@ -37,6 +37,7 @@ export interface VoteMsg extends Base {
   readonly transfer: boolean;
 }
 
+/** Reply to 'vote' or 'preVote': granted unless `reject`. */
 export interface VoteRespMsg extends Base {
   readonly type: 'voteResp' | 'preVoteResp';
   readonly reject: boolean;
@@ -51,6 +52,7 @@ export interface HeartbeatMsg extends Base {
   readonly round: number;
 }
 
+/** Reply to 'heartbeat', echoing its round for the leader lease. */
 export interface HeartbeatRespMsg extends Base {
   readonly type: 'heartbeatResp';
   readonly round: number;
@@ -67,11 +69,14 @@ export interface TimeoutNowMsg extends Base {
   readonly type: 'timeoutNow';
 }
 
+/** Any message between Raft nodes, discriminated by `type`. */
 export type Message =
   AppendMsg | AppendRespMsg | VoteMsg | VoteRespMsg | HeartbeatMsg | HeartbeatRespMsg | SnapshotMsg | TimeoutNowMsg;
 
+/** The `type` of a Message. */
 export type MessageType = Message['type'];
 
+/** Every message type, for validation. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'app',
   'appResp',

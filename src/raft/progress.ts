@@ -2,8 +2,10 @@
 // 'probe' sends one AppendEntries at a time until the match point is found, 'replicate' pipelines up
 // to maxInflight batches, 'snapshot' waits for an InstallSnapshot to land.
 
+/** The leader's flow-control mode for one follower (see the top of this file). */
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
+/** The leader's view of one follower: match and next index, flow-control state and in-flight batches. */
 export class Progress {
   match = 0;
   next: number;

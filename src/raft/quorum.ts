@@ -1,6 +1,7 @@
 // Majority arithmetic over a set of voters (Figure 2: "a majority of servers").
 import type { NodeId } from './types.ts';
 
+/** The smallest number of n voters that is a majority. */
 export function majority(n: number): number {
   return Math.floor(n / 2) + 1;
 }
@@ -12,6 +13,7 @@ export function quorumValue(voters: readonly NodeId[], value: (id: NodeId) => nu
   return vals[majority(voters.length) - 1]!;
 }
 
+/** An election's outcome so far: a majority granted, a majority refused, or neither yet. */
 export type VoteResult = 'won' | 'lost' | 'pending';
 
 /** Tally granted/refused votes among voters; responses from non-voters are ignored. */

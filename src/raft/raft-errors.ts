@@ -1,5 +1,6 @@
 // Typed errors of the Raft core and its storage.
 
+/** The base of every error the Raft core and its storage throw; `name` is the subclass's name. */
 export class RaftError extends Error {
   constructor(message: string) {
     super(message);

@@ -18,8 +18,10 @@ import { stepCandidate } from './step-candidate.ts';
 import { stepLeader } from './step-leader.ts';
 import { bcastHeartbeat, sendAppend, sendTimeoutNow } from './replication.ts';
 
+/** One role's handling of a message, called after the term rules of Figure 2 have been applied. */
 export type StepFn = (r: Raft, m: Message) => void;
 
+/** The synchronous Raft state machine of one node: output goes to `msgs` and the log; driven only through RawNode. */
 export class Raft {
   readonly id: NodeId;
   term: number;

@@ -42,6 +42,7 @@ export interface Ready {
   readonly committedEntries: readonly Entry[];
 }
 
+/** A read-only view of the node's Raft state. */
 export interface Status {
   readonly id: NodeId;
   readonly role: Role;
@@ -63,6 +64,7 @@ interface InProgress {
   readonly appliedTo: number;
 }
 
+/** The application's handle on one Raft node; drive it from one loop as the top of this file says. */
 export class RawNode {
   private prevHs: HardState;
   private inProgress: InProgress | null = null;

@@ -42,11 +42,13 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
   return true;
 }
 
+/** Leader: sends `to` as many AppendEntries as its flow control allows now. */
 export function sendAppendsWhileAllowed(r: Raft, to: NodeId): void {
   // A probe or snapshot pauses after one send, a pipeline after maxInflight: bound it by that.
   for (let i = 0; i <= r.cfg.maxInflight && sendAppend(r, to, false); i++);
 }
 
+/** Leader: sends `to` the current snapshot and marks its progress as waiting for it; always true. */
 export function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
   const s = r.log.snapshot;
   pr.becomeSnapshot(s.index, r.ticks);
@@ -55,10 +57,12 @@ export function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
   return true;
 }
 
+/** Leader: sends every follower an AppendEntries, even an empty one, so all learn the commit index. */
 export function bcastAppend(r: Raft): void {
   for (const id of r.prs.keys()) sendAppend(r, id, true);
 }
 
+/** Leader: sends every follower a heartbeat of a new lease round; the commit index sent is capped at its match. */
 export function bcastHeartbeat(r: Raft): void {
   const round = r.lease.startRound(r.cfg.now());
   for (const [to, pr] of r.prs) {
@@ -88,6 +92,7 @@ export function maybeCommit(r: Raft): boolean {
   return true;
 }
 
+/** Leader: tells `to` to campaign now (leadership transfer, thesis 3.10). */
 export function sendTimeoutNow(r: Raft, to: NodeId): void {
   r.timeoutNowSent = true;
   r.msgs.push({ type: 'timeoutNow', from: r.id, to, term: r.term });

@@ -3,6 +3,7 @@ import type { Raft } from './raft.ts';
 import type { Message } from './messages.ts';
 import { stepFollower } from './step-follower.ts';
 
+/** The (pre)candidate's handling of a message: a leader's message makes it a follower; votes are counted. */
 export function stepCandidate(r: Raft, m: Message): void {
   switch (m.type) {
     case 'app':

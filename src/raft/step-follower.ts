@@ -3,6 +3,7 @@
 import type { Raft } from './raft.ts';
 import type { AppendMsg, HeartbeatMsg, Message, SnapshotMsg } from './messages.ts';
 
+/** The follower's handling of a message: appends, heartbeats and snapshots from the leader, TimeoutNow. */
 export function stepFollower(r: Raft, m: Message): void {
   switch (m.type) {
     case 'app':
@@ -36,6 +37,10 @@ export function stepFollower(r: Raft, m: Message): void {
   }
 }
 
+/**
+ * Follower: appends a leader's entries when the log matches at `m.index` (Figure 2) and answers; never overwrites a
+ * committed entry.
+ */
 export function handleAppend(r: Raft, m: AppendMsg): void {
   const respond = (index: number, reject: boolean, hint = 0) =>
     r.msgs.push({ type: 'appResp', from: r.id, to: m.from, term: r.term, index, reject, hint });
@@ -66,11 +71,16 @@ export function handleAppend(r: Raft, m: AppendMsg): void {
   respond(lastNew, false);
 }
 
+/** Follower: learns the commit index a heartbeat carries (up to its own last index) and echoes its round. */
 export function handleHeartbeat(r: Raft, m: HeartbeatMsg): void {
   r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));
   r.msgs.push({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, round: m.round });
 }
 
+/**
+ * Follower: installs a leader's snapshot unless it already holds those entries or has committed past them; answers
+ * with the index it now matches.
+ */
 export function handleSnapshot(r: Raft, m: SnapshotMsg): void {
   const s = m.snapshot;
   const respond = (index: number) =>

@@ -3,6 +3,7 @@ import type { Raft } from './raft.ts';
 import type { AppendRespMsg, HeartbeatRespMsg, Message } from './messages.ts';
 import { maybeCommit, sendAppend, sendAppendsWhileAllowed } from './replication.ts';
 
+/** The leader's handling of a message: progress and commit from append answers, lease rounds from heartbeat answers. */
 export function stepLeader(r: Raft, m: Message): void {
   switch (m.type) {
     case 'appResp':

@@ -14,6 +14,7 @@
 // really stored, never carry on as if the write happened.
 import type { Entry, HardState, Snapshot } from './types.ts';
 
+/** What a restarting node reads first. */
 export interface InitialState {
   readonly hardState: HardState;
 }

@@ -5,11 +5,13 @@
 /** A Raft node id: the pod name. */
 export type NodeId = string;
 
+/** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** 'noop' is the empty entry a new leader appends at the start of its term (thesis 3.6.2). */
 export type EntryType = 'normal' | 'noop' | 'conf';
 
+/** A Raft log entry. */
 export interface Entry {
   readonly index: number;
   readonly term: number;
@@ -25,6 +27,7 @@ export interface HardState {
   readonly commit: number;
 }
 
+/** A configuration: the voters, and the learners that receive the log without voting. */
 export interface ConfState {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
@@ -33,6 +36,7 @@ export interface ConfState {
 /** Single-server membership changes (thesis 4.1): learner first, then promote, or remove. */
 export type ConfChangeType = 'addLearner' | 'promote' | 'remove';
 
+/** One membership change of one node. */
 export interface ConfChange {
   readonly type: ConfChangeType;
   readonly node: NodeId;
@@ -45,6 +49,7 @@ export interface ConfEntryData {
   readonly conf: ConfState;
 }
 
+/** The state machine's state up to `index`, with the term and configuration there. */
 export interface Snapshot {
   /** Last index covered by the snapshot; 0 for the bootstrap snapshot. */
   readonly index: number;
@@ -54,6 +59,8 @@ export interface Snapshot {
   readonly data: JsonValue;
 }
 
+/** A node's Raft role; 'preCandidate' is PreVote's probe before a real campaign. */
 export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
 
+/** The configuration with no members, frozen. */
 export const EMPTY_CONF: ConfState = Object.freeze({ voters: Object.freeze([]), learners: Object.freeze([]) });

@@ -10,6 +10,7 @@ const MAX_NUM = Number.MAX_SAFE_INTEGER - 1;
 const MAX_ENTRIES = 100_000;
 const MAX_ID = 253;
 
+/** A structurally valid message, or why it was rejected. */
 export type Validated = { ok: true; msg: Message } | { ok: false; reason: string };
 
 class Invalid extends Error {}

@@ -4,6 +4,7 @@ import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'p
 
 export type { Logger };
 
+/** Keys whose values createLogger censors, at the top level and up to two levels deep. */
 export const REDACTED_KEYS = [
   'password',
   'rootPassword',

@@ -6,11 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** A CA's certificate and private key, PEM. */
 export interface CertificateAuthority {
   certPem: string;
   keyPem: string;
 }
 
+/** A serving certificate with its key, and the PEM of the CA that signed it. */
 export interface ServingCertificate {
   certPem: string;
   keyPem: string;
@@ -18,6 +20,9 @@ export interface ServingCertificate {
   caPem: string;
 }
 
+/**
+ * What a serving certificate is for: subject CN, SANs (at least one DNS name or IP) and days of validity (default 365).
+ */
 export interface ServingCertificateRequest {
   commonName: string;
   dnsNames?: string[];
@@ -38,6 +43,7 @@ function withScratch<T>(fn: (dir: string) => T): T {
   }
 }
 
+/** A new self-signed EC P-256 CA, valid for `days`. Needs the openssl binary; throws if it fails. */
 export function createCertificateAuthority(
   commonName = 'mysql-raft-operator-dev-ca',
   days = 365,
@@ -71,6 +77,10 @@ export function createCertificateAuthority(
   });
 }
 
+/**
+ * A serving and client EC P-256 certificate signed by `ca`. Throws when neither DNS names nor IPs are given, or when
+ * openssl fails.
+ */
 export function issueServingCertificate(ca: CertificateAuthority, req: ServingCertificateRequest): ServingCertificate {
   const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
   if (sans.length === 0)

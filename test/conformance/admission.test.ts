@@ -6,12 +6,7 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startTarget } from '../support/apiserver/target.ts';
-import {
-  admissionResponse,
-  jsonPatch,
-  startWebhookServer,
-  type WebhookServer,
-} from '../support/apiserver/webhook-server.ts';
+import { admissionResponse, jsonPatch, startWebhookServer } from '../support/apiserver/webhook-server.ts';
 
 const target = await startTarget();
 t.teardown(() => target.close());
@@ -55,12 +50,11 @@ function hook(
   path: string,
   scenario: string,
   extra: Record<string, unknown> = {},
-  server: WebhookServer = hooks,
   operations = ['CREATE', 'UPDATE'],
 ) {
   return {
     name: `${name}.${suffix}.conformance.example.com`,
-    clientConfig: { url: `${server.url}${path}`, caBundle: server.caBundle },
+    clientConfig: { url: `${hooks.url}${path}`, caBundle: hooks.caBundle },
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'], operations, scope: 'Namespaced' }],
     namespaceSelector: { matchLabels: { 'conformance.example.com/ns': ns } },
     objectSelector: { matchLabels: { scenario } },
@@ -238,7 +232,7 @@ t.test('a webhook whose certificate is not signed by the caBundle is not trusted
 });
 
 t.test('DELETE is reviewed with the object as oldObject', async (t) => {
-  await configure('Validating', 'del', [hook('del', '/validate', 'del', {}, hooks, ['DELETE'])]);
+  await configure('Validating', 'del', [hook('del', '/validate', 'del', {}, ['DELETE'])]);
   const cm = await core.createNamespacedConfigMap({
     namespace: ns,
     body: { metadata: { name: 'del-me', labels: { scenario: 'del' } }, data: { forbidden: 'yes' } },

@@ -1,6 +1,5 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { CoreV1Api } from '@kubernetes/client-node';
 import {
   ConfigMapStorage,
   DuplicateIdentityError,

@@ -44,9 +44,7 @@ t.test('an owner reference from an owner, and an Event about it', async (t) => {
   await recordEvent(
     k.kc,
     { apiVersion: 'v1', kind: 'ConfigMap', ...owner },
-    'Warning',
-    'Failover',
-    'primary db-0 lost; promoting db-1',
+    { type: 'Warning', reason: 'Failover', message: 'primary db-0 lost; promoting db-1' },
   );
   const events = await k.core.listNamespacedEvent({ namespace: 'default' });
   const e = events.items.find((x) => x.involvedObject.name === 'owner');

@@ -20,12 +20,17 @@ const one = (objs: K8sObject[], kind: string, name?: string): K8sObject => {
   if (hits.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${hits.length}`);
   return hits[0] as K8sObject;
 };
-const key = (o: K8sObject) => `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const key = (o: K8sObject) =>
+  `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 for (const [name, objs] of Object.entries(built)) {
   t.test(`${name}: builds, nothing duplicated, and the references agree`, async (t) => {
     const keys = objs.map(key);
-    t.same(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'no object twice');
+    t.same(
+      keys.filter((k, i) => keys.indexOf(k) !== i),
+      [],
+      'no object twice',
+    );
     const ns = one(objs, 'Namespace').metadata.name;
     const svc = one(objs, 'Service', 'mysql-operator-webhook-service');
     t.equal(svc.metadata.namespace, ns);
@@ -36,21 +41,45 @@ for (const [name, objs] of Object.entries(built)) {
     t.equal(container.args[0], 'manager');
     const webhookPort = container.ports.find((p: any) => p.name === svc['spec'].ports[0].targetPort);
     t.equal(webhookPort?.containerPort, flags.webhookPort, 'Service targets the port the manager serves webhooks on');
-    t.same(svc['spec'].selector, Object.fromEntries(Object.entries(deploy['spec'].template.metadata.labels).filter(([k]) => k in svc['spec'].selector)), 'Service selects the manager pods');
+    t.same(
+      svc['spec'].selector,
+      Object.fromEntries(
+        Object.entries(deploy['spec'].template.metadata.labels).filter(([k]) => k in svc['spec'].selector),
+      ),
+      'Service selects the manager pods',
+    );
     t.ok(Object.entries(svc['spec'].selector).every(([k, v]) => deploy['spec'].template.metadata.labels[k] === v));
     const certVolume = deploy['spec'].template.spec.volumes.find((v: any) => v.name === 'cert');
-    t.equal(container.volumeMounts.find((m: any) => m.name === 'cert')?.mountPath, flags.certDir, '--cert-dir is the mounted Secret');
+    t.equal(
+      container.volumeMounts.find((m: any) => m.name === 'cert')?.mountPath,
+      flags.certDir,
+      '--cert-dir is the mounted Secret',
+    );
     const ref = (cc: any) => cc.service;
     const mwc = one(objs, 'MutatingWebhookConfiguration');
     const vwc = one(objs, 'ValidatingWebhookConfiguration');
     const crd = one(objs, 'CustomResourceDefinition');
-    t.same(mwc['webhooks'].map((w: any) => w.name), [WEBHOOK_NAMES.mutate]);
-    t.same(vwc['webhooks'].map((w: any) => w.name), [WEBHOOK_NAMES.validate]);
+    t.same(
+      mwc['webhooks'].map((w: any) => w.name),
+      [WEBHOOK_NAMES.mutate],
+    );
+    t.same(
+      vwc['webhooks'].map((w: any) => w.name),
+      [WEBHOOK_NAMES.validate],
+    );
     const conv = crd['spec'].conversion;
     t.equal(conv.strategy, 'Webhook');
     t.same(conv.webhook.conversionReviewVersions, ['v1']);
-    for (const [cc, path] of [[mwc['webhooks'][0].clientConfig, PATHS.mutate], [vwc['webhooks'][0].clientConfig, PATHS.validate], [conv.webhook.clientConfig, PATHS.convert]] as const) {
-      t.same(ref(cc), { name: svc.metadata.name, namespace: ns, path, port: svc['spec'].ports[0].port }, `clientConfig -> ${path}`);
+    for (const [cc, path] of [
+      [mwc['webhooks'][0].clientConfig, PATHS.mutate],
+      [vwc['webhooks'][0].clientConfig, PATHS.validate],
+      [conv.webhook.clientConfig, PATHS.convert],
+    ] as const) {
+      t.same(
+        ref(cc),
+        { name: svc.metadata.name, namespace: ns, path, port: svc['spec'].ports[0].port },
+        `clientConfig -> ${path}`,
+      );
     }
     for (const w of [...mwc['webhooks'], ...vwc['webhooks']]) {
       t.same(w.admissionReviewVersions, ['v1']);
@@ -69,9 +98,16 @@ for (const [name, objs] of Object.entries(built)) {
       t.same(injected, [undefined, undefined, undefined]);
     } else {
       const cert = one(objs, 'Certificate');
-      t.same(injected, Array(3).fill(`${cert.metadata.namespace}/${cert.metadata.name}`), 'inject-ca-from names the real Certificate on all three');
-      t.equal(cert['spec'].secretName, certVolume.secret.secretName, 'the manager mounts the Certificate\'s Secret');
-      t.ok(cert['spec'].dnsNames.includes(`${svc.metadata.name}.${ns}.svc`), 'the certificate covers the Service DNS name');
+      t.same(
+        injected,
+        Array(3).fill(`${cert.metadata.namespace}/${cert.metadata.name}`),
+        'inject-ca-from names the real Certificate on all three',
+      );
+      t.equal(cert['spec'].secretName, certVolume.secret.secretName, "the manager mounts the Certificate's Secret");
+      t.ok(
+        cert['spec'].dnsNames.includes(`${svc.metadata.name}.${ns}.svc`),
+        'the certificate covers the Service DNS name',
+      );
       const issuer = one(objs, cert['spec'].issuerRef.kind, cert['spec'].issuerRef.name);
       t.equal(issuer.metadata.namespace, cert.metadata.namespace, 'Issuer beside the Certificate');
     }
@@ -107,8 +143,11 @@ t.test('the manager Deployment is hardened', async (t) => {
 
 t.test('RBAC lists exactly the verbs the operator needs', async (t) => {
   const objs = built['cert-manager'] ?? [];
-  const rules = (name: string) => one(objs, 'ClusterRole', name)['rules'].map((r: any) =>
-    `${r.apiGroups.join(',')}|${r.resources.join(',')}${r.resourceNames ? `[${r.resourceNames.join(',')}]` : ''}|${r.verbs.join(',')}`);
+  const rules = (name: string) =>
+    one(objs, 'ClusterRole', name)['rules'].map(
+      (r: any) =>
+        `${r.apiGroups.join(',')}|${r.resources.join(',')}${r.resourceNames ? `[${r.resourceNames.join(',')}]` : ''}|${r.verbs.join(',')}`,
+    );
   t.same(rules('mysql-operator-manager-role'), [
     'apps.ryansu.com|mysqlclusters|get,list,watch,update,patch',
     'apps.ryansu.com|mysqlclusters/status|get,update,patch',
@@ -131,35 +170,62 @@ t.test('RBAC lists exactly the verbs the operator needs', async (t) => {
   ]);
   for (const o of objs.filter((x) => x.kind === 'ClusterRole' || x.kind === 'Role')) {
     for (const r of o['rules']) {
-      t.notOk(r.verbs.includes('*') || r.resources.includes('*') || r.apiGroups.includes('*'), `${o.metadata.name}: no wildcards`);
+      t.notOk(
+        r.verbs.includes('*') || r.resources.includes('*') || r.apiGroups.includes('*'),
+        `${o.metadata.name}: no wildcards`,
+      );
       t.notOk(r.verbs.includes('escalate') || r.verbs.includes('impersonate'), `${o.metadata.name}: no escalation`);
     }
   }
   const binding = one(objs, 'ClusterRoleBinding');
-  t.same(binding['subjects'], [{ kind: 'ServiceAccount', name: 'mysql-operator-controller-manager', namespace: 'mysql-operator-system' }]);
+  t.same(binding['subjects'], [
+    { kind: 'ServiceAccount', name: 'mysql-operator-controller-manager', namespace: 'mysql-operator-system' },
+  ]);
 });
 
 t.test('argocd: sync waves put CRD and webhooks before clusters, in a safe order', async (t) => {
   const objs = built['argocd'] ?? [];
   const wave = (o: K8sObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
-  for (const o of objs) t.ok(Number.isInteger(wave(o)) && wave(o) < 0, `${o.kind}/${o.metadata.name} has a wave before 0 (clusters)`);
-  const w = (kind: string) => wave(one(objs, kind, kind === 'Service' ? 'mysql-operator-webhook-service' : kind === 'ClusterRole' ? 'mysql-operator-manager-role' : undefined));
+  for (const o of objs)
+    t.ok(Number.isInteger(wave(o)) && wave(o) < 0, `${o.kind}/${o.metadata.name} has a wave before 0 (clusters)`);
+  const w = (kind: string) =>
+    wave(
+      one(
+        objs,
+        kind,
+        kind === 'Service'
+          ? 'mysql-operator-webhook-service'
+          : kind === 'ClusterRole'
+            ? 'mysql-operator-manager-role'
+            : undefined,
+      ),
+    );
   t.ok(w('Namespace') < w('CustomResourceDefinition'));
   t.ok(w('CustomResourceDefinition') < w('Certificate'));
   t.ok(w('Certificate') < w('Deployment'));
   t.ok(w('ClusterRole') < w('Deployment'));
   t.ok(w('Deployment') < w('ValidatingWebhookConfiguration'), 'webhooks only once the manager serves them');
   t.equal(w('ValidatingWebhookConfiguration'), w('MutatingWebhookConfiguration'));
-  const app = parseObjects(readFileSync(join(root, 'kustomize', 'components', 'argocd', 'application.yaml'), 'utf8'))[0] as K8sObject;
+  const app = parseObjects(
+    readFileSync(join(root, 'kustomize', 'components', 'argocd', 'application.yaml'), 'utf8'),
+  )[0] as K8sObject;
   t.equal(app['spec'].source.path, 'kustomize/overlays/argocd');
   const ignored = app['spec'].ignoreDifferences.map((d: any) => d.kind).sort();
-  t.same(ignored, ['CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], 'every injected caBundle is ignored');
+  t.same(
+    ignored,
+    ['CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+    'every injected caBundle is ignored',
+  );
 });
 
 t.test('prometheus: the ServiceMonitor selects the metrics Service and its port', async (t) => {
   const objs = built['prometheus'] ?? [];
   const sm = one(objs, 'ServiceMonitor');
-  const targets = objs.filter((o) => o.kind === 'Service' && Object.entries(sm['spec'].selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+  const targets = objs.filter(
+    (o) =>
+      o.kind === 'Service' &&
+      Object.entries(sm['spec'].selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v),
+  );
   t.equal(targets.length, 1, 'exactly one Service selected');
   t.ok(targets[0]?.['spec'].ports.some((p: any) => p.name === sm['spec'].endpoints[0].port));
   t.same(sm['spec'].namespaceSelector.matchNames, [targets[0]?.metadata.namespace]);
@@ -169,11 +235,23 @@ t.test('prometheus: the ServiceMonitor selects the metrics Service and its port'
 });
 
 t.test('hack/deploy.sh sets the image and writes no tracked file', async (t) => {
-  const status = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  const status = () =>
+    execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
   const before = status();
-  const out = execFileSync('bash', [join(root, 'hack', 'deploy.sh'), 'kustomize/overlays/cert-manager', 'registry.local:5000/team/mysql-operator:raft-v1.0'], { cwd: root, encoding: 'utf8', maxBuffer: 32 << 20 });
+  const out = execFileSync(
+    'bash',
+    [
+      join(root, 'hack', 'deploy.sh'),
+      'kustomize/overlays/cert-manager',
+      'registry.local:5000/team/mysql-operator:raft-v1.0',
+    ],
+    { cwd: root, encoding: 'utf8', maxBuffer: 32 << 20 },
+  );
   const deploy = one(parseObjects(out), 'Deployment');
   t.equal(deploy['spec'].template.spec.containers[0].image, 'registry.local:5000/team/mysql-operator:raft-v1.0');
   t.equal(status(), before, 'tracked files unchanged');
-  t.throws(() => execFileSync('bash', [join(root, 'hack', 'deploy.sh'), 'kustomize/overlays/nope', 'x'], { stdio: 'pipe' }), /overlays: argocd cert-manager dev prometheus/);
+  t.throws(
+    () => execFileSync('bash', [join(root, 'hack', 'deploy.sh'), 'kustomize/overlays/nope', 'x'], { stdio: 'pipe' }),
+    /overlays: argocd cert-manager dev prometheus/,
+  );
 });

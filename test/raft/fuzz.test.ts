@@ -155,9 +155,97 @@ function malformed(rng: Rng, base: Message): unknown {
   }
 }
 
+type Counts = Record<'malformed' | 'unknownSender' | 'stale' | 'absurd' | 'replay', number>;
+
+/** One hostile message's setting: the node it goes to, a recent message to start from, and its state before. */
+interface Shot {
+  sim: Simulator;
+  rng: Rng;
+  counts: Counts;
+  fail: (why: string) => void;
+  target: ReturnType<Simulator['up']>[number];
+  base: Message;
+  before: string;
+  beforeHard: string;
+}
+
+async function injectMalformed(x: Shot): Promise<void> {
+  x.counts.malformed++;
+  const r = await x.sim.inject(x.target.id, malformed(x.rng, { ...x.base, to: x.target.id } as Message));
+  if (r && r.ok) x.fail(`a malformed message was accepted (SEED=${seed})`);
+  if (x.target.node && fingerprint(x.target.node) !== x.before)
+    x.fail(`a malformed message changed state (SEED=${seed})`);
+}
+
+async function injectUnknownSender(x: Shot): Promise<void> {
+  x.counts.unknownSender++;
+  const from = x.rng.pick(['intruder', 'n99']);
+  const m = { ...x.base, from, to: x.target.id } as Message;
+  if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap') return; // leaders are taken from anyone (see raft.ts)
+  const r = await x.sim.inject(x.target.id, m);
+  if (r && r.ok) x.fail(`a message from ${from} was accepted (SEED=${seed})`);
+  if (x.target.node && fingerprint(x.target.node) !== x.before)
+    x.fail(`a non-member's message changed state (SEED=${seed})`);
+}
+
+async function injectStale(x: Shot): Promise<void> {
+  x.counts.stale++;
+  const term = x.target.node!.status().term;
+  if (term < 2) return;
+  const m = {
+    ...x.base,
+    from: x.base.from === x.target.id ? x.base.to : x.base.from,
+    to: x.target.id,
+    term: x.rng.int(0, term - 1),
+  } as Message;
+  if (m.from === x.target.id) return;
+  await x.sim.inject(x.target.id, m);
+  if (x.target.node && hard(x.target.node) !== x.beforeHard)
+    x.fail(`a stale-term ${m.type} changed durable state (SEED=${seed})`);
+}
+
+/** A response to the leader claiming an index or heartbeat round far beyond anything it sent. */
+async function injectAbsurd(x: Omit<Shot, 'base'>): Promise<void> {
+  x.counts.absurd++;
+  const l = x.sim.leader();
+  if (!l || l.paused) return;
+  const s = l.node!.status();
+  const from = x.rng.pick(s.conf.voters.filter((v) => v !== l.id));
+  if (!from) return;
+  const lb = hard(l.node!);
+  const m: Message = x.rng.chance(0.5)
+    ? {
+        type: 'appResp',
+        from,
+        to: l.id,
+        term: s.term,
+        index: s.lastIndex + x.rng.int(1, 1e9),
+        reject: x.rng.chance(0.5),
+        hint: x.rng.int(0, 1e9),
+      }
+    : { type: 'heartbeatResp', from, to: l.id, term: s.term, round: 1e12 + x.rng.int(0, 1e6) };
+  await x.sim.inject(l.id, m);
+  if (l.node && hard(l.node) !== lb) x.fail(`an absurd ${m.type} changed the leader's state (SEED=${seed})`);
+}
+
+/** One of the five kinds of hostile message (`kind` 0-4) at a random live node. */
+async function injectOne(x: Omit<Shot, 'base'> & { base: Message | undefined }, kind: number): Promise<void> {
+  const { base } = x;
+  if (kind === 3) return injectAbsurd(x);
+  if (!base) return;
+  const shot = { ...x, base };
+  if (kind === 0) return injectMalformed(shot);
+  if (kind === 1) return injectUnknownSender(shot);
+  if (kind === 2) return injectStale(shot);
+  // Replaying any old message is only delay plus duplication: Raft must absorb it.
+  x.counts.replay++;
+  await x.sim.inject(base.to, JSON.parse(JSON.stringify(base)));
+}
+
 t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${seed})`, async (t) => {
   const rng = new Rng(seed);
-  const counts = { malformed: 0, unknownSender: 0, stale: 0, absurd: 0, replay: 0 };
+  const counts: Counts = { malformed: 0, unknownSender: 0, stale: 0, absurd: 0, replay: 0 };
+  const fail = (why: string): void => void t.fail(why);
   for (const voters of [3, 5]) {
     const sim = await Simulator.create({ seed: seed + voters, voters, spares: 1, compactAfter: 20 });
     await sim.runUntil(() => sim.leader() !== undefined, 10_000);
@@ -170,63 +258,10 @@ t.test(`fuzz: ${FUZZ} random hostile messages into a running cluster (SEED=${see
       const node = target.node!;
       const base = sim.recent.length > 0 ? rng.pick(sim.recent) : undefined;
       const kind = rng.int(0, 4);
-      const before = fingerprint(node);
-      const beforeHard = hard(node);
-      if (kind === 0 && base) {
-        counts.malformed++;
-        const r = await sim.inject(target.id, malformed(rng, { ...base, to: target.id } as Message));
-        if (r && r.ok) t.fail(`a malformed message was accepted (SEED=${seed})`);
-        if (target.node && fingerprint(target.node) !== before)
-          t.fail(`a malformed message changed state (SEED=${seed})`);
-      } else if (kind === 1 && base) {
-        counts.unknownSender++;
-        const from = rng.pick(['intruder', 'n99']);
-        const m = { ...base, from, to: target.id } as Message;
-        if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap') continue; // leaders are taken from anyone (see raft.ts)
-        const r = await sim.inject(target.id, m);
-        if (r && r.ok) t.fail(`a message from ${from} was accepted (SEED=${seed})`);
-        if (target.node && fingerprint(target.node) !== before)
-          t.fail(`a non-member's message changed state (SEED=${seed})`);
-      } else if (kind === 2 && base) {
-        counts.stale++;
-        const term = node.status().term;
-        if (term < 2) continue;
-        const m = {
-          ...base,
-          from: base.from === target.id ? base.to : base.from,
-          to: target.id,
-          term: rng.int(0, term - 1),
-        } as Message;
-        if (m.from === target.id) continue;
-        await sim.inject(target.id, m);
-        if (target.node && hard(target.node) !== beforeHard)
-          t.fail(`a stale-term ${m.type} changed durable state (SEED=${seed})`);
-      } else if (kind === 3) {
-        counts.absurd++;
-        const l = sim.leader();
-        if (!l || l.paused) continue;
-        const s = l.node!.status();
-        const from = rng.pick(s.conf.voters.filter((x) => x !== l.id));
-        if (!from) continue;
-        const lb = hard(l.node!);
-        const m: Message = rng.chance(0.5)
-          ? {
-              type: 'appResp',
-              from,
-              to: l.id,
-              term: s.term,
-              index: s.lastIndex + rng.int(1, 1e9),
-              reject: rng.chance(0.5),
-              hint: rng.int(0, 1e9),
-            }
-          : { type: 'heartbeatResp', from, to: l.id, term: s.term, round: 1e12 + rng.int(0, 1e6) };
-        await sim.inject(l.id, m);
-        if (l.node && hard(l.node) !== lb) t.fail(`an absurd ${m.type} changed the leader's state (SEED=${seed})`);
-      } else if (base) {
-        // Replaying any old message is only delay plus duplication: Raft must absorb it.
-        counts.replay++;
-        await sim.inject(base.to, JSON.parse(JSON.stringify(base)));
-      }
+      await injectOne(
+        { sim, rng, counts, fail, target, base, before: fingerprint(node), beforeHard: hard(node) },
+        kind,
+      );
     }
     const live = await sim.healAndCommit(30_000);
     sim.finalCheck();

@@ -11,8 +11,10 @@ import { SCALE_KIND, toScale } from './scale-view.ts';
 import { fromLabelSelectorObject, matchesLabels } from './selectors.ts';
 import { postJson, webhookUrl, type ServiceResolver } from './webhook-client.ts';
 
+/** An admission operation, as AdmissionReview spells it. */
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
+/** What admission knows of one request: operation, kind and subresource, where, the objects, dry run and options. */
 export interface AdmissionAttributes {
   operation: Operation;
   kind: KindInfo;
@@ -25,6 +27,7 @@ export interface AdmissionAttributes {
   options: Obj;
 }
 
+/** What admission needs from the server: webhook configurations, namespace labels, versions, conversion, the caller. */
 export interface AdmissionDeps {
   listConfigurations(type: 'mutating' | 'validating'): Obj[];
   namespaceLabels(ns: string): Record<string, string> | undefined;
@@ -109,6 +112,10 @@ function callFailed(name: string, why: string): ApiError {
   return errors.internal(`failed calling webhook "${name}": failed to call webhook: ${why}`);
 }
 
+/**
+ * Dynamic admission: mutate() runs the mutating webhooks serially, validate() the validating ones in parallel; a denial
+ * or a failed call (under failurePolicy Fail) is thrown as the real server's ApiError.
+ */
 export class Admission {
   constructor(private readonly deps: AdmissionDeps) {}
 

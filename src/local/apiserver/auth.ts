@@ -8,10 +8,12 @@ import { route } from './router.ts';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
+/** Whether the path is served without a token (health and version endpoints). */
 export function isPublicPath(path: string): boolean {
   return PUBLIC_PATHS.has(path);
 }
 
+/** Whether the Authorization header carries exactly this bearer token (compared in constant time). */
 export function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
   if (!m) return false;

@@ -7,6 +7,7 @@ import { apiVersionOf, groupResource } from './kinds.ts';
 import type { Obj } from './meta.ts';
 import type { Store } from './store.ts';
 
+/** What every request handler shares: store, kinds, admission, conversion and the clock (ms). */
 export interface ServerContext {
   store: Store;
   kinds: KindRegistry;
@@ -17,12 +18,14 @@ export interface ServerContext {
   clusterIps?: ClusterIpAllocator;
 }
 
+/** A write's query options: dryRun and fieldValidation. */
 export interface WriteOptions {
   dryRun: boolean;
   /** metav1.FieldValidation: Ignore, Warn (the default) or Strict. */
   fieldValidation: 'Ignore' | 'Warn' | 'Strict';
 }
 
+/** A write's outcome: the stored object in the request's version, warnings for the client, whether it was created. */
 export interface WriteResult {
   object: Obj;
   warnings: string[];
@@ -41,11 +44,15 @@ export async function toRequestVersion(ctx: ServerContext, k: KindInfo, stored: 
   return o!;
 }
 
+/**
+ * The objects in the version the client asked for, in the same order (converted from the stored version when needed).
+ */
 export async function toRequestVersionAll(ctx: ServerContext, k: KindInfo, stored: Obj[]): Promise<Obj[]> {
   if (stored.every((o) => o['apiVersion'] === apiVersionOf(k))) return stored;
   return ctx.converter.convert(k, stored, k.version);
 }
 
+/** The object in its kind's storage version (converted when the request used another). */
 export async function toStorageVersion(ctx: ServerContext, k: KindInfo, o: Obj): Promise<Obj> {
   if (k.version === k.storageVersion) return o;
   const [s] = await ctx.converter.convert(k, [o], k.storageVersion);

@@ -7,11 +7,16 @@ import type { KindInfo } from './kinds.ts';
 import { isPlainObject, meta, type Obj } from './meta.ts';
 import { postJson, webhookUrl, type ServiceResolver } from './webhook-client.ts';
 
+/** Converts custom resources between served versions. */
 export interface Converter {
   /** Objects of `k`'s group-resource, in any served version, to `toVersion`. */
   convert(k: KindInfo, objects: Obj[], toVersion: string): Promise<Obj[]>;
 }
 
+/**
+ * A Converter: built-in kinds and objects already in the version pass unchanged, in order; `None` rewrites apiVersion,
+ * `Webhook` calls the CRD's conversion webhook (within `timeoutMs`) and rejects with an ApiError when it fails.
+ */
 export function createConverter(resolve: ServiceResolver | undefined, timeoutMs = 30_000): Converter {
   return {
     async convert(k, objects, toVersion) {

@@ -10,8 +10,12 @@ import { kindsFromCrd } from './crd-definition.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 
 const CRD_GR = 'customresourcedefinitions.apiextensions.k8s.io';
+/** The finalizer that holds a deleted CRD until every custom resource of its kind is gone. */
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
+/**
+ * Serves the kinds of Established CRDs, sets their conditions, and removes a deleted CRD's resources before the CRD.
+ */
 export class CrdController {
   private readonly queue: KeyedQueue;
   private readonly unsubscribe: () => void;

@@ -6,6 +6,10 @@ import { compileVersionSchema } from './crd-schema.ts';
 import { schemaProblems } from './structural-schema.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 
+/**
+ * Fills a CRD's defaults in place, as the real server does on write (names, conversion None, empty subresources
+ * dropped).
+ */
 export function defaultCrd(o: Obj): void {
   const spec = (o['spec'] ??= {}) as Obj;
   const names = (spec['names'] ??= {}) as Obj;
@@ -20,6 +24,7 @@ export function defaultCrd(o: Obj): void {
   }
 }
 
+/** Every problem the real server would report on writing this CRD (after defaulting it in place); empty when valid. */
 export function crdProblems(o: Obj): FieldError[] {
   defaultCrd(o);
   const errs: FieldError[] = [];
@@ -126,6 +131,7 @@ function conversionOf(spec: Obj): ConversionConfig {
   };
 }
 
+/** The KindInfo of each served version of a valid CRD, with its compiled schema, columns and conversion. */
 export function kindsFromCrd(o: Obj): KindInfo[] {
   const spec = o['spec'] as Obj;
   const names = spec['names'] as Obj;

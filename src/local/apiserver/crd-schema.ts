@@ -9,6 +9,7 @@ import { clone, isPlainObject, type Obj } from './meta.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+/** A CRD version's schema, compiled: validation into field errors, defaulting and pruning in place. */
 export interface CompiledVersionSchema {
   validate(o: Obj): FieldError[];
   applyDefaults(o: Obj): void;
@@ -114,6 +115,7 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
+/** ajv errors as the real server's field errors (path, type, value), one per field and message. */
 export function toFieldErrors(errs: ErrorObject[], o: Obj): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
@@ -285,6 +287,7 @@ function join(path: string, k: string): string {
   return path ? `${path}.${k}` : k;
 }
 
+/** A CRD version's openAPIV3Schema compiled once; throws if ajv cannot compile it. */
 export function compileVersionSchema(openAPIV3Schema: Obj): CompiledVersionSchema {
   const validateFn: ValidateFunction = ajv().compile(toJsonSchema(openAPIV3Schema) as Obj);
   return {

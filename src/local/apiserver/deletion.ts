@@ -8,8 +8,10 @@ import { grOf, toRequestVersion, type ServerContext } from './context.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { apiVersionOf } from './kinds.ts';
 
+/** A delete's propagationPolicy. */
 export type Propagation = 'Background' | 'Foreground' | 'Orphan';
 
+/** metav1.DeleteOptions, the fields this server honours. */
 export interface DeleteOptions {
   propagationPolicy?: Propagation;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -18,7 +20,9 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
 }
 
+/** The finalizer of Foreground deletion: the owner stays until its blocking dependents are gone. */
 export const FOREGROUND = 'foregroundDeletion';
+/** The finalizer of Orphan deletion: dependents lose their owner reference before the owner goes. */
 export const ORPHAN = 'orphan';
 const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
@@ -57,6 +61,10 @@ function gracePeriod(k: KindInfo, o: Obj, opts: DeleteOptions): number {
   return Math.max(0, Number(g));
 }
 
+/**
+ * Deletes one object as the real server does: preconditions, validating admission, propagation finalizers, grace
+ * period. Answers 200 with a Success Status when it is gone, else with the object as it now is; ApiError otherwise.
+ */
 export async function deleteObject(
   ctx: ServerContext,
   k: KindInfo,
@@ -138,6 +146,7 @@ export async function deleteObject(
   return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };
 }
 
+/** Deletes every object the selectors match, skipping any gone meanwhile; lists what was deleted or is terminating. */
 export async function deleteCollection(
   ctx: ServerContext,
   k: KindInfo,

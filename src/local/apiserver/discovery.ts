@@ -4,6 +4,7 @@
 import type { KindInfo, KindRegistry } from './kinds.ts';
 import type { Obj } from './meta.ts';
 
+/** What /version answers. */
 export const SERVER_VERSION = {
   major: '1',
   minor: '32',
@@ -18,6 +19,7 @@ export const SERVER_VERSION = {
 
 const VERBS_MAIN = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** The /api document: core version v1, at this address. */
 export function apiVersions(serverAddress: string): Obj {
   return {
     kind: 'APIVersions',
@@ -34,6 +36,7 @@ function groupDoc(g: { name: string; versions: string[]; preferred: string }): O
   };
 }
 
+/** The /apis document: every group served, with its versions and preferred version. */
 export function apiGroupList(kinds: KindRegistry): Obj {
   return {
     kind: 'APIGroupList',
@@ -45,6 +48,7 @@ export function apiGroupList(kinds: KindRegistry): Obj {
   };
 }
 
+/** The /apis/<group> document, or undefined when the group is not served. */
 export function apiGroup(kinds: KindRegistry, name: string): Obj | undefined {
   const g = kinds.groups().find((x) => x.name === name && name !== '');
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) } : undefined;
@@ -107,6 +111,7 @@ function resourceEntries(k: KindInfo): Obj[] {
   return out;
 }
 
+/** The resource list of a group version (subresources included), or undefined when it is not served. */
 export function apiResourceList(kinds: KindRegistry, group: string, version: string): Obj | undefined {
   const ks = kinds
     .all()

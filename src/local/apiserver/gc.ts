@@ -22,6 +22,10 @@ function ownerUids(o: Readonly<Obj> | undefined): string[] {
   return refs.map((r) => String(r['uid']));
 }
 
+/**
+ * The garbage collector and namespace controller: deletes dependents of deleted owners by their propagation policy, and
+ * empties then removes Terminating namespaces.
+ */
 export class GarbageCollector {
   /** owner uid -> dependents */
   private readonly dependents = new Map<string, Map<string, Ref>>();

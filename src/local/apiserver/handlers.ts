@@ -19,6 +19,7 @@ import { kubeletTarget, proxyLogs } from './kubelet-proxy.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { grOf, type ServerContext, type WriteOptions } from './context.ts';
 
+/** What handle() needs from the server: its address for discovery, watch timings, and watch tracking for shutdown. */
 export interface HandlerOptions {
   serverAddress: () => string;
   bookmarkIntervalMs: number;

@@ -61,6 +61,7 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
   return b.value;
 }
 
+/** Sends `body` as JSON with this status code; each warning becomes a `Warning: 299` header. */
 export function writeJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
   const payload = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
@@ -72,6 +73,7 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, warn
   res.end(payload);
 }
 
+/** Sends the error as a Status (a non-ApiError as a 500 InternalError); only ends a response already started. */
 export function writeError(res: ServerResponse, e: unknown): void {
   const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
   if (res.headersSent) {
@@ -81,6 +83,7 @@ export function writeError(res: ServerResponse, e: unknown): void {
   writeJson(res, err.code, err.toStatus());
 }
 
+/** Sends plain text with this status code, as Go's net/http does for its own errors. */
 export function writeText(res: ServerResponse, code: number, text: string): void {
   res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
   res.end(text);

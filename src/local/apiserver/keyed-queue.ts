@@ -1,5 +1,9 @@
 // A serial queue of async jobs keyed for de-duplication: controllers inside the server (garbage
 // collector, namespace and CRD controllers) react to store events after the write that caused them.
+/**
+ * Runs async jobs one at a time in the order their keys were first added; a key added again while queued keeps one slot
+ * and runs its latest job. A failed job goes to `onError`, never stops the queue.
+ */
 export class KeyedQueue {
   private readonly pending = new Map<string, () => Promise<void>>();
   private running = false;

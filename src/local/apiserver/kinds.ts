@@ -3,14 +3,17 @@
 // resource) and by apiVersion+kind (for ownerReferences and admission).
 import type { CompiledVersionSchema } from './crd-schema.ts';
 
+/** When metadata.generation increases: never, on a spec change, or on any change outside metadata. */
 export type GenerationPolicy = 'none' | 'spec' | 'nonMetadata';
 
+/** Where a kind keeps the replica counts and selector its scale subresource shows. */
 export interface ScaleSpec {
   specReplicasPath: string;
   statusReplicasPath: string;
   labelSelectorPath?: string;
 }
 
+/** A CRD's additionalPrinterColumns entry. */
 export interface PrinterColumn {
   name: string;
   type: string;
@@ -20,6 +23,7 @@ export interface PrinterColumn {
   jsonPath: string;
 }
 
+/** A CRD's conversion settings. */
 export interface ConversionConfig {
   strategy: 'None' | 'Webhook';
   url?: string;
@@ -28,6 +32,10 @@ export interface ConversionConfig {
   conversionReviewVersions?: string[];
 }
 
+/**
+ * Everything the server knows of one served kind version: names, scope, subresources, generation, storage version, and
+ * for a custom resource its CRD's schema, columns and conversion.
+ */
 export interface KindInfo {
   group: string;
   version: string;
@@ -54,10 +62,12 @@ export interface KindInfo {
   };
 }
 
+/** `group/version`, or just `version` for the core group. */
 export function apiVersionOf(k: { group: string; version: string }): string {
   return k.group ? `${k.group}/${k.version}` : k.version;
 }
 
+/** `resource.group`, or just `resource` for the core group: how the store and messages name it. */
 export function groupResource(k: { group: string; resource: string }): string {
   return k.group ? `${k.resource}.${k.group}` : k.resource;
 }
@@ -87,6 +97,7 @@ function builtin(
   };
 }
 
+/** The built-in kinds the server serves from the start. */
 export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], status: true }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
@@ -169,6 +180,7 @@ const GROUP_ORDER = [
   'admissionregistration.k8s.io',
 ];
 
+/** The kinds served now, looked up by URL (group, version, resource) or by apiVersion and kind. */
 export class KindRegistry {
   private readonly kinds = new Map<string, KindInfo>();
 

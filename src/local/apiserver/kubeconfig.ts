@@ -2,6 +2,7 @@
 // one user (bearer token), one current context.
 import { stringify } from 'yaml';
 
+/** What goes into a kubeconfig: server URL, CA (PEM), bearer token, and optional names. */
 export interface KubeconfigInput {
   server: string;
   caPem?: string;
@@ -10,6 +11,7 @@ export interface KubeconfigInput {
   namespace?: string;
 }
 
+/** A kubeconfig YAML with one cluster, one token user and a current context (namespace default unless given). */
 export function renderKubeconfig(i: KubeconfigInput): string {
   const name = i.name ?? 'mysql-raft-operator-local';
   const cluster: Record<string, string | boolean> = { server: i.server };

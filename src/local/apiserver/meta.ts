@@ -1,17 +1,21 @@
 // Small helpers over untyped Kubernetes objects: the server handles every kind as plain JSON.
 import { randomInt } from 'node:crypto';
 
+/** An untyped Kubernetes object. */
 export type Obj = Record<string, any>;
 
+/** A deep copy (structuredClone). */
 export function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** The object's metadata, created as {} in place when missing or not an object. */
 export function meta(o: Obj): Obj {
   if (typeof o['metadata'] !== 'object' || o['metadata'] === null || Array.isArray(o['metadata'])) o['metadata'] = {};
   return o['metadata'] as Obj;
 }
 
+/** Whether `v` is a non-null object that is not an array. */
 export function isPlainObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -23,6 +27,7 @@ export function nowTime(clock: () => number = Date.now): string {
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** Five random characters from the alphabet the real server uses for generateName suffixes. */
 export function generateNameSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)];
@@ -41,6 +46,7 @@ export function getPath(o: unknown, path: string): unknown {
   return cur;
 }
 
+/** Sets the value at a simple JSONPath, creating missing objects and arrays on the way. */
 export function setPath(o: Obj, path: string, value: unknown): void {
   const parts = splitPath(path);
   let cur: any = o;
@@ -66,6 +72,7 @@ function splitPath(path: string): (string | number)[] {
   return out;
 }
 
+/** Structural equality of JSON values; a property set to undefined counts as absent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -91,6 +98,7 @@ export function dnsSubdomainProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** The real server's message when `name` is not an RFC 1123 label; undefined when it is one. */
 export function dnsLabelProblem(name: string): string | undefined {
   if (name.length > 63) return 'must be no more than 63 characters';
   if (!DNS1123_LABEL.test(name)) {

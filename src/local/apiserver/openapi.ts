@@ -18,6 +18,7 @@ function hashOf(ks: KindInfo[]): string {
     .toUpperCase();
 }
 
+/** The /openapi/v3 root: one entry per served group version. */
 export function openApiV3Root(kinds: KindRegistry): Obj {
   const byGv = new Map<string, KindInfo[]>();
   for (const k of kinds.all()) {
@@ -35,6 +36,7 @@ const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map(
   schema: { type: 'string', uniqueItems: true },
 }));
 
+/** The OpenAPI v3 document of one group version, or undefined when it is not served. */
 export function openApiV3Doc(kinds: KindRegistry, group: string, version: string): Obj | undefined {
   const ks = kinds.all().filter((k) => k.group === group && k.version === version);
   if (ks.length === 0) return undefined;
@@ -74,6 +76,7 @@ export function openApiV3Doc(kinds: KindRegistry, group: string, version: string
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }
 
+/** An empty swagger 2.0 document for /openapi/v2. */
 export function openApiV2(): Obj {
   return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} };
 }

@@ -5,8 +5,10 @@ import { ApiError, errors } from './status-errors.ts';
 import { clone, deepEqual, isPlainObject, type Obj } from './meta.ts';
 import { applyStrategicPatch } from './strategic-merge.ts';
 
+/** The patch formats the server accepts. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
+/** The patch format of a Content-Type; a 415 ApiError for any other media type. */
 export function patchTypeOf(contentType: string | undefined): PatchType {
   const ct = (contentType ?? '').split(';')[0]!.trim();
   switch (ct) {
@@ -88,6 +90,9 @@ function removeAt(doc: unknown, path: string, op: string): unknown {
   return v;
 }
 
+/**
+ * A patched copy of `target` (RFC 6902); the target is not changed. Malformed operations answer 400, failed ones 422.
+ */
 export function applyJsonPatch(target: Obj, ops: unknown): Obj {
   if (!Array.isArray(ops))
     throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
@@ -126,6 +131,7 @@ export function applyJsonPatch(target: Obj, ops: unknown): Obj {
   return doc;
 }
 
+/** A patched copy of `target` (RFC 7386): null deletes, objects merge, anything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return clone(patch);
   const out: Obj = isPlainObject(target) ? clone(target) : {};
@@ -149,6 +155,7 @@ export function stripStrategicDirectives(p: unknown): unknown {
   return out;
 }
 
+/** A patched copy of `target` in the given format; 400 when a merge-style patch is not an object. */
 export function applyPatch(type: PatchType, target: Obj, body: unknown): Obj {
   switch (type) {
     case 'json':

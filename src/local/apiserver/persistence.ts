@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Store, StoreSnapshot } from './store.ts';
 
+/** The data file cannot be read as a store snapshot; the message names the file and why. */
 export class DataFileError extends Error {
   constructor(path: string, why: string) {
     super(`data file ${path}: ${why}`);
@@ -10,6 +11,7 @@ export class DataFileError extends Error {
   }
 }
 
+/** The snapshot in the data file, or undefined when there is no file; DataFileError when it is not a snapshot. */
 export function loadSnapshot(path: string): StoreSnapshot | undefined {
   if (!existsSync(path)) return undefined;
   let parsed: unknown;
@@ -24,6 +26,7 @@ export function loadSnapshot(path: string): StoreSnapshot | undefined {
   return s;
 }
 
+/** Keeps the data file in step with the store: rewritten atomically shortly after each change, and on close(). */
 export class FilePersistence {
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;

@@ -32,8 +32,10 @@ import { finalizeIfDone } from './deletion.ts';
 import { shapeProblem } from './decode.ts';
 import { ownerReferenceProblems } from './owner-references.ts';
 
+/** Which part of an object a write addresses: the main resource, status or scale. */
 export type Subresource = '' | 'status' | 'scale';
 
+/** A list's query parameters: selectors and paging. */
 export interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
@@ -163,6 +165,10 @@ function namespaceGate(ctx: ServerContext, k: KindInfo, ns: string, name: string
   }
 }
 
+/**
+ * Creates an object through the real server's write pipeline (metadata, defaults, admission, validation); an ApiError
+ * says why it was refused.
+ */
 export async function createObject(
   ctx: ServerContext,
   k: KindInfo,
@@ -231,6 +237,7 @@ function restoreSystemMeta(o: Obj, from: Obj): void {
   o['kind'] = from['kind'];
 }
 
+/** The object in the requested version; 404 when it does not exist. */
 export async function getObject(ctx: ServerContext, k: KindInfo, ns: string, name: string): Promise<Obj> {
   const o = ctx.store.get(grOf(k), ns, name);
   if (!o) throw errors.notFound(k.group, k.resource, name);
@@ -245,6 +252,9 @@ interface ContinueToken {
   start: string;
 }
 
+/**
+ * The matching objects as a list, paged by limit and continue; 400 for a bad selector or token, 410 for an expired one.
+ */
 export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | undefined, q: ListQuery): Promise<Obj> {
   const labels = parseLabelSelector(q.labelSelector);
   const fields = parseFieldSelector(q.fieldSelector, k.kind, apiVersionOf(k));
@@ -295,6 +305,10 @@ export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | 
   return { kind: k.listKind, apiVersion: apiVersionOf(k), metadata: listMeta, items };
 }
 
+/**
+ * Replaces an object (or its status or scale part) through the write pipeline. 409 when the body's resourceVersion is
+ * stale; an update without one is retried on conflict.
+ */
 export async function updateObject(
   ctx: ServerContext,
   k: KindInfo,
@@ -419,6 +433,10 @@ function patchedShape(k: KindInfo, patched: Obj): void {
   throw new ApiError(422, 'Invalid', e.message, { causes: e.details?.causes ?? [] });
 }
 
+/**
+ * Patches an object and writes it as updateObject does; a patch without a resourceVersion is retried on conflict, and
+ * an apply patch creates a missing object.
+ */
 export async function patchObject(
   ctx: ServerContext,
   k: KindInfo,

@@ -1,6 +1,7 @@
 // URL -> request info, following the real server's path layout:
 //   /api/v1[/watch][/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
 //   /apis/{group}/{version}[/watch][/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
+/** What a URL path asks for. */
 export type Route =
   | { type: 'discovery-core' }
   | { type: 'discovery-groups' }
@@ -23,6 +24,7 @@ export type Route =
   | { type: 'openapi-v3'; group: string; version: string }
   | { type: 'not-found' };
 
+/** The route of a URL path, following the real server's layout; 'not-found' for anything else. */
 export function route(pathname: string): Route {
   const segs = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (segs.length === 0) return { type: 'not-found' };

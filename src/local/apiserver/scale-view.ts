@@ -4,8 +4,10 @@ import type { KindInfo } from './kinds.ts';
 import { getPath, isPlainObject, meta, type Obj } from './meta.ts';
 import { labelSelectorToString } from './selectors.ts';
 
+/** The group, version and kind of a Scale. */
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
+/** The autoscaling/v1 Scale view of an object; its kind must have a scale subresource. */
 export function toScale(k: KindInfo, o: Obj): Obj {
   const s = k.scale!;
   const m = meta(o);

@@ -8,11 +8,16 @@ import { applyPatch, type PatchType } from './patch.ts';
 import type { ServerContext, WriteOptions } from './context.ts';
 import { getObject, updateObject } from './rest.ts';
 
+/** The object's Scale; 404 when the kind has no scale subresource or the object does not exist. */
 export async function getScale(ctx: ServerContext, k: KindInfo, ns: string, name: string): Promise<Obj> {
   if (!k.scale) throw errors.resourceNotFound();
   return toScale(k, await getObject(ctx, k, ns, name));
 }
 
+/**
+ * Sets spec replicas from a Scale body (or a patch of the current Scale) through the main resource's update; 400 for a
+ * bad replica count, 409 for a stale resourceVersion.
+ */
 export async function writeScale(
   ctx: ServerContext,
   k: KindInfo,

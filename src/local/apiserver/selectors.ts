@@ -8,10 +8,14 @@ type Requirement =
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'notexists'; key: string };
 
+/** A parsed label selector: requirements that must all hold. */
 export type LabelSelector = Requirement[];
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/**
+ * A label selector from its query-string form; empty selects everything; a 400 ApiError naming the bad part otherwise.
+ */
 export function parseLabelSelector(s: string | undefined): LabelSelector {
   if (!s || !s.trim()) return [];
   const out: Requirement[] = [];
@@ -66,6 +70,7 @@ function splitTopLevel(s: string): string[] {
   return out;
 }
 
+/** Whether the labels satisfy every requirement of the selector. */
 export function matchesLabels(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   return sel.every((r) => {
@@ -134,6 +139,7 @@ export function labelSelectorToString(sel: Obj | undefined | null): string {
   return parts.sort().join(',');
 }
 
+/** One field selector term: field, = or !=, value. */
 export interface FieldRequirement {
   field: string;
   op: 'eq' | 'neq';
@@ -168,6 +174,7 @@ const SUPPORTED_FIELDS: Record<string, string[]> = {
   Namespace: ['status.phase'],
 };
 
+/** A field selector from its query-string form; 400 for a malformed term or a field the kind does not index. */
 export function parseFieldSelector(s: string | undefined, kind: string, apiVersion: string): FieldRequirement[] {
   if (!s || !s.trim()) return [];
   return s
@@ -184,6 +191,7 @@ export function parseFieldSelector(s: string | undefined, kind: string, apiVersi
     });
 }
 
+/** Whether the object satisfies every field requirement (a missing field reads as ''). */
 export function matchesFields(reqs: FieldRequirement[], o: Obj): boolean {
   return reqs.every((r) => {
     const v = fieldValue(o, r.field);

@@ -29,6 +29,10 @@ import { Store } from './store.ts';
 import type { ServiceResolver } from './webhook-client.ts';
 import type { Obj } from './meta.ts';
 
+/**
+ * How to run the embedded server; every field has a default (loopback, a free port, a random token, self-signed HTTPS,
+ * memory only).
+ */
 export interface ApiServerOptions {
   host?: string;
   /** 0 (the default) picks a free port. */
@@ -47,6 +51,7 @@ export interface ApiServerOptions {
   serviceCidr?: string;
 }
 
+/** A running embedded API server: where it listens, how to reach it (token, CA, kubeconfig), and how to stop it. */
 export interface EmbeddedApiServer {
   url: string;
   host: string;
@@ -62,6 +67,10 @@ export interface EmbeddedApiServer {
 
 const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/**
+ * Starts the embedded API server with its controllers and bootstrap namespaces; resolves once it listens. Throws
+ * DataFileError when the data file is not a snapshot.
+ */
 export async function startApiServer(o: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
   const log = o.logger ?? silentLogger();
   const token = o.token ?? randomBytes(24).toString('base64url');

@@ -1,6 +1,7 @@
 // Errors as the real API server shapes them: a metav1.Status body, so that kubectl and client-node print
 // exactly what they print against a real cluster. See docs/apiserver.md.
 
+/** metav1.StatusReason values the server answers with ('' for none). */
 export type StatusReason =
   | 'NotFound'
   | 'AlreadyExists'
@@ -20,11 +21,13 @@ export type StatusReason =
   | 'TooManyRequests'
   | '';
 
+/** metav1.StatusCause. */
 export interface StatusCause {
   reason?: string;
   message?: string;
   field?: string;
 }
+/** metav1.StatusDetails. */
 export interface StatusDetails {
   name?: string;
   group?: string;
@@ -34,6 +37,7 @@ export interface StatusDetails {
   retryAfterSeconds?: number;
 }
 
+/** A metav1.Status body. */
 export interface StatusBody {
   kind: 'Status';
   apiVersion: 'v1';
@@ -81,6 +85,7 @@ function details(group: string, resource: string, name: string): StatusDetails {
   return group ? { name, group, kind: resource } : { name, kind: resource };
 }
 
+/** Makers of the real server's errors, each with its code, reason and message wording. */
 export const errors = {
   notFound: (group: string, resource: string, name: string) =>
     new ApiError(
@@ -139,6 +144,7 @@ export const errors = {
 export type FieldErrorType =
   'Invalid' | 'Required' | 'Unsupported' | 'TooLong' | 'TooMany' | 'Forbidden' | 'Duplicate' | 'NotFound';
 
+/** One field error: type, path, the bad value and detail. */
 export interface FieldError {
   type: FieldErrorType;
   field: string;
@@ -165,6 +171,7 @@ export function renderValue(v: unknown): string {
   return String(v);
 }
 
+/** A field error without its path, worded as the real server words it (`Invalid value: 0: must be ...`). */
 export function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
     case 'Required':
@@ -190,6 +197,7 @@ export function fieldErrorBody(e: FieldError): string {
   }
 }
 
+/** A field error as the real server prints it: `path: <body>`. */
 export function fieldErrorString(e: FieldError): string {
   return `${e.field}: ${fieldErrorBody(e)}`;
 }

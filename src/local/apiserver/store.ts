@@ -4,8 +4,10 @@
 import { errors } from './status-errors.ts';
 import { clone, meta, type Obj } from './meta.ts';
 
+/** A watch event type. */
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** One change to the store at resourceVersion `rv`, with the previous object (`prev`) when there was one. */
 export interface StoreEvent {
   type: EventType;
   /** group-resource, e.g. `configmaps` or `statefulsets.apps`. */
@@ -16,11 +18,13 @@ export interface StoreEvent {
   rv: number;
 }
 
+/** The whole store as JSON: its resourceVersion and every object with its group-resource. */
 export interface StoreSnapshot {
   resourceVersion: number;
   objects: { gr: string; object: Obj }[];
 }
 
+/** Store settings: how much history watches can resume from, and an initial snapshot. */
 export interface StoreOptions {
   /** Events kept for watch resumption; older resourceVersions answer 410 Gone. */
   historyLimit?: number;
@@ -33,6 +37,10 @@ function keyOf(gr: string, ns: string, name: string): string {
   return `${gr}\u0000${ns}\u0000${name}`;
 }
 
+/**
+ * The object store: one increasing resourceVersion, optimistic concurrency on writes (409 on a stale version), and a
+ * bounded history that watches resume from (410 Gone beyond it).
+ */
 export class Store {
   private readonly objects = new Map<string, Obj>();
   private rv = 0;

@@ -5,6 +5,7 @@ import type { KindInfo, PrinterColumn } from './kinds.ts';
 import { getPath, type Obj } from './meta.ts';
 import { podStatusText, workloadColumns } from './table-workloads.ts';
 
+/** How much of each object a Table row carries. */
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 interface Column {
@@ -206,10 +207,14 @@ function crdColumns(cols: PrinterColumn[], now: number): Column[] {
   return out;
 }
 
+/**
+ * A kind's Table columns: a CRD's printer columns, or the built-in kind's usual ones; Age computed against `now` (ms).
+ */
 export function columnsFor(k: KindInfo, now: number): Column[] {
   return k.crd ? crdColumns(k.crd.columns, now) : builtinColumns(k, now);
 }
 
+/** The objects as a meta.k8s.io/v1 Table; a cell that cannot be computed is null. */
 export function toTable(
   k: KindInfo,
   objects: Obj[],

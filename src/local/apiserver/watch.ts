@@ -11,6 +11,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import type { StoreEvent } from './store.ts';
 import { grOf, toRequestVersion, type ServerContext } from './context.ts';
 
+/** A watch's query parameters. */
 export interface WatchQuery {
   resourceVersion?: string;
   labelSelector?: string;
@@ -20,6 +21,7 @@ export interface WatchQuery {
   sendInitialEvents?: boolean;
 }
 
+/** Watch timings (ms), an optional Table transform, and the registration that lets shutdown end the stream. */
 export interface WatchOptions {
   bookmarkIntervalMs: number;
   defaultTimeoutMs: number;
@@ -31,6 +33,10 @@ export interface WatchOptions {
 
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/**
+ * Streams the matching events to `res` from the requested resourceVersion until the timeout, the client leaves or the
+ * server stops. Bad selectors throw before anything is written; an expired resourceVersion ends with a 410 ERROR event.
+ */
 export function serveWatch(
   ctx: ServerContext,
   k: KindInfo,

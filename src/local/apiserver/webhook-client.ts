@@ -4,6 +4,7 @@
 // cluster network here.
 import { request } from 'node:https';
 
+/** A webhook's clientConfig: a URL, or a Service reference, and the CA bundle (base64 PEM). */
 export interface ClientConfig {
   url?: string;
   service?: { namespace: string; name: string; path?: string; port?: number };
@@ -13,6 +14,7 @@ export interface ClientConfig {
 /** Maps a Service reference to a loopback URL; the default refuses (no cluster DNS locally). */
 export type ServiceResolver = (svc: { namespace: string; name: string; port: number }) => URL | undefined;
 
+/** A webhook could not be called or answered badly; the message says why. */
 export class WebhookCallError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,6 +22,7 @@ export class WebhookCallError extends Error {
   }
 }
 
+/** The https URL to call; WebhookCallError for a non-https URL, an unresolvable Service, or neither. */
 export function webhookUrl(cc: ClientConfig, resolve: ServiceResolver | undefined): URL {
   if (cc.url) {
     const u = new URL(cc.url);
@@ -38,6 +41,10 @@ export function webhookUrl(cc: ClientConfig, resolve: ServiceResolver | undefine
   throw new WebhookCallError('clientConfig has neither url nor service');
 }
 
+/**
+ * POSTs `body` as JSON over HTTPS verifying the server against `caBundle`, and resolves to the parsed JSON answer.
+ * Rejects with WebhookCallError on a status >= 300, a timeout, bad JSON or a connection failure.
+ */
 export function postJson(
   url: URL,
   body: unknown,

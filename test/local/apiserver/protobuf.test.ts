@@ -166,14 +166,14 @@ t.test('over HTTP: a protobuf create works, an undecodable kind is 415, garbage 
   const c: Credentials = { server: s.url, token: s.token };
   const pb = { 'content-type': 'application/vnd.kubernetes.protobuf', accept: 'application/json' };
   const cm = envelope('v1', 'ConfigMap', all(meta('from-pb'), entry(2, 'k', str(2, 'v'))));
-  const made = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', cm, pb);
+  const made = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', cm, { headers: pb });
   t.equal(made.status, 201, made.text);
   t.same(made.json.data, { k: 'v' });
-  const job = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', envelope('v1', 'Job', meta('j')), pb);
+  const job = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', envelope('v1', 'Job', meta('j')), { headers: pb });
   t.equal(job.status, 415);
   t.equal(job.json.reason, 'UnsupportedMediaType');
   const garbage = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0xff, 0xff, 0x01])]);
-  const bad = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', garbage, pb);
+  const bad = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', garbage, { headers: pb });
   t.equal(bad.status, 400, bad.text);
   t.equal(bad.json.reason, 'BadRequest');
 });

@@ -48,13 +48,19 @@ function options(
   };
 }
 
+/** What a raw request sends besides method, path and body. */
+export interface RawOptions {
+  headers?: Record<string, string>;
+  /** Send the bearer token (default true). */
+  auth?: boolean;
+}
+
 export function raw(
   c: Credentials,
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
-  auth = true,
+  { headers = {}, auth = true }: RawOptions = {},
 ): Promise<RawResponse> {
   const payload =
     body === undefined

@@ -98,7 +98,7 @@ export async function startTarget(embeddedOptions: ApiServerOptions = {}): Promi
     kc,
     creds,
     ...(embedded ? { embedded } : {}),
-    raw: (method, path, body, headers, auth) => raw(creds, method, path, body, headers, auth),
+    raw: (method, path, body, headers, auth) => raw(creds, method, path, body, { headers, auth }),
     rawWatch: (path, headers) => rawWatch(creds, path, headers),
     async namespace(prefix = 'conf') {
       const name = `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -77,16 +77,14 @@ function statusOf(sim: Simulator): unknown {
   });
 }
 
+/** The actions aimed at one node (`node` -1 names the leader). */
+type NodeAction = Extract<Action, { node: number }>;
+
 async function apply(sim: Simulator, a: Action, id: (k: number) => string): Promise<void> {
+  if ('node' in a) return applyToNode(sim, a, id(a.node));
   switch (a.kind) {
     case 'run':
-      if (!a.load) return sim.run(a.ms);
-      for (let left = a.ms; left > 0; left -= 100) {
-        await sim.propose();
-        await sim.propose();
-        await sim.run(Math.min(100, left));
-      }
-      return;
+      return run(sim, a.ms, a.load);
     case 'propose':
       for (let i = 0; i < a.count; i++) await sim.propose();
       return;
@@ -94,33 +92,52 @@ async function apply(sim: Simulator, a: Action, id: (k: number) => string): Prom
       return partition(sim, a.shape, a.pick);
     case 'heal':
       return sim.heal();
-    case 'crash':
-      return sim.crash(id(a.node));
-    case 'restart':
-      return sim.restart(id(a.node));
-    case 'crashAfterPersist':
-      sim.get(id(a.node)).crashAfterPersist = true;
-      return;
-    case 'pause':
-      return sim.pause(id(a.node));
-    case 'resume':
-      return sim.resume(id(a.node));
     case 'net': {
       const c: NetConditions = { loss: a.loss, dup: a.dup, minDelayMs: 1, maxDelayMs: a.maxDelayMs };
       sim.net = c;
       return;
     }
+    default: {
+      const never: never = a;
+      throw new Error(`unknown action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Lets `ms` pass; with `load`, the leader gets two proposals every 100 ms meanwhile. */
+async function run(sim: Simulator, ms: number, load: boolean): Promise<void> {
+  if (!load) return sim.run(ms);
+  for (let left = ms; left > 0; left -= 100) {
+    await sim.propose();
+    await sim.propose();
+    await sim.run(Math.min(100, left));
+  }
+}
+
+async function applyToNode(sim: Simulator, a: NodeAction, node: string): Promise<void> {
+  switch (a.kind) {
+    case 'crash':
+      return sim.crash(node);
+    case 'restart':
+      return sim.restart(node);
+    case 'crashAfterPersist':
+      sim.get(node).crashAfterPersist = true;
+      return;
+    case 'pause':
+      return sim.pause(node);
+    case 'resume':
+      return sim.resume(node);
     case 'transfer':
-      await sim.transfer(id(a.node));
+      await sim.transfer(node);
       return;
     case 'member':
-      await sim.confChange({ type: a.op, node: id(a.node) });
+      await sim.confChange({ type: a.op, node });
       return;
     case 'ineligible':
-      sim.get(id(a.node)).eligible = false;
+      sim.get(node).eligible = false;
       return;
     case 'lagging':
-      sim.get(id(a.node)).lagging = true;
+      sim.get(node).lagging = true;
       return;
     default: {
       const never: never = a;
@@ -133,20 +150,10 @@ function partition(sim: Simulator, shape: PartitionKind, pick: number): void {
   const ids = [...sim.ids];
   const rot = ((pick % ids.length) + ids.length) % ids.length;
   const order = [...ids.slice(rot), ...ids.slice(0, rot)];
-  const half = Math.floor(ids.length / 2);
   switch (shape) {
     case 'minority':
-    case 'majority': {
-      // The leader ends up on the named side when there is one.
-      const l = sim.leader()?.id;
-      const rest = order.filter((x) => x !== l);
-      const small = shape === 'minority' && l ? [l, ...rest.slice(0, half - 1)] : rest.slice(0, half);
-      sim.split(
-        small,
-        ids.filter((x) => !small.includes(x)),
-      );
-      return;
-    }
+    case 'majority':
+      return splitAroundLeader(sim, shape, order);
     case 'isolate':
       return sim.isolate(sim.leader()?.id ?? order[0]!);
     case 'asymmetric': {
@@ -170,6 +177,19 @@ function partition(sim: Simulator, shape: PartitionKind, pick: number): void {
       throw new Error(`unknown partition ${String(never)}`);
     }
   }
+}
+
+/** Splits the nodes in two halves; the leader ends up on the named side when there is one. */
+function splitAroundLeader(sim: Simulator, shape: 'minority' | 'majority', order: string[]): void {
+  const ids = [...sim.ids];
+  const half = Math.floor(ids.length / 2);
+  const l = sim.leader()?.id;
+  const rest = order.filter((x) => x !== l);
+  const small = shape === 'minority' && l ? [l, ...rest.slice(0, half - 1)] : rest.slice(0, half);
+  sim.split(
+    small,
+    ids.filter((x) => !small.includes(x)),
+  );
 }
 
 // ---- fast-check arbitraries -----------------------------------------------------------------------
