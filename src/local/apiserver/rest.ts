@@ -133,7 +133,7 @@ function fieldValidation(k: KindInfo, pruned: string[], opts: WriteOptions, warn
 }
 
 function validate(k: KindInfo, o: Obj, old: Obj | undefined): void {
-  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old), ...(k.crd?.schema?.validate(o) ?? [])];
+  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old), ...(k.crd?.schema?.validate(o, old) ?? [])];
   if (errs.length) throw invalid(k.group, k.kind, String(meta(o)['name'] ?? ''), errs);
 }
 

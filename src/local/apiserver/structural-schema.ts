@@ -7,6 +7,7 @@
 import type { FieldError } from './status-errors.ts';
 import { fieldErrorString } from './status-errors.ts';
 import { isPlainObject, type Obj } from './meta.ts';
+import { celSyntaxError } from './cel.ts';
 
 type Level = 'root' | 'item' | 'field';
 
@@ -358,9 +359,21 @@ function mapListProblems(s: Obj, path: string, keys: string[]): FieldError[] {
   return out;
 }
 
+/** x-kubernetes-validations entries: a rule is required and must parse (the real server also type-checks and costs it). */
+function celRuleProblems(s: Obj, path: string): FieldError[] {
+  const rules = Array.isArray(s['x-kubernetes-validations']) ? (s['x-kubernetes-validations'] as Obj[]) : [];
+  return rules.flatMap((r, i): FieldError[] => {
+    const at = `${path}.x-kubernetes-validations[${i}]`;
+    const rule = typeof r['rule'] === 'string' ? r['rule'].trim() : '';
+    if (!rule) return [{ type: 'Required', field: `${at}.rule`, detail: 'rule is not specified' }];
+    const why = celSyntaxError(rule);
+    return why ? [{ type: 'Invalid', field: `${at}.rule`, value: rule, detail: `compilation failed: ${why}` }] : [];
+  });
+}
+
 function openApiProblems(s: unknown, path: string, ctx: OpenApiContext): FieldError[] {
   if (!isPlainObject(s)) return [];
-  const out = [...keywordProblems(s, path, ctx)];
+  const out = [...keywordProblems(s, path, ctx), ...celRuleProblems(s, path)];
   const child: OpenApiContext = {
     root: false,
     insideMeta: ctx.insideMeta,
