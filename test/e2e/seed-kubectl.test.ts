@@ -26,7 +26,7 @@ if (!kubectlVersion()) {
   const install = objects.filter((o) => wanted.has(o.kind));
 
   const webhooks = await startWebhookServer({
-    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs'),
+    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs-made-by-npm-run-gen-certs'),
     port: 0,
     host: '127.0.0.1',
     logger: silentLogger(),

@@ -13,9 +13,9 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: { name: st
 
 export function scratchCopy(): { dir: string; caBundle: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'mro-kustomize-'));
-  cpSync(join(root, 'kustomize'), join(dir, 'kustomize'), { recursive: true, filter: (src) => !src.includes(join('dev', 'certs')) });
+  cpSync(join(root, 'kustomize'), join(dir, 'kustomize'), { recursive: true, filter: (src) => !src.includes(join('dev', 'certs-made-by-npm-run-gen-certs')) });
   cpSync(join(root, 'crds'), join(dir, 'crds'), { recursive: true });
-  const printed = execFileSync(process.execPath, ['--import=tsx', join(root, 'hack', 'gen-certs.ts'), '--out', join(dir, 'kustomize', 'overlays', 'dev', 'certs')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, encoding: 'utf8' });
+  const printed = execFileSync(process.execPath, ['--import=tsx', join(root, 'hack', 'gen-certs.ts'), '--out', join(dir, 'kustomize', 'overlays', 'dev', 'certs-made-by-npm-run-gen-certs')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, encoding: 'utf8' });
   return { dir, caBundle: printed.trim().split('\n').pop() ?? '', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
