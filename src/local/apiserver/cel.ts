@@ -94,8 +94,8 @@ export function hasCelRules(schema: unknown): boolean {
 }
 
 /**
- * Every failing x-kubernetes-validations rule of obj (the whole custom resource, metadata excluded from
- * nothing) against the version's schema; `old` is the stored object on update.
+ * Every failing x-kubernetes-validations rule of obj (the custom resource without its metadata) against
+ * the version's schema; `old` is the stored object at the same version on update.
  */
 export function celErrors(schema: Obj, obj: Obj, old?: Obj): FieldError[] {
   const out: FieldError[] = [];
