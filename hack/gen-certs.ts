@@ -14,7 +14,7 @@ import {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    out: { type: 'string', default: join(root, 'kustomize', 'overlays', 'dev', 'certs') },
+    out: { type: 'string', default: join(root, 'kustomize', 'overlays', 'dev', 'certs-made-by-npm-run-gen-certs') },
     service: { type: 'string', default: 'mysql-operator-webhook-service' },
     namespace: { type: 'string', default: 'mysql-operator-system' },
     force: { type: 'boolean', default: false },

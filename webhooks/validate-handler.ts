@@ -2,7 +2,7 @@
 import { ConversionError, v2ToV1 } from '../src/api/convert.ts';
 import { replicasRule } from '../src/api/rules.ts';
 import type { MysqlClusterV2 } from '../src/api/types.ts';
-import { validate } from '../src/api/validate.ts';
+import { validateUpdate } from '../src/api/validate.ts';
 import { formatViolations, type ValidationResult, type Violation } from '../src/api/violations.ts';
 import { allow, deny, forbid, unsupported, type AdmissionRequest, type AdmissionResponse } from './admission-review.ts';
 import { SERVED_TEXT, servedKind } from './served.ts';
@@ -26,8 +26,8 @@ function objectName(req: AdmissionRequest): string {
 
 function check(req: AdmissionRequest, version: 'v1' | 'v2alpha1'): ValidationResult {
   const old = req.operation === 'UPDATE' ? req.oldObject : undefined;
-  if (version === 'v1') return validate(req.object, old);
-  const r = validate(
+  if (version === 'v1') return validateUpdate(req.object, old);
+  const r = validateUpdate(
     v2ToV1(req.object as MysqlClusterV2),
     isRecord(old) ? v2ToV1(old as unknown as MysqlClusterV2) : undefined,
   );
@@ -36,8 +36,10 @@ function check(req: AdmissionRequest, version: 'v1' | 'v2alpha1'): ValidationRes
 
 function checkScale(req: AdmissionRequest): ValidationResult {
   const out: ValidationResult = { violations: [], warnings: [] };
-  const spec = isRecord(req.object) && isRecord(req.object['spec']) ? req.object['spec'] : {};
-  replicasRule({ obj: {}, spec: { replicas: spec['replicas'] } }, out);
+  const replicas = (o: unknown) => (isRecord(o) && isRecord(o['spec']) ? o['spec']['replicas'] : undefined);
+  // A scale write that leaves replicas as they were (e.g. a label on the Scale) is ratcheted too.
+  if (req.operation === 'UPDATE' && replicas(req.object) === replicas(req.oldObject)) return out;
+  replicasRule({ obj: {}, spec: { replicas: replicas(req.object) } }, out);
   return out;
 }
 

@@ -20,6 +20,14 @@ export interface JSONSchema {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  'x-kubernetes-validations'?: CelRule[];
+  maxLength?: number;
+}
+
+/** One x-kubernetes-validations entry: a CEL expression over `self` (and `oldSelf` for transition rules). */
+export interface CelRule {
+  rule: string;
+  message: string;
 }
 
 /** A string schema with a description. */

@@ -1,8 +1,21 @@
 // THE schema of MysqlCluster, written once. hack/gen-crds.ts turns it into the CRD's openAPIV3Schema and
 // webhooks/ compiles it with ajv, so the API server and the webhook can never disagree on shape.
-// Range and cross-field rules are NOT here: they live in validate.ts so that a violation reaches the user
-// as one webhook message listing everything, instead of the API server's first schema error.
-import { arr, bool, int, obj, opaque, quantity, str, stringMap, type JSONSchema } from './schema-builders.ts';
+// Ranges and most cross-field rules live in rules.ts, so that a violation reaches the user as one webhook
+// message listing everything. The few rules CEL can express (odd replicas, heartbeat <= electionTimeout/3,
+// distinct Service names, storage never shrinks) are ALSO here as x-kubernetes-validations, so a cluster
+// whose webhook is down or not yet installed still refuses those specs.
+import {
+  arr,
+  bool,
+  int,
+  obj,
+  opaque,
+  quantity,
+  str,
+  stringMap,
+  type CelRule,
+  type JSONSchema,
+} from './schema-builders.ts';
 
 /** A served version's short name. */
 export type ApiVersionName = 'v1' | 'v2alpha1';
@@ -39,13 +52,41 @@ export function wordsFor(version: ApiVersionName): Words {
 
 const durationText = 'a Go-style duration string such as "300ms", "3s" or "1m30s"';
 
+/** A Go duration as CEL's duration() parses it; other spellings are left to the webhook's message. */
+// `[.]`, not a backslash: CEL string literals refuse `\.` as an escape.
+const GO_DURATION = '^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$';
+const DURATION_MAX = 32;
+
+/** `has(self.f) ? self.f : 'default'`: the value the mutating webhook would persist. */
+const orDefault = (f: string, d: string): string => `(has(self.${f}) ? self.${f} : '${d}')`;
+
+/** heartbeatInterval <= electionTimeout / 3, exactly (duration subtraction, no division). */
+function heartbeatRule(): CelRule {
+  const h = orDefault('heartbeatInterval', '300ms');
+  const e = orDefault('electionTimeout', '3s');
+  return {
+    rule: `!${h}.matches('${GO_DURATION}') || !${e}.matches('${GO_DURATION}') || duration(${e}) - duration(${h}) - duration(${h}) - duration(${h}) >= duration('0s')`,
+    message: 'heartbeatInterval must be at most electionTimeout/3 (defaults: 300ms and 3s)',
+  };
+}
+
 function raftSchema(): JSONSchema {
+  return withRules(raftFields(), [heartbeatRule()]);
+}
+
+function withRules(s: JSONSchema, rules: CelRule[]): JSONSchema {
+  return { ...s, 'x-kubernetes-validations': rules };
+}
+
+function raftFields(): JSONSchema {
   return obj('Raft timing of the agents that elect the primary. All durations are ' + durationText + '.', {
     electionTimeout: str(
       'How long a follower waits without hearing from the leader before it campaigns. Default "3s"; allowed 1s..60s; recommended 3s..5s.',
+      { maxLength: DURATION_MAX },
     ),
     heartbeatInterval: str(
       'How often the leader sends heartbeats. Default "300ms"; allowed 50ms..electionTimeout/3; recommended 300ms..500ms.',
+      { maxLength: DURATION_MAX },
     ),
     logBatchSize: int('Most Raft log entries sent in one append message. Default 100; allowed 1..10000.'),
     leaseDuration: str(
@@ -118,7 +159,38 @@ function schedulingSchema(): Record<string, JSONSchema> {
   };
 }
 
+/**
+ * storage.size never shrinks, as a transition rule that Kubernetes 1.26 can run (CEL's quantity library
+ * came later): whole numbers with a binary or decimal suffix up to T(i) are compared in bytes; other
+ * spellings (`1.5Gi`, `1e9`) are left to the webhook, which compares any quantity exactly.
+ */
+function storageGrowsRule(): CelRule {
+  const q = '^[0-9]{1,6}(k|M|G|T|Ki|Mi|Gi|Ti)?$';
+  const units =
+    "{'': 1, 'k': 1000, 'M': 1000000, 'G': 1000000000, 'T': 1000000000000, 'Ki': 1024, 'Mi': 1048576, 'Gi': 1073741824, 'Ti': 1099511627776}";
+  const bytes = (x: string) => `int(${x}.find('^[0-9]+')) * ${units}[${x}.find('[kMGT]i?$')]`;
+  return {
+    rule: `!self.size.matches('${q}') || !oldSelf.size.matches('${q}') || ${bytes('self.size')} >= ${bytes('oldSelf.size')}`,
+    message: 'storage.size may grow but never shrink',
+  };
+}
+
+function specRules(version: ApiVersionName): CelRule[] {
+  const w = wordsFor(version);
+  return [
+    { rule: 'self.replicas % 2 == 1', message: 'replicas must be odd (1, 3, 5, 7 or 9)' },
+    {
+      rule: `!has(self.${w.masterService}) || !has(self.${w.slaveService}) || self.${w.masterService} != self.${w.slaveService}`,
+      message: `${w.masterService} and ${w.slaveService} must differ`,
+    },
+  ];
+}
+
 function specSchema(version: ApiVersionName): JSONSchema {
+  return withRules(specFields(version), specRules(version));
+}
+
+function specFields(version: ApiVersionName): JSONSchema {
   const w = wordsFor(version);
   const serviceWord = version === 'v1' ? ['master', 'slaves'] : ['primary', 'replicas'];
   return obj(
@@ -134,13 +206,21 @@ function specSchema(version: ApiVersionName): JSONSchema {
       [w.slaveService]: str(
         `Name of the Service that routes to the read-only ${serviceWord[1]}. A DNS-1035 label, different from ${w.masterService}. Default "<cluster>-slave".`,
       ),
-      storage: obj(
-        'Persistent volume of each MySQL pod.',
-        {
-          storageClassName: str('StorageClass of the volume claims. Immutable.'),
-          size: quantity('Size of each volume claim, a Kubernetes quantity such as "10Gi". Can grow, never shrink.'),
-        },
-        ['size'],
+      storage: withRules(
+        obj(
+          'Persistent volume of each MySQL pod.',
+          {
+            storageClassName: str('StorageClass of the volume claims. Immutable.'),
+            // A string (not int-or-string) with a bound: CEL's cost estimate needs maxLength for the
+            // transition rule below, and Kubernetes 1.26 types an int-or-string as dyn, which has none.
+            size: str(
+              'Size of each volume claim, a Kubernetes quantity string such as "10Gi". Can grow, never shrink.',
+              { maxLength: 64 },
+            ),
+          },
+          ['size'],
+        ),
+        [storageGrowsRule()],
       ),
       resources: obj('CPU and memory of the mysqld container (core/v1 ResourceRequirements).', {
         requests: {

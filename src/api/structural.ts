@@ -35,6 +35,7 @@ function validatorFor(version: ApiVersionName): ValidateFunction {
       'x-kubernetes-list-type',
       'x-kubernetes-list-map-keys',
       'x-kubernetes-map-type',
+      'x-kubernetes-validations',
     ])
       ajv.addKeyword(k);
     fn = ajv.compile(closeObjects(mysqlClusterSchema(version)));

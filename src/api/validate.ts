@@ -2,6 +2,7 @@
 // webhook, the embedded API server and the tests all call this one function.
 import { RULES, type Json } from './rules.ts';
 import { structuralViolations } from './structural.ts';
+import { ratchet } from './ratchet.ts';
 import type { ValidationResult } from './violations.ts';
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,4 +25,14 @@ export function validate(obj: unknown, old?: unknown): ValidationResult {
     (v) => !seen.has(v.field + '\0' + v.allowed) && (seen.add(v.field + '\0' + v.allowed), true),
   );
   return out;
+}
+
+/**
+ * validate() for a write: on UPDATE (old given) violations on fields the update did not touch, which the
+ * old object already had, are forgiven (ratcheting; see ratchet.ts). On CREATE it is validate().
+ */
+export function validateUpdate(obj: unknown, old?: unknown): ValidationResult {
+  const r = validate(obj, old);
+  if (old === undefined || r.violations.length === 0) return r;
+  return { ...r, violations: ratchet(r.violations, validate(old).violations, obj, old) };
 }

@@ -47,6 +47,21 @@ t.test('every served version of the generated CRD passes the API server structur
   t.same(Object.keys(crd.spec.versions[0].schema.openAPIV3Schema.properties.metadata), ['type']);
 });
 
+t.test('a CEL rule that does not parse, or escapes what CEL cannot, is refused', async (t) => {
+  const s = {
+    type: 'object',
+    'x-kubernetes-validations': [{ rule: "self.a.matches('^\\.$')" }, { rule: '1 + )' }, { rule: ' ' }],
+  };
+  t.same(
+    schemaProblems(s, 'root').map((e) => `${e.field}: ${e.type}`),
+    [
+      'root.x-kubernetes-validations[0].rule: Invalid',
+      'root.x-kubernetes-validations[1].rule: Invalid',
+      'root.x-kubernetes-validations[2].rule: Required',
+    ],
+  );
+});
+
 t.test('the checker refuses what a real server refuses (so the test above can fail)', async (t) => {
   const withMeta = structuredClone(mysqlClusterSchema('v1')) as any;
   withMeta.properties.metadata.description = 'x';

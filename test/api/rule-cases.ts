@@ -260,4 +260,27 @@ export const UPDATE_CASES: UpdateCase[] = [
     allowed: /immutable/,
   },
   { name: 'scale 3 -> 5', old: seedCluster(), obj: withField('spec.replicas', 5) },
+  // Ratcheting: objects stored before the webhook (or a stricter rule) existed.
+  {
+    name: 'ratchet: a label on an object whose replicas were already even',
+    old: withField('spec.replicas', 4),
+    obj: withField('metadata.labels', { team: 'db' }, withField('spec.replicas', 4)),
+  },
+  {
+    name: 'ratchet: another field changes, the old violation stays untouched',
+    old: withField('spec.replicas', 4),
+    obj: withField('spec.image', 'mysql:8.4', withField('spec.replicas', 4)),
+  },
+  {
+    name: 'ratchet: changing the offending field to another bad value is refused',
+    old: withField('spec.replicas', 4),
+    obj: withField('spec.replicas', 6),
+    field: 'spec.replicas',
+  },
+  {
+    name: 'ratchet: a new violation on an untouched-before field is refused',
+    old: withField('spec.replicas', 4),
+    obj: withField('spec.masterService', 'same', withField('spec.slaveService', 'same', withField('spec.replicas', 4))),
+    field: 'spec.slaveService',
+  },
 ];

@@ -1,7 +1,8 @@
 // Table tests of validate(obj, old?): each row one rule, the field it must name and a piece of the
 // allowed text. test/webhooks/admission-rules.test.ts sends the same rows through the HTTPS server.
 import t from 'tap';
-import { validate } from '../../src/api/validate.ts';
+import { validate, validateUpdate } from '../../src/api/validate.ts';
+import { ratchet, valueAtField } from '../../src/api/ratchet.ts';
 import { applyDefaults } from '../../src/api/defaults.ts';
 import { formatViolations } from '../../src/api/violations.ts';
 import { seedCluster, withField } from './fixtures.ts';
@@ -37,7 +38,7 @@ for (const c of WARNED_CASES) {
 
 for (const c of UPDATE_CASES) {
   t.test(`update: ${c.name}`, async (t) => {
-    const r = validate(c.obj, c.old);
+    const r = validateUpdate(c.obj, c.old);
     if (c.field) {
       const hit = r.violations.find((v) => v.field === c.field);
       t.ok(hit, `a violation names ${c.field}; got ${JSON.stringify(r.violations)}`);
@@ -80,3 +81,17 @@ t.test('non-objects are refused, not crashed on', async (t) => {
     t.ok(r.violations.length > 0, JSON.stringify(bad));
   }
 });
+
+t.test(
+  'ratchet: field paths resolve through maps and list indices; only untouched old violations are forgiven',
+  async (t) => {
+    const obj = { spec: { tolerations: [{ key: 'a' }, { key: 'b' }], mysql: { config: { x: '1' } } } };
+    t.equal(valueAtField(obj, 'spec.tolerations[1].key'), 'b');
+    t.equal(valueAtField(obj, 'spec.mysql.config.x'), '1');
+    t.equal(valueAtField(obj, 'spec.nope[3].x'), undefined);
+    const v = { field: 'spec.replicas', value: 4, allowed: 'odd' };
+    t.same(ratchet([v], [v], { spec: { replicas: 4 } }, { spec: { replicas: 4 } }), [], 'same value, same violation');
+    t.same(ratchet([v], [v], { spec: { replicas: 4 } }, { spec: { replicas: 2 } }), [v], 'value changed');
+    t.same(ratchet([v], [], { spec: { replicas: 4 } }, { spec: { replicas: 4 } }), [v], 'old object was valid there');
+  },
+);

@@ -26,7 +26,7 @@ if (!kubectlVersion()) {
   const install = objects.filter((o) => wanted.has(o.kind));
 
   const webhooks = await startWebhookServer({
-    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs'),
+    certDir: join(scratch.dir, 'kustomize', 'overlays', 'dev', 'certs-made-by-npm-run-gen-certs'),
     port: 0,
     host: '127.0.0.1',
     logger: silentLogger(),
@@ -88,18 +88,30 @@ if (!kubectlVersion()) {
   });
 
   t.test("a bad spec is denied in kubectl's words, every violation listed", async (t) => {
+    // Rules the CRD's CEL cannot express reach the webhook, which lists every violation at once.
     const r = await kubectl.run(
       ['apply', '-f', '-'],
-      withSpec('bad', { replicas: 4, raft: { electionTimeout: '3s', heartbeatInterval: '2s' } }),
+      withSpec('bad', { replicas: 11, raft: { electionTimeout: '90s', heartbeatInterval: '2s' } }),
     );
     t.equal(r.code, 1);
     t.match(
       r.stderr,
       /^Error from server \(Forbidden\): error when creating "STDIN": admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: MysqlCluster "bad" is invalid: 2 violations: \[/,
     );
-    t.match(r.stderr, 'spec.replicas: Invalid value: 4: an odd number from 1 to 9');
-    t.match(r.stderr, 'spec.raft.heartbeatInterval: Invalid value: "2s"');
+    t.match(r.stderr, 'spec.replicas: Invalid value: 11: an odd number from 1 to 9');
+    t.match(r.stderr, 'spec.raft.electionTimeout: Invalid value: "90s"');
     t.equal((await kubectl.run(['get', 'mysqlcluster', 'bad'])).code, 1, 'nothing was stored');
+  });
+
+  t.test('the CRD itself (CEL) refuses even replicas and a slow heartbeat before any webhook runs', async (t) => {
+    const r = await kubectl.run(
+      ['apply', '-f', '-'],
+      withSpec('bad', { replicas: 4, raft: { electionTimeout: '3s', heartbeatInterval: '2s' } }),
+    );
+    t.equal(r.code, 1);
+    t.match(r.stderr, 'The MysqlCluster "bad" is invalid:');
+    t.match(r.stderr, '* spec: Invalid value: "object": replicas must be odd (1, 3, 5, 7 or 9)');
+    t.match(r.stderr, '* spec.raft: Invalid value: "object": heartbeatInterval must be at most electionTimeout/3');
   });
 
   t.test('discouraged settings are accepted with kubectl Warning lines', async (t) => {
@@ -168,12 +180,15 @@ if (!kubectlVersion()) {
     const ok = await kubectl.run(['scale', 'mysqlcluster', 'mysql-raft-cluster', '--replicas=5']);
     t.equal(ok.code, 0, ok.stderr);
     t.equal(ok.stdout.trim(), 'mysqlcluster.apps.ryansu.com/mysql-raft-cluster scaled');
-    const bad = await kubectl.run(['scale', 'mysqlcluster', 'mysql-raft-cluster', '--replicas=4']);
+    const bad = await kubectl.run(['scale', 'mysqlcluster', 'mysql-raft-cluster', '--replicas=11']);
     t.equal(bad.code, 1);
     t.match(
       bad.stderr,
-      /admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: .*spec\.replicas: Invalid value: 4/,
+      /admission webhook "vmysqlcluster\.apps\.ryansu\.com" denied the request: .*spec\.replicas: Invalid value: 11/,
     );
+    const even = await kubectl.run(['scale', 'mysqlcluster', 'mysql-raft-cluster', '--replicas=4']);
+    t.equal(even.code, 1);
+    t.match(even.stderr, 'spec: Invalid value: "object": replicas must be odd', 'CEL refuses it first');
     const n = await kubectl.run(['get', 'mysqlcluster', 'mysql-raft-cluster', '-o', 'jsonpath={.spec.replicas}']);
     t.equal(n.stdout, '5');
   });
@@ -188,7 +203,17 @@ if (!kubectlVersion()) {
       '{"spec":{"storage":{"size":"5Gi"}}}',
     ]);
     t.equal(r.code, 1);
-    t.match(r.stderr, /denied the request: .*spec\.storage\.size: Invalid value: "5Gi"/);
+    t.match(r.stderr, 'spec.storage: Invalid value: "object": storage.size may grow but never shrink');
+    const cls = await kubectl.run([
+      'patch',
+      'mysqlcluster',
+      'mysql-raft-cluster',
+      '--type=merge',
+      '-p',
+      '{"spec":{"storage":{"storageClassName":"fast"}}}',
+    ]);
+    t.equal(cls.code, 1);
+    t.match(cls.stderr, /denied the request: .*spec\.storage\.storageClassName: Invalid value: "fast"/);
   });
 
   t.test('v2alpha1 is served through the conversion webhook, both ways', async (t) => {
@@ -211,5 +236,30 @@ if (!kubectlVersion()) {
       'jsonpath={.spec.masterService} {.spec.raft.electionTimeout}',
     ]);
     t.equal(v1.stdout, 'mysql-v2-primary 4s');
+  });
+
+  t.test('ratcheting: kubectl label works on an object stored before the validating webhook existed', async (t) => {
+    const vwc = install.find((o) => o.kind === 'ValidatingWebhookConfiguration')!;
+    t.equal((await kubectl.run(['delete', 'validatingwebhookconfiguration', vwc.metadata.name])).code, 0);
+    // replicas 11 passes the CRD's CEL rules (odd) but not the webhook's range (1..9).
+    const early = await kubectl.run(['apply', '-f', '-'], withSpec('early', { replicas: 11 }));
+    t.equal(early.code, 0, early.stderr);
+    const back = await kubectl.run(['apply', '-f', '-'], stringify(vwc));
+    t.equal(back.code, 0, back.stderr);
+    const denied = await kubectl.run(['apply', '-f', '-'], withSpec('late', { replicas: 11 }));
+    t.equal(denied.code, 1, 'a new object with the same spec is denied');
+    const label = await kubectl.run(['label', 'mysqlcluster', 'early', 'team=db']);
+    t.equal(label.code, 0, label.stderr);
+    t.equal(label.stdout.trim(), 'mysqlcluster.apps.ryansu.com/early labeled');
+    const touch = await kubectl.run([
+      'patch',
+      'mysqlcluster',
+      'early',
+      '--type=merge',
+      '-p',
+      '{"spec":{"replicas":13}}',
+    ]);
+    t.equal(touch.code, 1, 'changing the offending field to another bad value is denied');
+    t.match(touch.stderr, 'spec.replicas: Invalid value: 13');
   });
 }

@@ -20,12 +20,17 @@ export function scratchCopy(): { dir: string; caBundle: string; cleanup(): void 
   const dir = mkdtempSync(join(tmpdir(), 'mro-kustomize-'));
   cpSync(join(root, 'kustomize'), join(dir, 'kustomize'), {
     recursive: true,
-    filter: (src) => !src.includes(join('dev', 'certs')),
+    filter: (src) => !src.includes(join('dev', 'certs-made-by-npm-run-gen-certs')),
   });
   cpSync(join(root, 'crds'), join(dir, 'crds'), { recursive: true });
   const printed = execFileSync(
     process.execPath,
-    ['--import=tsx', join(root, 'hack', 'gen-certs.ts'), '--out', join(dir, 'kustomize', 'overlays', 'dev', 'certs')],
+    [
+      '--import=tsx',
+      join(root, 'hack', 'gen-certs.ts'),
+      '--out',
+      join(dir, 'kustomize', 'overlays', 'dev', 'certs-made-by-npm-run-gen-certs'),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, encoding: 'utf8' },
   );
   return {

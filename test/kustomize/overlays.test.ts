@@ -3,11 +3,12 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PATHS, WEBHOOK_NAMES } from '../../webhooks/server.ts';
 import { parseFlags } from '../../src/cli/manager.ts';
-import { build, parseObjects, root, scratchCopy, type K8sObject } from './build.ts';
+import { build, KUSTOMIZE, parseObjects, root, scratchCopy, type K8sObject } from './build.ts';
 
 const scratch = scratchCopy();
 t.teardown(scratch.cleanup);
@@ -254,4 +255,23 @@ t.test('hack/deploy.sh sets the image and writes no tracked file', async (t) => 
     () => execFileSync('bash', [join(root, 'hack', 'deploy.sh'), 'kustomize/overlays/nope', 'x'], { stdio: 'pipe' }),
     /overlays: argocd cert-manager dev prometheus/,
   );
+});
+
+t.test('fresh clone: the dev overlay names the command that makes its certificates', async (t) => {
+  const fresh = mkdtempSync(join(tmpdir(), 'mro-fresh-'));
+  t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
+  cpSync(join(root, 'kustomize'), join(fresh, 'kustomize'), {
+    recursive: true,
+    filter: (src) => !src.includes('certs-made-by-npm-run-gen-certs'),
+  });
+  cpSync(join(root, 'crds'), join(fresh, 'crds'), { recursive: true });
+  let stderr = '';
+  try {
+    execFileSync(KUSTOMIZE, ['build', join(fresh, 'kustomize', 'overlays', 'dev')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    stderr = String((e as { stderr?: Buffer }).stderr ?? '');
+  }
+  t.match(stderr, 'certs-made-by-npm-run-gen-certs/tls.crt', `kustomize says which command to run: ${stderr}`);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  t.match(pkg.scripts['gen:certs'], 'hack/gen-certs.ts', '`npm run gen:certs` is that command');
 });

@@ -110,12 +110,20 @@ t.test('an object being deleted can always drop its finalizers', async (t) => {
   t.equal(json.response.allowed, true);
   const alive = await h.post(
     PATHS.validate,
+    admissionReview(withField('metadata.finalizers', [], withField('spec.replicas', 6)), {
+      operation: 'UPDATE',
+      oldObject: old,
+    }),
+  );
+  t.equal(alive.json.response.allowed, false, 'but not while it is alive and the update touches the bad field');
+  const untouched = await h.post(
+    PATHS.validate,
     admissionReview(withField('metadata.finalizers', [], withField('spec.replicas', 4)), {
       operation: 'UPDATE',
       oldObject: old,
     }),
   );
-  t.equal(alive.json.response.allowed, false, 'but not while it is alive');
+  t.equal(untouched.json.response.allowed, true, 'ratcheting: the update did not touch spec.replicas');
 });
 
 t.test('DELETE is always allowed', async (t) => {

@@ -6,12 +6,14 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FieldError } from './status-errors.ts';
 import { clone, isPlainObject, type Obj } from './meta.ts';
+import { blockingCelError, celErrors, hasCelRules } from './cel.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** A CRD version's schema, compiled: validation into field errors, defaulting and pruning in place. */
 export interface CompiledVersionSchema {
-  validate(o: Obj): FieldError[];
+  /** Schema errors, then (unless they block) x-kubernetes-validations; `old` enables transition rules. */
+  validate(o: Obj, old?: Obj): FieldError[];
   applyDefaults(o: Obj): void;
   /** Removes unknown fields in place and returns their paths (`spec.foo`). */
   prune(o: Obj): string[];
@@ -290,12 +292,16 @@ function join(path: string, k: string): string {
 /** A CRD version's openAPIV3Schema compiled once; throws if ajv cannot compile it. */
 export function compileVersionSchema(openAPIV3Schema: Obj): CompiledVersionSchema {
   const validateFn: ValidateFunction = ajv().compile(toJsonSchema(openAPIV3Schema) as Obj);
+  const withRules = hasCelRules(openAPIV3Schema);
   return {
     raw: openAPIV3Schema,
-    validate(o: Obj): FieldError[] {
+    validate(o: Obj, old?: Obj): FieldError[] {
       const subject = clone(o);
       delete subject['metadata'];
-      return validateFn(subject) ? [] : toFieldErrors(validateFn.errors ?? [], subject);
+      const errs = validateFn(subject) ? [] : toFieldErrors(validateFn.errors ?? [], subject);
+      if (!withRules) return errs;
+      const blocked = blockingCelError(errs);
+      return blocked ? [...errs, blocked] : [...errs, ...celErrors(openAPIV3Schema, subject, old)];
     },
     applyDefaults(o: Obj): void {
       const metadata = o['metadata'];

@@ -136,7 +136,11 @@ function fieldValidation(k: KindInfo, pruned: string[], opts: WriteOptions, warn
 
 function validate(ctx: ServerContext, k: KindInfo, o: Obj, old: Obj | undefined): void {
   const env = ctx.clusterIps ? { clusterIps: ctx.clusterIps } : {};
-  const errs = [...metadataProblems(k, o), ...prepareBuiltin(k, o, old, env), ...(k.crd?.schema?.validate(o) ?? [])];
+  const errs = [
+    ...metadataProblems(k, o),
+    ...prepareBuiltin(k, o, old, env),
+    ...(k.crd?.schema?.validate(o, old) ?? []),
+  ];
   if (errs.length) throw invalid(k.group, k.kind, String(meta(o)['name'] ?? ''), errs);
 }
 

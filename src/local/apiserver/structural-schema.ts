@@ -7,6 +7,7 @@
 import type { FieldError } from './status-errors.ts';
 import { fieldErrorString } from './status-errors.ts';
 import { isPlainObject, type Obj } from './meta.ts';
+import { celSyntaxError } from './cel.ts';
 
 type Level = 'root' | 'item' | 'field';
 
@@ -219,7 +220,13 @@ function keywordProblems(s: Obj, path: string, ctx: OpenApiContext): FieldError[
   for (const [k, detail] of UNSUPPORTED)
     if (s[k] !== undefined && !(isPlainObject(s[k]) && Object.keys(s[k]).length === 0 && k !== '$ref'))
       out.push({ type: 'Forbidden', field: `${path}.${k}`, detail });
-  if (type === 'null')
+  return [...out, ...shapeKeywordProblems(s, path, ctx)];
+}
+
+/** Keywords valid in OpenAPI but refused for CRDs because of their shape or cost. */
+function shapeKeywordProblems(s: Obj, path: string, ctx: OpenApiContext): FieldError[] {
+  const out: FieldError[] = [];
+  if (s['type'] === 'null')
     out.push({
       type: 'Forbidden',
       field: `${path}.type`,
@@ -251,10 +258,6 @@ function keywordProblems(s: Obj, path: string, ctx: OpenApiContext): FieldError[
 
 function listMapProblems(s: Obj, path: string): FieldError[] {
   const out: FieldError[] = [];
-  const type = typeof s['type'] === 'string' ? s['type'] : '';
-  const listType = s['x-kubernetes-list-type'];
-  const mapType = s['x-kubernetes-map-type'];
-  const keys = Array.isArray(s['x-kubernetes-list-map-keys']) ? (s['x-kubernetes-list-map-keys'] as string[]) : [];
   if (s['x-kubernetes-preserve-unknown-fields'] === false)
     out.push({
       type: 'Invalid',
@@ -262,6 +265,13 @@ function listMapProblems(s: Obj, path: string): FieldError[] {
       value: false,
       detail: 'must be true or undefined',
     });
+  return [...out, ...mapTypeProblems(s, path), ...listTypeProblems(s, path)];
+}
+
+function mapTypeProblems(s: Obj, path: string): FieldError[] {
+  const type = typeof s['type'] === 'string' ? s['type'] : '';
+  const mapType = s['x-kubernetes-map-type'];
+  const out: FieldError[] = [];
   if (mapType !== undefined && type !== 'object')
     out.push(typeMust(path, type, 'must be object if x-kubernetes-map-type is specified'));
   if (mapType !== undefined && mapType !== 'atomic' && mapType !== 'granular')
@@ -271,6 +281,14 @@ function listMapProblems(s: Obj, path: string): FieldError[] {
       value: mapType,
       detail: 'supported values: "atomic", "granular"',
     });
+  return out;
+}
+
+function listTypeProblems(s: Obj, path: string): FieldError[] {
+  const type = typeof s['type'] === 'string' ? s['type'] : '';
+  const listType = s['x-kubernetes-list-type'];
+  const keys = Array.isArray(s['x-kubernetes-list-map-keys']) ? (s['x-kubernetes-list-map-keys'] as string[]) : [];
+  const out: FieldError[] = [];
   if (listType !== undefined && type !== 'array')
     out.push(typeMust(path, type, 'must be array if x-kubernetes-list-type is specified'));
   if (listType !== undefined && !['atomic', 'set', 'map'].includes(listType))
@@ -358,9 +376,21 @@ function mapListProblems(s: Obj, path: string, keys: string[]): FieldError[] {
   return out;
 }
 
+/** x-kubernetes-validations entries: a rule is required and must parse (the real server also type-checks and costs it). */
+function celRuleProblems(s: Obj, path: string): FieldError[] {
+  const rules = Array.isArray(s['x-kubernetes-validations']) ? (s['x-kubernetes-validations'] as Obj[]) : [];
+  return rules.flatMap((r, i): FieldError[] => {
+    const at = `${path}.x-kubernetes-validations[${i}]`;
+    const rule = typeof r['rule'] === 'string' ? r['rule'].trim() : '';
+    if (!rule) return [{ type: 'Required', field: `${at}.rule`, detail: 'rule is not specified' }];
+    const why = celSyntaxError(rule);
+    return why ? [{ type: 'Invalid', field: `${at}.rule`, value: rule, detail: `compilation failed: ${why}` }] : [];
+  });
+}
+
 function openApiProblems(s: unknown, path: string, ctx: OpenApiContext): FieldError[] {
   if (!isPlainObject(s)) return [];
-  const out = [...keywordProblems(s, path, ctx)];
+  const out = [...keywordProblems(s, path, ctx), ...celRuleProblems(s, path)];
   const child: OpenApiContext = {
     root: false,
     insideMeta: ctx.insideMeta,

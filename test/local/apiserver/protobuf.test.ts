@@ -169,7 +169,9 @@ t.test('over HTTP: a protobuf create works, an undecodable kind is 415, garbage 
   const made = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', cm, { headers: pb });
   t.equal(made.status, 201, made.text);
   t.same(made.json.data, { k: 'v' });
-  const job = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', envelope('v1', 'Job', meta('j')), { headers: pb });
+  const job = await raw(c, 'POST', '/api/v1/namespaces/default/configmaps', envelope('v1', 'Job', meta('j')), {
+    headers: pb,
+  });
   t.equal(job.status, 415);
   t.equal(job.json.reason, 'UnsupportedMediaType');
   const garbage = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0xff, 0xff, 0x01])]);
