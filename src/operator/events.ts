@@ -11,6 +11,10 @@ export const EVENTS = {
   Created: { type: 'Normal', means: 'an object the cluster needs was created' },
   Updated: { type: 'Normal', means: 'an object drifted from the spec (edited or outdated) and was restored' },
   Deleted: { type: 'Normal', means: 'an object no longer needed (an old my.cnf ConfigMap) was deleted' },
+  RollingPod: {
+    type: 'Normal',
+    means: 'an outdated pod was deleted so the StatefulSet re-creates it from the current template',
+  },
   Paused: { type: 'Normal', means: 'spec.paused became true: the operator changes nothing until it is false' },
   Resumed: { type: 'Normal', means: 'spec.paused became false: reconciling again' },
   ConfigIgnored: { type: 'Warning', means: 'spec.mysql.config keys the operator owns were left out of my.cnf' },
@@ -36,6 +40,7 @@ export type OperatorEventReason = Extract<
   | 'Created'
   | 'Updated'
   | 'Deleted'
+  | 'RollingPod'
   | 'Paused'
   | 'Resumed'
   | 'ConfigIgnored'

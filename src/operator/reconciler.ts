@@ -27,6 +27,8 @@ import type { EventRecorder } from './events.ts';
 import { ClusterInformers } from './informers.ts';
 import type { ClusterMetrics } from './metrics.ts';
 import { foldStatus, type FoldInput, type Problem } from './status/index.ts';
+import { currentMaster } from './status/leader.ts';
+import { nextRollStep } from './roll.ts';
 import { StatusWriter } from './status-writer.ts';
 import { leaseView, mountedConfigMaps, podView, raftStateView, statefulSetView } from './views.ts';
 import { describe, ObjectWriter, type WriteOutcome } from './writer.ts';
@@ -134,7 +136,29 @@ export class MysqlClusterReconciler implements ReconcilerPlugin {
       if (outcome !== 'unchanged') await this.announceWrite(obj, d, outcome, desired);
     }
     await this.pruneConfigMaps(obj, cluster, desired.mycnfName);
+    if (!problem) await this.roll(obj, cluster);
     return problem ? [problem] : [];
+  }
+
+  /** Deletes the next outdated pod, if the roll may proceed (roll.ts decides). */
+  private async roll(obj: MysqlClusterV1, cluster: Cluster): Promise<void> {
+    const { name, namespace } = cluster.metadata;
+    const sts = this.informers.owned.get('StatefulSet')?.get(`${namespace}/${statefulSetName(name)}`);
+    if (!sts) return;
+    const raw = this.clusterPods(cluster);
+    const pods = raw.map((p) => podView(p, name)).filter(isPresent);
+    const step = nextRollStep(
+      pods,
+      statefulSetView(sts).updateRevision,
+      cluster.spec.replicas,
+      currentMaster(pods, ''),
+    );
+    if (step.kind !== 'delete') return;
+    const pod = raw.find((p) => p.metadata?.name === step.pod);
+    if (!pod) return;
+    this.o.log.info({ cluster: name, pod: step.pod, why: step.why }, `rolling pod ${step.pod}`);
+    await this.writer.delete({ ...pod, apiVersion: 'v1', kind: 'Pod' });
+    await this.o.events.emit(obj, 'RollingPod', `deleted pod ${step.pod} (${step.why}) to run the current template`);
   }
 
   private async announceWrite(

@@ -2,6 +2,7 @@
 // running MysqlClusterOperator against it: what the reconciler tests share.
 import { readFileSync } from 'node:fs';
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
@@ -27,6 +28,7 @@ export interface Harness {
   registry: Registry;
   objects: KubernetesObjectApi;
   core: CoreV1Api;
+  apps: AppsV1Api;
   custom: CustomObjectsApi;
   cluster(): Promise<MysqlClusterV1>;
   /** Queues the cluster and resolves after a reconcile that started after this call has finished. */
@@ -85,6 +87,7 @@ export async function startHarness(edit?: (c: MysqlClusterV1) => void): Promise<
     registry,
     objects: KubernetesObjectApi.makeApiClient(k.direct),
     core: k.direct.makeApiClient(CoreV1Api),
+    apps: k.direct.makeApiClient(AppsV1Api),
     custom,
     cluster: async () =>
       (await custom.getNamespacedCustomObject({

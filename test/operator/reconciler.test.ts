@@ -231,6 +231,58 @@ t.test('conflicting writes are retried from a fresh read', async (t) => {
   t.ok(writer.stats.conflicts > before, 'the status 409 was retried');
 });
 
+async function makePod(h: Harness, ordinal: number, role: string, revision: string): Promise<void> {
+  const name = `${NAME}-${ordinal}`;
+  const labels = {
+    'mysql.ryansu.com/cluster': NAME,
+    'mysql.ryansu.com/role': role,
+    'controller-revision-hash': revision,
+  };
+  const pod = await h.core.createNamespacedPod({
+    namespace: NS,
+    body: { metadata: { name, labels }, spec: { containers: [{ name: 'mysql', image: 'mysql:5.7' }] } },
+  });
+  pod.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  await h.core.replaceNamespacedPodStatus({ name, namespace: NS, body: pod });
+}
+
+async function podNames(h: Harness): Promise<string[]> {
+  const list = await h.core.listNamespacedPod({ namespace: NS, labelSelector: 'mysql.ryansu.com/cluster' });
+  return list.items.map((p) => p.metadata?.name ?? '').sort();
+}
+
+t.test('an outdated template rolls one pod at a time, replicas first, the primary last', async (t) => {
+  const sts = (await read(h, 'apps/v1', 'StatefulSet', NAME)) as V1StatefulSet;
+  sts.status = { replicas: 3, updateRevision: 'rev2', currentRevision: 'rev1' };
+  await h.apps.replaceNamespacedStatefulSetStatus({ name: NAME, namespace: NS, body: sts });
+  await makePod(h, 0, 'primary', 'rev1');
+  await makePod(h, 1, 'replica', 'rev1');
+  await makePod(h, 2, 'replica', 'rev1');
+  // Each step: the reconciler deletes one pod; we play the StatefulSet controller and re-create it.
+  for (const [gone, role] of [
+    [2, 'replica'],
+    [1, 'replica'],
+    [0, 'primary'],
+  ] as const) {
+    const left = [0, 1, 2].filter((i) => i !== gone).map((i) => `${NAME}-${i}`);
+    await eventually(async () => (await podNames(h)).join() === left.join(), `${NAME}-${gone} deleted next`);
+    await makePod(h, gone, role, 'rev2');
+  }
+  t.same(
+    await podNames(h),
+    [0, 1, 2].map((i) => `${NAME}-${i}`),
+  );
+  await h.reconcileOnce();
+  t.same(
+    await podNames(h),
+    [0, 1, 2].map((i) => `${NAME}-${i}`),
+    'nothing more to roll',
+  );
+  t.ok((await reasons(h)).includes('RollingPod'), 'RollingPod events');
+  const s = (await h.cluster()).status!;
+  t.match(s, { master: `${NAME}-0`, slaves: [`${NAME}-1`, `${NAME}-2`], readyReplicas: 3, replicas: 3 });
+});
+
 t.test('deletion: owner references take every object with the cluster', async (t) => {
   await h.custom.deleteNamespacedCustomObject({
     group: 'apps.ryansu.com',
