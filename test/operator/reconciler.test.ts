@@ -291,12 +291,17 @@ t.test('deletion: owner references take every object with the cluster', async (t
     plural: 'mysqlclusters',
     name: NAME,
   });
-  for (const [a, k, n] of CHILDREN)
-    await eventually(async () => !(await read(h, a, k, n)), `${k}/${n} garbage-collected`);
-  await eventually(async () => (await mycnfNames(h)).length === 0, 'my.cnf ConfigMaps garbage-collected');
   await eventually(
     async () => !(await h.registry.getSingleMetricAsString('mysqlraft_cluster_members')).includes(NAME),
     'the metrics of the deleted cluster are dropped',
   );
+  if (h.k.real) {
+    // envtest runs no kube-controller-manager: garbage collection is not observable there.
+    t.comment('real API server without controllers: garbage collection not checked; owner references were');
+    return;
+  }
+  for (const [a, k, n] of CHILDREN)
+    await eventually(async () => !(await read(h, a, k, n)), `${k}/${n} garbage-collected`);
+  await eventually(async () => (await mycnfNames(h)).length === 0, 'my.cnf ConfigMaps garbage-collected');
   t.pass(KEY);
 });
