@@ -1,6 +1,6 @@
 // The validating webhook: every violation in one denial; warnings always passed on.
 import { ConversionError, v2ToV1 } from '../src/api/convert.ts';
-import { replicasRule } from '../src/api/rules.ts';
+import { replicasRule, replicasUpdateRule } from '../src/api/rules.ts';
 import type { MysqlClusterV2 } from '../src/api/types.ts';
 import { validateUpdate } from '../src/api/validate.ts';
 import { formatViolations, type ValidationResult, type Violation } from '../src/api/violations.ts';
@@ -36,10 +36,19 @@ function check(req: AdmissionRequest, version: 'v1' | 'v2alpha1'): ValidationRes
 
 function checkScale(req: AdmissionRequest): ValidationResult {
   const out: ValidationResult = { violations: [], warnings: [] };
-  const replicas = (o: unknown) => (isRecord(o) && isRecord(o['spec']) ? o['spec']['replicas'] : undefined);
+  const spec = isRecord(req.object) && isRecord(req.object['spec']) ? req.object['spec'] : {};
+  const old = isRecord(req.oldObject) && isRecord(req.oldObject['spec']) ? req.oldObject['spec'] : undefined;
   // A scale write that leaves replicas as they were (e.g. a label on the Scale) is ratcheted too.
-  if (req.operation === 'UPDATE' && replicas(req.object) === replicas(req.oldObject)) return out;
-  replicasRule({ obj: {}, spec: { replicas: replicas(req.object) } }, out);
+  if (req.operation === 'UPDATE' && old && spec['replicas'] === old['replicas']) return out;
+  replicasRule({ obj: {}, spec: { replicas: spec['replicas'] } }, out);
+  replicasUpdateRule(
+    {
+      obj: {},
+      spec: { replicas: spec['replicas'] },
+      ...(old ? { old: { obj: {}, spec: { replicas: old['replicas'] } } } : {}),
+    },
+    out,
+  );
   return out;
 }
 

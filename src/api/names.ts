@@ -62,6 +62,13 @@ export const Annotations = {
   conversionSemiSyncTimeout: `conversion.${GROUP}/v2alpha1-semisync-timeout`,
 } as const;
 
+/** The Lease the manager replicas elect their one reconciling leader with. */
+export const MANAGER_LEASE_NAME = 'mysql-raft-operator-leader';
+/** Namespace the operator is installed in (kustomize/base), when the manager cannot tell. */
+export const OPERATOR_NAMESPACE = 'mysql-operator-system';
+/** The agent image when neither a flag, AGENT_IMAGE nor the manager's own pod says. */
+export const DEFAULT_AGENT_IMAGE = 'mysql-raft-operator:dev';
+
 /** The operator's field manager and event source. */
 export const FIELD_MANAGER = 'mysql-raft-operator';
 

@@ -45,6 +45,14 @@ export const OWNED_MYSQL_SETTINGS = [
   'log_replica_updates',
   'skip_slave_start',
   'skip_replica_start',
+  'binlog_format',
+  'relay_log',
+  'relay_log_recovery',
+  'relay_log_info_repository',
+  'master_info_repository',
+  'gtid_strict_mode',
+  'plugin_load',
+  'plugin_load_add',
   'report_host',
   'bind_address',
   'port',
@@ -283,7 +291,11 @@ const mysql: Rule = ({ spec }, out) => {
   const m = sub(spec, 'mysql');
   for (const [k, v] of Object.entries(sub(m, 'config'))) {
     const field = `spec.mysql.config.${k}`;
-    const norm = k.toLowerCase().replace(/-/g, '_');
+    // MySQL reads `loose-x` as x (ignored only if unknown): it must not slip a setting past this rule.
+    const norm = k
+      .toLowerCase()
+      .replace(/-/g, '_')
+      .replace(/^loose_/, '');
     if (!MYCNF_NAME.test(k))
       out.violations.push({ field, value: k, allowed: 'a my.cnf option name: letters, digits, "_" or "-"' });
     else if (
@@ -362,6 +374,21 @@ const storageUpdate: Rule = ({ spec, old }, out) => {
   }
 };
 
+/** Until membership changes land (the day-2 issue), the member count of a cluster is fixed at creation:
+ * a half-applied change (StatefulSet scaled, Raft membership not) would leave a majority unreachable. */
+export const replicasUpdateRule: Rule = ({ spec, old }, out) => {
+  if (!old) return;
+  const was = old.spec['replicas'];
+  const now = spec['replicas'];
+  if (isInt(was) && isInt(now) && was !== now) {
+    out.violations.push({
+      field: 'spec.replicas',
+      value: now,
+      allowed: `${was} (unchanged): changing the member count of an existing cluster is not supported yet (Raft membership changes are a later release); create a new cluster with the size you need`,
+    });
+  }
+};
+
 const flavorUpdate: Rule = ({ spec, old }, out) => {
   if (!old) return;
   const was = sub(old.spec, 'mysql')['flavor'];
@@ -388,5 +415,6 @@ export const RULES: readonly Rule[] = [
   mysql,
   scheduling,
   storageUpdate,
+  replicasUpdateRule,
   flavorUpdate,
 ];

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../util/log.ts';
 import { nextSteps, startLocal, type LocalManager } from '../local/local.ts';
-import { startOperatorManager } from './manager.ts';
+import { parseFlags, startOperatorManager } from './manager.ts';
 
 export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers]
 
@@ -19,10 +19,12 @@ export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubec
 async function managerStarter(kubeconfigPath: string, certDir: string): Promise<LocalManager> {
   // The manager's clients load the default kubeconfig: point it at this cluster.
   process.env['KUBECONFIG'] = kubeconfigPath;
-  const m = await startOperatorManager(
-    { webhookPort: 0, certDir, healthPort: 0, metricsPort: 0, bindAddress: '127.0.0.1', webhooks: true },
-    createLogger('manager'),
-  );
+  // The same flags a user would pass, so local runs the manager exactly as `manager` does.
+  const options = parseFlags([
+    ...['--webhook-port', '0', '--health-port', '0', '--metrics-port', '0'],
+    ...['--bind-address', '127.0.0.1', '--cert-dir', certDir],
+  ]);
+  const m = await startOperatorManager(options, createLogger('manager'));
   return { webhookPort: m.webhookPort, stop: () => m.stop() };
 }
 

@@ -1,6 +1,6 @@
-// `mysql-raft-operator manager`: the webhooks today; the reconcilers of later issues plug in as
-// Runnables (see `Runnable` and startManager's `runnables`). Health on --health-port, Prometheus
-// metrics on --metrics-port, both plain HTTP as kubebuilder managers do.
+// `mysql-raft-operator manager`: the webhooks on every replica, and the MysqlCluster reconciler on the
+// one replica that holds the election Lease (src/operator/leader.ts). Health on --health-port,
+// Prometheus metrics on --metrics-port, both plain HTTP as kubebuilder managers do.
 import { parseArgs } from 'node:util';
 import {
   startManager,
@@ -11,6 +11,9 @@ import {
 } from '../kube/manager.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { startWebhookServer } from '../../webhooks/server.ts';
+import { MANAGER_LEASE_NAME } from '../api/names.ts';
+import { startLeaderElectedOperator } from '../operator/index.ts';
+import { electionIdentity, electionNamespace, loadKubeConfig, resolveAgentImage } from './manager-kube.ts';
 
 /** The manager's flags, parsed and defaulted. */
 export interface ManagerOptions {
@@ -20,6 +23,14 @@ export interface ManagerOptions {
   metricsPort: number;
   bindAddress: string;
   webhooks: boolean;
+  /** Run the MysqlCluster reconciler (behind leader election) when an API server is configured. */
+  reconcilers: boolean;
+  kubeconfig?: string | undefined;
+  /** Watch one namespace only; default all. */
+  namespace?: string | undefined;
+  agentImage?: string | undefined;
+  leaderElectionNamespace?: string | undefined;
+  leaderElectionId: string;
 }
 
 /** A started manager and the port its webhooks got (undefined with --no-webhooks). */
@@ -50,6 +61,15 @@ export const HELP = `usage: mysql-raft-operator manager [flags]
   --metrics-port N     HTTP port of /metrics, Prometheus text format (default 8080)
   --bind-address ADDR  address all servers listen on (default 0.0.0.0)
   --no-webhooks        do not serve the webhooks (e.g. webhooks run elsewhere)
+  --no-reconcilers     do not run the MysqlCluster reconciler
+  --kubeconfig PATH    API server to reconcile against (default: in-cluster, $KUBECONFIG or
+                       ~/.kube/config; with none of them the reconciler does not start)
+  --namespace NS       reconcile MysqlClusters of this namespace only (default: all)
+  --agent-image IMAGE  image of the agent sidecar (default: $AGENT_IMAGE, else this manager's own
+                       container image, read from its Pod)
+  --leader-election-namespace NS  namespace of the election Lease (default: $POD_NAMESPACE, else
+                       mysql-operator-system)
+  --leader-election-id NAME       name of the election Lease (default ${MANAGER_LEASE_NAME})
 `;
 
 function port(name: string, text: string | undefined, fallback: number): number {
@@ -78,6 +98,12 @@ export function parseFlags(argv: string[]): ManagerOptions {
         'metrics-port': { type: 'string' },
         'bind-address': { type: 'string' },
         'no-webhooks': { type: 'boolean' },
+        'no-reconcilers': { type: 'boolean' },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        'agent-image': { type: 'string' },
+        'leader-election-namespace': { type: 'string' },
+        'leader-election-id': { type: 'string' },
       },
     }));
   } catch (e) {
@@ -90,6 +116,12 @@ export function parseFlags(argv: string[]): ManagerOptions {
     metricsPort: port('metrics-port', values['metrics-port'], 8080),
     bindAddress: values['bind-address'] ?? '0.0.0.0',
     webhooks: !values['no-webhooks'],
+    reconcilers: !values['no-reconcilers'],
+    kubeconfig: values.kubeconfig,
+    namespace: values.namespace,
+    agentImage: values['agent-image'],
+    leaderElectionNamespace: values['leader-election-namespace'],
+    leaderElectionId: values['leader-election-id'] ?? MANAGER_LEASE_NAME,
   };
 }
 
@@ -104,7 +136,34 @@ async function webhookRunnable(options: ManagerOptions, ctx: ManagerContext): Pr
   return { name: 'webhooks', port: server.port, ready: () => server.server.listening, stop: () => server.close() };
 }
 
-/** The manager with its webhooks (unless --no-webhooks) and, later, the reconcilers. */
+/** The reconciler behind leader election, or nothing when no API server is configured. */
+export function reconcilerFactory(
+  options: ManagerOptions,
+  env: Record<string, string | undefined>,
+): RunnableFactory | undefined {
+  if (!options.reconcilers) return undefined;
+  const kc = loadKubeConfig(options.kubeconfig, env);
+  if (!kc) return undefined;
+  return async (ctx) => {
+    const agentImage = await resolveAgentImage(kc, options.agentImage, env);
+    const election = {
+      namespace: electionNamespace(options.leaderElectionNamespace, env),
+      name: options.leaderElectionId,
+      identity: electionIdentity(env),
+    };
+    ctx.logger.info({ ...election, agentImage }, 'leader election: campaigning to run the reconciler');
+    return startLeaderElectedOperator({
+      kc,
+      log: ctx.logger,
+      registry: ctx.registry,
+      agentImage,
+      election,
+      ...(options.namespace ? { watchNamespace: options.namespace } : {}),
+    });
+  };
+}
+
+/** The manager with its webhooks (unless --no-webhooks) and the runnables given (the reconciler). */
 export async function startOperatorManager(
   options: ManagerOptions,
   logger: Logger,
@@ -138,7 +197,10 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const logger = createLogger('manager');
-  const handle = await startOperatorManager(options, logger);
+  const reconciler = reconcilerFactory(options, process.env);
+  if (options.reconcilers && !reconciler)
+    logger.warn('no Kubernetes API configured (--kubeconfig, KUBECONFIG, in-cluster): reconciler not started');
+  const handle = await startOperatorManager(options, logger, reconciler ? [reconciler] : []);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

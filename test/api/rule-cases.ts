@@ -186,6 +186,18 @@ export const DENIED_CASES: DeniedCase[] = [
     allowed: /operator owns/,
   },
   {
+    name: 'owned my.cnf setting behind a loose- prefix',
+    obj: withField('spec.mysql.config', { 'loose-read-only': 'OFF' }),
+    field: 'spec.mysql.config.loose-read-only',
+    allowed: /operator owns/,
+  },
+  {
+    name: 'binlog_format my.cnf setting',
+    obj: withField('spec.mysql.config', { binlog_format: 'STATEMENT' }),
+    field: 'spec.mysql.config.binlog_format',
+    allowed: /operator owns/,
+  },
+  {
     name: 'multi-line my.cnf value',
     obj: withField('spec.mysql.config', { max_connections: '10\n[client]' }),
     field: 'spec.mysql.config.max_connections',
@@ -259,7 +271,14 @@ export const UPDATE_CASES: UpdateCase[] = [
     field: 'spec.mysql.flavor',
     allowed: /immutable/,
   },
-  { name: 'scale 3 -> 5', old: seedCluster(), obj: withField('spec.replicas', 5) },
+  {
+    name: 'replicas 3 -> 5 (member count fixed until membership changes land)',
+    old: seedCluster(),
+    obj: withField('spec.replicas', 5),
+    field: 'spec.replicas',
+    allowed: /3 \(unchanged\): changing the member count of an existing cluster is not supported yet/,
+  },
+  { name: 'replicas unchanged', old: seedCluster(), obj: withField('spec.replicas', 3) },
   // Ratcheting: objects stored before the webhook (or a stricter rule) existed.
   {
     name: 'ratchet: a label on an object whose replicas were already even',

@@ -90,7 +90,13 @@ t.test('kubectl scale goes through the scale subresource and the replicas rule',
     PATHS.validate,
     admissionReview(scale(5), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }),
   );
-  t.equal(ok.json.response.allowed, true);
+  t.equal(ok.json.response.allowed, false, 'the member count is fixed for now');
+  t.match(ok.json.response.status.message, 'spec.replicas: Invalid value: 5: 3 (unchanged)');
+  const same = await h.post(
+    PATHS.validate,
+    admissionReview(scale(3), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }),
+  );
+  t.equal(same.json.response.allowed, true);
   const bad = await h.post(
     PATHS.validate,
     admissionReview(scale(4), { operation: 'UPDATE', kind, subResource: 'scale', oldObject: scale(3) }),

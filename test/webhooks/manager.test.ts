@@ -32,6 +32,18 @@ t.test('flags: defaults, values, and a clear error for a bad port', async (t) =>
     metricsPort: 8080,
     bindAddress: '0.0.0.0',
     webhooks: true,
+    reconcilers: true,
+    kubeconfig: undefined,
+    namespace: undefined,
+    agentImage: undefined,
+    leaderElectionNamespace: undefined,
+    leaderElectionId: 'mysql-raft-operator-leader',
+  });
+  t.match(parseFlags(['--no-reconcilers', '--namespace', 'db', '--agent-image', 'op:1', '--leader-election-id', 'x']), {
+    reconcilers: false,
+    namespace: 'db',
+    agentImage: 'op:1',
+    leaderElectionId: 'x',
   });
   t.match(parseFlags(['--webhook-port', '10443', '--cert-dir', '/certs', '--health-port', '0']), {
     webhookPort: 10443,

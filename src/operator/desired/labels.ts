@@ -1,7 +1,15 @@
 // The labels every object of a cluster carries, and the owner metadata that ties it to its MysqlCluster.
 // One place, so Services, the PodDisruptionBudget and the StatefulSet can never select different pods.
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
-import { APP_LABEL_VALUE, APP_NAME_VALUE, Components, Labels, PROJECT_NAME } from '../../api/names.ts';
+import {
+  API_VERSION_V1,
+  APP_LABEL_VALUE,
+  KIND,
+  APP_NAME_VALUE,
+  Components,
+  Labels,
+  PROJECT_NAME,
+} from '../../api/names.ts';
 import type { Cluster } from './cluster.ts';
 
 /** Labels that pick exactly this cluster's MySQL pods; the StatefulSet selector (immutable). */
@@ -36,8 +44,8 @@ export function childMeta(cluster: Cluster, name: string, extraLabels: Record<st
 /** The controller owner reference to the cluster: garbage collection deletes the child with it. */
 export function ownerRef(cluster: Cluster): V1OwnerReference {
   return {
-    apiVersion: cluster.apiVersion,
-    kind: cluster.kind,
+    apiVersion: API_VERSION_V1,
+    kind: KIND,
     name: cluster.metadata.name,
     uid: cluster.metadata.uid,
     controller: true,
