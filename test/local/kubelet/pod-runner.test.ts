@@ -4,7 +4,7 @@
 // waiting with ErrImagePull, a crashing container restarted. Every process is stopped in teardown.
 import '../../support/apiserver/node20-shim.ts';
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -12,20 +12,7 @@ import { startApiServer } from '../../../src/local/apiserver/server.ts';
 import { startPodRunner } from '../../../src/local/kubelet/index.ts';
 import { kubectlRunner, kubectlVersion } from '../../support/apiserver/kubectl.ts';
 import { eventually } from '../../support/eventually.ts';
-
-/** Processes whose command line mentions `dir` (our mariadbd and shells): must be none after stop. */
-export function processesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(dir) && Number(pid) !== process.pid) out.push(`${pid} ${cmd}`);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
+import { processesUnder } from '../../support/processes.ts';
 
 const version = kubectlVersion();
 if (!version) {
