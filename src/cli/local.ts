@@ -6,7 +6,7 @@ import { createLogger } from '../util/log.ts';
 import { nextSteps, startLocal, type LocalManager } from '../local/local.ts';
 import { startOperatorManager } from './manager.ts';
 
-export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers]
+export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers] [--no-manager]
 
   --data-dir DIR     where the cluster lives: API server state, kubeconfig, volumes, pod logs
                      (default .mysql-raft-local); starting again on it brings everything back
@@ -14,6 +14,8 @@ export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubec
                      the pod runner (this machine as a node) run against it, webhooks are not registered
   --no-controllers   do not run the StatefulSet/Deployment/Endpoints controllers and the scheduler
                      (for an API server whose control plane already runs them)
+  --no-manager       do not run the manager in this process nor register its webhooks: run it as a pod
+                     instead, e.g. \`make deploy OVERLAY=kustomize/overlays/dev\` against this cluster
 `;
 
 async function managerStarter(kubeconfigPath: string, certDir: string): Promise<LocalManager> {
@@ -52,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         kubeconfig: { type: 'string' },
         'no-controllers': { type: 'boolean' },
+        'no-manager': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -69,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     dataDir,
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values['no-controllers'] ? { controllers: false } : {}),
-    startManager: managerStarter,
+    ...(values['no-manager'] ? {} : { startManager: managerStarter }),
     logger: log,
   });
   process.stdout.write(nextSteps(sys, dataDir));

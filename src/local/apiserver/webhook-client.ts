@@ -38,6 +38,11 @@ export function webhookUrl(cc: ClientConfig, resolve: ServiceResolver | undefine
   throw new WebhookCallError('clientConfig has neither url nor service');
 }
 
+/** The name a Service-referenced webhook's certificate is checked against, as kube-apiserver does. */
+export function serviceServerName(service: { namespace: string; name: string } | undefined): string | undefined {
+  return service ? `${service.name}.${service.namespace}.svc` : undefined;
+}
+
 export function postJson(
   url: URL,
   body: unknown,

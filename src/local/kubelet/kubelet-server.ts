@@ -59,7 +59,9 @@ function serveLogs(lookup: WorkerLookup, req: IncomingMessage, res: ServerRespon
   const q = url.searchParams;
   const previous = q.get('previous') === 'true';
   const pod = worker.pod['metadata']['name'];
-  const n = previous ? runner.restartCount - 1 : runner.restartCount;
+  // While a crashed container waits out its back-off, the one that just died is "previous" already.
+  const inBackoff = Boolean(runner.state['waiting'] && runner.lastState['terminated']);
+  const n = previous ? runner.restartCount - (inBackoff ? 0 : 1) : runner.restartCount;
   if (previous && (n < 0 || !runner.lastState['terminated']))
     throw new HttpFailure(400, `previous terminated container "${runner.name}" in pod "${pod}" not found`);
   const path = runner.logPath(n);
