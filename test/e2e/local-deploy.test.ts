@@ -15,6 +15,9 @@ import { eventually } from '../support/eventually.ts';
 import { processesUnder } from '../support/processes.ts';
 import { build, root, scratchCopy } from '../kustomize/build.ts';
 
+// Several starts of whole systems with real processes: on a busy 2-core machine that can take minutes.
+t.setTimeout(900_000);
+
 if (!kubectlVersion()) {
   t.fail('kubectl not found on PATH: run hack/install-kubectl.sh (npm test does)');
 } else {

@@ -30,6 +30,9 @@ async function stop(proc: ChildProcess): Promise<number | null> {
   return exited;
 }
 
+// Several starts of whole systems with real processes: on a busy 2-core machine that can take minutes.
+t.setTimeout(900_000);
+
 const version = kubectlVersion();
 if (!version) {
   t.test('local command', { skip: 'kubectl not found on PATH (hack/install-kubectl.sh)' }, () => {});

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { loopbackCertificate } from '../../util/selfsigned.ts';
+import { loopbackCertificate, type ServingCertificate } from '../../util/selfsigned.ts';
 import type { ContainerRunner } from './container.ts';
 import { killTree, type PodWorker } from './pod-worker.ts';
 
@@ -173,8 +173,9 @@ export async function startKubeletServer(o: {
   port: number;
   token: string;
   lookup: WorkerLookup;
+  cert?: ServingCertificate;
 }): Promise<KubeletServer> {
-  const cert = loopbackCertificate();
+  const cert = o.cert ?? loopbackCertificate();
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered: Set<string>) => PROTOCOLS.find((p) => offered.has(p)) ?? false,

@@ -14,6 +14,9 @@ import { kubectlRunner, kubectlVersion } from '../../support/apiserver/kubectl.t
 import { eventually } from '../../support/eventually.ts';
 import { processesUnder } from '../../support/processes.ts';
 
+// Several starts of whole systems with real processes: on a busy 2-core machine that can take minutes.
+t.setTimeout(900_000);
+
 const version = kubectlVersion();
 if (!version) {
   t.test('pod runner driven by kubectl', { skip: 'kubectl not found on PATH (hack/install-kubectl.sh)' }, () => {});
