@@ -30,6 +30,8 @@ export interface LocalOptions {
   kubeconfig?: string;
   /** Run the StatefulSet/Deployment/Endpoints controllers and the scheduler (default true). */
   controllers?: boolean;
+  /** The Node this machine registers as (default `local`). */
+  nodeName?: string;
   startManager?: ManagerStarter;
   logger?: Logger;
   /** First restart back-off of crashed containers (default 10 s). */
@@ -109,6 +111,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalSystem> {
       dataDir,
       log,
       ...(o.controllers === false ? { controllers: false } : {}),
+      ...(o.nodeName ? { nodeName: o.nodeName } : {}),
       ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
     });
     stops.push(() => runner.stop());
