@@ -38,14 +38,20 @@ if (!version) {
     const r = await kubectl.run(args, stdin);
     return r;
   };
-  const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
+  const json = async (args: string[]) => {
+    const r = await k([...args, '-o', 'json']);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  // For polling: a kubectl that fails now and then on a busy machine is "not yet", not a failure.
+  const poll = (args: string[]) => json(args).catch(() => undefined);
   const manifest = readFileSync(join(import.meta.dirname, 'fixtures', 'mariadb-statefulset.yaml'), 'utf8');
 
   t.test('a StatefulSet of mariadb:10.11 runs as Ready pods with their own loopback IPs', async (t) => {
     const applied = await k(['apply', '-f', '-'], manifest);
     t.equal(applied.code, 0, applied.stderr);
     await eventually(
-      async () => (await json(['get', 'sts', 'db'])).status?.readyReplicas === 2,
+      async () => (await poll(['get', 'sts', 'db']))?.status?.readyReplicas === 2,
       'db 2/2 ready',
       90_000,
       250,
@@ -131,7 +137,7 @@ if (!version) {
     t.equal(del.stdout.trim(), 'pod "db-0" deleted');
     const after = await eventually(
       async () => {
-        const p = await json(['get', 'pod', 'db-0']).catch(() => undefined);
+        const p = await poll(['get', 'pod', 'db-0']);
         return (
           p &&
           p.metadata.uid !== before.metadata.uid &&
@@ -151,6 +157,43 @@ if (!version) {
     t.notMatch(logs.stdout, /\[ERROR\]/, 'a clean start (the old server shut down on SIGTERM)');
   });
 
+  t.test('kubectl logs -c picks the container and -f follows it', async (t) => {
+    const chatty = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'chatty' },
+      spec: {
+        containers: [
+          {
+            name: 'a',
+            image: 'busybox:1.36',
+            command: ['sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done'],
+          },
+          { name: 'b', image: 'busybox:1.36', command: ['sh', '-c', 'echo only b; exec sleep 3600'] },
+        ],
+      },
+    });
+    t.equal((await k(['apply', '-f', '-'], chatty)).code, 0);
+    await eventually(
+      async () => (await k(['logs', 'chatty', '-c', 'b'])).stdout === 'only b\n',
+      'logs of b',
+      60_000,
+      200,
+    );
+    const follow = kubectl.spawn(['logs', '-f', 'chatty', '-c', 'a']);
+    let seen = '';
+    follow.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+    const exited = new Promise((r) => follow.once('exit', r));
+    try {
+      await eventually(() => /line 0\n[\s\S]*line 20\n/.test(seen), 'follow to stream new lines', 60_000, 100);
+    } finally {
+      follow.kill();
+      await exited;
+    }
+    t.pass('followed');
+    t.equal((await k(['delete', 'pod', 'chatty', '--grace-period=1'])).code, 0);
+  });
+
   t.test('an image that cannot run waits with ErrImagePull; a crashing container restarts', async (t) => {
     const pod = (name: string, image: string, command: string[]) =>
       JSON.stringify({
@@ -161,7 +204,7 @@ if (!version) {
       });
     await k(['apply', '-f', '-'], pod('nope', 'registry.example.com/nope:1', []));
     const waiting = await eventually(
-      async () => (await json(['get', 'pod', 'nope'])).status?.containerStatuses?.[0]?.state?.waiting,
+      async () => (await poll(['get', 'pod', 'nope']))?.status?.containerStatuses?.[0]?.state?.waiting,
       'nope waiting',
       30_000,
       200,
@@ -171,7 +214,7 @@ if (!version) {
     await k(['apply', '-f', '-'], pod('crash', 'busybox:1.36', ['sh', '-c', 'echo attempt; exit 2']));
     const st = await eventually(
       async () => {
-        const s = (await json(['get', 'pod', 'crash'])).status?.containerStatuses?.[0];
+        const s = (await poll(['get', 'pod', 'crash']))?.status?.containerStatuses?.[0];
         return s && s.restartCount >= 2 && s;
       },
       'crash restarted twice',
