@@ -59,7 +59,15 @@ if (!version) {
     const pods = await k(['get', 'pods', '-l', 'app=db', '-o', 'wide']);
     const rows = pods.stdout.trim().split('\n').slice(1);
     t.equal(rows.length, 2);
-    for (const row of rows) t.match(row, /^db-[01]\s+1\/1\s+Running\s+0\s+\S+\s+127\.245\.\d+\.\d+\s+local/);
+    for (const row of rows) {
+      const ok = t.match(row, /^db-[01]\s+1\/1\s+Running\s+0\s+\S+\s+127\.245\.\d+\.\d+\s+local/);
+      if (!ok) {
+        // Say why a container restarted: its previous log and the pod's events.
+        const name = row.split(/\s+/)[0]!;
+        t.comment((await k(['logs', name, '--previous', '--tail=30'])).stdout);
+        t.comment((await k(['get', 'events', '--field-selector', `involvedObject.name=${name}`])).stdout);
+      }
+    }
     const pvcs = await json(['get', 'pvc']);
     t.same(pvcs.items.map((p: any) => [p.metadata.name, p.status.phase]).sort(), [
       ['data-db-0', 'Bound'],
