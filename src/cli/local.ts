@@ -6,7 +6,7 @@ import { createLogger } from '../util/log.ts';
 import { nextSteps, startLocal, type LocalManager } from '../local/local.ts';
 import { parseFlags, startOperatorManager } from './manager.ts';
 
-export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers]
+export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers] [--no-manager] [--node-name NAME]
 
   --data-dir DIR     where the cluster lives: API server state, kubeconfig, volumes, pod logs
                      (default .mysql-raft-local); starting again on it brings everything back
@@ -14,6 +14,10 @@ export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubec
                      the pod runner (this machine as a node) run against it, webhooks are not registered
   --no-controllers   do not run the StatefulSet/Deployment/Endpoints controllers and the scheduler
                      (for an API server whose control plane already runs them)
+  --no-manager       do not run the manager in this process nor register its webhooks: run it as a pod
+                     instead, e.g. \`make deploy OVERLAY=kustomize/overlays/dev\` against this cluster
+  --node-name NAME   the Node this machine registers as (default local); give each runner attached to the
+                     same API server its own
 `;
 
 async function managerStarter(kubeconfigPath: string, certDir: string): Promise<LocalManager> {
@@ -54,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         kubeconfig: { type: 'string' },
         'no-controllers': { type: 'boolean' },
+        'no-manager': { type: 'boolean' },
+        'node-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -66,12 +72,20 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const dataDir = values['data-dir'] ?? '.mysql-raft-local';
+  const nodeName = values['node-name'];
+  if (nodeName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+    process.stderr.write(
+      `--node-name: invalid value "${nodeName}": a Node name is a DNS subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)\n`,
+    );
+    return 2;
+  }
   const log = createLogger('local');
   const sys = await startLocal({
     dataDir,
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values['no-controllers'] ? { controllers: false } : {}),
-    startManager: managerStarter,
+    ...(nodeName ? { nodeName } : {}),
+    ...(values['no-manager'] ? {} : { startManager: managerStarter }),
     logger: log,
   });
   process.stdout.write(nextSteps(sys, dataDir));

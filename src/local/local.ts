@@ -30,6 +30,8 @@ export interface LocalOptions {
   kubeconfig?: string;
   /** Run the StatefulSet/Deployment/Endpoints controllers and the scheduler (default true). */
   controllers?: boolean;
+  /** The Node this machine registers as (default `local`). */
+  nodeName?: string;
   startManager?: ManagerStarter;
   logger?: Logger;
   /** First restart back-off of crashed containers (default 10 s). */
@@ -47,8 +49,20 @@ export interface LocalSystem {
 
 async function embeddedServer(dataDir: string, log: Logger): Promise<EmbeddedApiServer> {
   const id = loadIdentity(dataDir);
-  const common = { token: id.token, tls: id.tls, dataFile: join(dataDir, 'apiserver.json'), logger: log };
-  let server: EmbeddedApiServer;
+  let server: EmbeddedApiServer | undefined;
+  // Webhooks referenced by Service (`make deploy` of the manager as a pod) reach it through the
+  // Service's clusterIP, which the pod runner really routes.
+  const serviceResolver = (svc: { namespace: string; name: string; port: number }): URL | undefined => {
+    const ip = server?.context.store.get('services', svc.namespace, svc.name)?.['spec']?.['clusterIP'];
+    return typeof ip === 'string' && ip !== 'None' ? new URL(`https://${ip}:${svc.port}`) : undefined;
+  };
+  const common = {
+    token: id.token,
+    tls: id.tls,
+    dataFile: join(dataDir, 'apiserver.json'),
+    logger: log,
+    serviceResolver,
+  };
   try {
     server = await startApiServer({ ...common, port: id.port });
   } catch (e) {
@@ -97,6 +111,7 @@ export async function startLocal(o: LocalOptions): Promise<LocalSystem> {
       dataDir,
       log,
       ...(o.controllers === false ? { controllers: false } : {}),
+      ...(o.nodeName ? { nodeName: o.nodeName } : {}),
       ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
     });
     stops.push(() => runner.stop());

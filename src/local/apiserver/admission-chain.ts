@@ -9,7 +9,7 @@ import { applyJsonPatch } from './patch.ts';
 import { clone, isPlainObject, meta, setPath, type Obj } from './meta.ts';
 import { SCALE_KIND, toScale } from './scale-view.ts';
 import { fromLabelSelectorObject, matchesLabels } from './selectors.ts';
-import { postJson, webhookUrl, type ServiceResolver } from './webhook-client.ts';
+import { postJson, serviceServerName, webhookUrl, type ServiceResolver } from './webhook-client.ts';
 
 /** An admission operation, as AdmissionReview spells it. */
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -171,6 +171,7 @@ export class Admission {
         this.review(a, k, object, oldObject, uid),
         cc['caBundle'] as string | undefined,
         timeoutMs,
+        serviceServerName(cc['service'] as { namespace: string; name: string } | undefined),
       );
     } catch (e) {
       if (failurePolicy === 'Ignore') return undefined;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { errors } from './status-errors.ts';
 import type { KindInfo } from './kinds.ts';
 import { isPlainObject, meta, type Obj } from './meta.ts';
-import { postJson, webhookUrl, type ServiceResolver } from './webhook-client.ts';
+import { postJson, serviceServerName, webhookUrl, type ServiceResolver } from './webhook-client.ts';
 
 /** Converts custom resources between served versions. */
 export interface Converter {
@@ -62,6 +62,7 @@ async function callWebhook(
       review,
       conv.caBundle,
       timeoutMs,
+      serviceServerName(conv.service),
     );
   } catch (e) {
     throw fail(e instanceof Error ? e.message : String(e));

@@ -41,6 +41,11 @@ export function webhookUrl(cc: ClientConfig, resolve: ServiceResolver | undefine
   throw new WebhookCallError('clientConfig has neither url nor service');
 }
 
+/** The name a Service-referenced webhook's certificate is checked against, as kube-apiserver does. */
+export function serviceServerName(service: { namespace: string; name: string } | undefined): string | undefined {
+  return service ? `${service.name}.${service.namespace}.svc` : undefined;
+}
+
 /**
  * POSTs `body` as JSON over HTTPS verifying the server against `caBundle`, and resolves to the parsed JSON answer.
  * Rejects with WebhookCallError on a status >= 300, a timeout, bad JSON or a connection failure.

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { loopbackCertificate } from '../../util/selfsigned.ts';
+import { loopbackCertificate, type ServingCertificate } from '../../util/selfsigned.ts';
 import type { ContainerRunner } from './container.ts';
 import { killTree, type PodWorker } from './pod-worker.ts';
 
@@ -59,7 +59,9 @@ function serveLogs(lookup: WorkerLookup, req: IncomingMessage, res: ServerRespon
   const q = url.searchParams;
   const previous = q.get('previous') === 'true';
   const pod = worker.pod['metadata']['name'];
-  const n = previous ? runner.restartCount - 1 : runner.restartCount;
+  // While a crashed container waits out its back-off, the one that just died is "previous" already.
+  const inBackoff = Boolean(runner.state['waiting'] && runner.lastState['terminated']);
+  const n = previous ? runner.restartCount - (inBackoff ? 0 : 1) : runner.restartCount;
   if (previous && (n < 0 || !runner.lastState['terminated']))
     throw new HttpFailure(400, `previous terminated container "${runner.name}" in pod "${pod}" not found`);
   const path = runner.logPath(n);
@@ -171,8 +173,9 @@ export async function startKubeletServer(o: {
   port: number;
   token: string;
   lookup: WorkerLookup;
+  cert?: ServingCertificate;
 }): Promise<KubeletServer> {
-  const cert = loopbackCertificate();
+  const cert = o.cert ?? loopbackCertificate();
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered: Set<string>) => PROTOCOLS.find((p) => offered.has(p)) ?? false,

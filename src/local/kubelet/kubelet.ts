@@ -2,7 +2,8 @@
 // serves logs and exec, rewrites Secret/ConfigMap volumes when their sources change, and provisions
 // claims as directories under the data dir. On start it kills processes a previous run left behind
 // (their pid files are in the pod directories), so a crashed `local` leaves no orphans once restarted.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loopbackCertificate, type ServingCertificate } from '../../util/selfsigned.ts';
 import { join } from 'node:path';
 import type { KubeClient, Obj } from './client.ts';
 import { isNotFound, restPath } from './client.ts';
@@ -82,6 +83,7 @@ export class Kubelet {
       host: this.o.hostIP,
       port: 0,
       token: this.o.token,
+      cert: kubeletCertificate(this.o.dataDir),
       lookup: (ns, name) => [...this.workers.values()].find((w) => w.key === `${ns}/${name}`),
     });
     await registerNode(this.o.client, this.o.nodeName, this.o.hostIP, this.server.port);
@@ -166,6 +168,18 @@ export class Kubelet {
     this.workers.clear();
     await setNodeReady(this.o.client, this.o.nodeName, this.o.hostIP, this.port, false).catch(() => undefined);
     await this.server?.close();
+  }
+}
+
+/** The kubelet endpoint's certificate, made once per data dir (openssl is slow on a busy machine). */
+function kubeletCertificate(dataDir: string): ServingCertificate {
+  const path = join(dataDir, 'kubelet-cert.json');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ServingCertificate;
+  } catch {
+    const cert = loopbackCertificate('local-kubelet');
+    writeFileSync(path, JSON.stringify(cert), { mode: 0o600 });
+    return cert;
   }
 }
 

@@ -41,7 +41,11 @@ export function launchFor(plan: Exclude<ImagePlan, { runtime: 'unmapped' }>, i: 
       return host(command, args, i);
     case 'operator': {
       const rest = command.length && OPERATOR_NAMES.test(command[0]!) ? command.slice(1) : command;
-      return { command: process.execPath, args: [i.operatorEntry, ...rest, ...args], env: i.env, cwd: i.podDir };
+      const all = [...rest, ...args];
+      // Pods share this machine's ports: the manager listens on its pod IP unless told otherwise.
+      if (all[0] === 'manager' && !all.some((a) => a.startsWith('--bind-address')))
+        all.push(`--bind-address=${i.podIP}`);
+      return { command: process.execPath, args: [i.operatorEntry, ...all], env: i.env, cwd: i.podDir };
     }
     case 'host':
       return host(command, args, i);

@@ -78,11 +78,22 @@ export class PodWorker {
       ((this.pod['status']?.['containerStatuses'] ?? []) as Obj[]).map((s) => [String(s['name']), s]),
     );
     const runner = (c: Obj, init: boolean) => {
+      const r = new ContainerRunner(c, this.containerDeps(c, init));
       const old = previous.get(String(c['name']));
-      const restarts = old
-        ? Number(old['restartCount'] ?? 0) + (old['state']?.['running'] || old['state']?.['terminated'] ? 1 : 0)
-        : 0;
-      return new ContainerRunner(c, this.containerDeps(c, init), restarts);
+      if (old?.['state']?.['running'] || old?.['state']?.['terminated']) {
+        // The runner stopped (or died) under this container: as after a node reboot, the container
+        // starts again as the next attempt, and the one that ran before is its last state.
+        r.restartCount = Number(old['restartCount'] ?? 0) + 1;
+        r.lastState = {
+          terminated: old['state']['terminated'] ?? {
+            exitCode: 255,
+            reason: 'Unknown',
+            startedAt: old['state']['running']['startedAt'],
+            finishedAt: now(),
+          },
+        };
+      }
+      return r;
     };
     this.inits = ((this.pod['spec']['initContainers'] ?? []) as Obj[]).map((c) => runner(c, true));
     this.containers = ((this.pod['spec']['containers'] ?? []) as Obj[]).map((c) => runner(c, false));

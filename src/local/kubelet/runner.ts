@@ -89,6 +89,39 @@ export async function startPodRunner(o: PodRunnerOptions): Promise<PodRunner> {
     deployments: cache('apps/v1', 'deployments'),
     replicasets: cache('apps/v1', 'replicasets'),
   };
+  const stopCaches = () => Promise.all(Object.values(caches).map((c) => c.stop()));
+  try {
+    return await startParts(o, { client, kc, caches, nodeName, hostIP, log, onError, stopCaches });
+  } catch (e) {
+    await stopCaches();
+    throw e;
+  }
+}
+
+interface Parts {
+  client: KubeClient;
+  kc: KubeConfig;
+  caches: Record<
+    | 'pods'
+    | 'secrets'
+    | 'configmaps'
+    | 'pvcs'
+    | 'services'
+    | 'endpoints'
+    | 'statefulsets'
+    | 'deployments'
+    | 'replicasets',
+    ObjectCache
+  >;
+  nodeName: string;
+  hostIP: string;
+  log: Logger;
+  onError: (e: unknown) => void;
+  stopCaches: () => Promise<unknown>;
+}
+
+async function startParts(o: PodRunnerOptions, p: Parts): Promise<PodRunner> {
+  const { client, kc, caches, nodeName, hostIP, log, onError } = p;
   await Promise.all(Object.values(caches).map((c) => c.start()));
   const server = findServer(o.serverBinary);
   const token = kc.getCurrentUser()?.token ?? '';
@@ -140,7 +173,7 @@ export async function startPodRunner(o: PodRunnerOptions): Promise<PodRunner> {
       for (const q of queues) q.stop();
       await kubelet.stop(graceMs);
       await proxy.stop();
-      await Promise.all(Object.values(caches).map((c) => c.stop()));
+      await p.stopCaches();
     },
   };
 }
