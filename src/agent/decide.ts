@@ -22,7 +22,7 @@ export type MysqlView =
       up: true;
       /** read_only is OFF. */
       writable: boolean;
-      /** The pod whose mysqld this one replicates from (IO or SQL thread configured and running). */
+      /** The pod whose mysqld this one receives from (IO thread running or connecting). */
       replicatingFrom: string | null;
       /** Holds transactions the primary does not have (found before re-attaching). */
       errant: boolean;
@@ -33,6 +33,8 @@ export interface Observation {
   self: string;
   role: Role;
   term: number;
+  /** The leader this node knows of in its term. */
+  lead: string | null;
   /** This node is leader and leaseValidUntil() is further than the fence margin away. */
   leaseHeld: boolean;
   /** An entry of the current term is committed (thesis 3.6.2: a new leader's no-op). */
@@ -84,7 +86,10 @@ function decideFollower(o: Observation): Action {
   if (m.errant) return { kind: 'none', reason: 'errant transactions: not re-attached' };
   const p = o.primary;
   if (!p || p.pod === o.self) return { kind: 'none', reason: 'no other primary to replicate from yet' };
-  if (m.replicatingFrom !== p.pod)
-    return { kind: 'repoint', to: p.pod, reason: `replicate from ${p.pod} (primary of term ${p.term})` };
-  return { kind: 'none', reason: `healthy replica of ${p.pod}` };
+  if (m.replicatingFrom === p.pod) return { kind: 'none', reason: `healthy replica of ${p.pod}` };
+  // After voting in a newer term (IO thread stopped) never re-attach to the old primary: it would get
+  // acknowledgements again. Wait for the new term's primary record (or its leader being that pod).
+  if (p.term !== o.term && o.lead !== p.pod)
+    return { kind: 'none', reason: `waiting for the primary of term ${o.term} (log names ${p.pod}@${p.term})` };
+  return { kind: 'repoint', to: p.pod, reason: `replicate from ${p.pod} (primary of term ${p.term})` };
 }

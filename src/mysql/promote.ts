@@ -5,6 +5,7 @@ import { contains, missingFrom, type GtidSet } from './gtid.ts';
 import type { MysqlNode } from './session.ts';
 import { applySemiSync } from './semisync.ts';
 import { readStatus } from './status.ts';
+import { writeTermRow } from './term-row.ts';
 
 export interface PromoteInput {
   /** Refuse unless everything in this set is executed here (e.g. what the node had received). */
@@ -12,6 +13,9 @@ export interface PromoteInput {
   /** Semi-sync fallback; 'never' by default. */
   fallbackAfterMs?: 'never' | number;
   waitCount?: number;
+  /** Write the term row (term-row.ts) after replication is reset and before the semi-sync source side
+   * is on and the server writable: it is the first transaction of the new primary's term. */
+  termRow?: { term: number; leader: string };
 }
 
 export async function promote(node: MysqlNode, input: PromoteInput, timeoutMs: number): Promise<void> {
@@ -28,6 +32,13 @@ export async function promote(node: MysqlNode, input: PromoteInput, timeoutMs: n
     }
     await s.query(f.stopReplica);
     await s.query(f.resetReplicaAll);
+    if (input.termRow) {
+      // Not acknowledged by anyone (no replica is attached yet): the source side is still off here,
+      // so the row cannot wait for an ack that will never come. read_only stays ON for clients.
+      await applySemiSync(s, { role: 'replica' });
+      if (f.superReadOnly) await s.query('SET GLOBAL super_read_only = OFF');
+      await writeTermRow(s, input.termRow.term, input.termRow.leader);
+    }
     await applySemiSync(s, {
       role: 'source',
       fallbackAfterMs: input.fallbackAfterMs ?? 'never',

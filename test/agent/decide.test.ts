@@ -7,6 +7,7 @@ const healthyPrimary: Observation = {
   self: 'db-0',
   role: 'leader',
   term: 3,
+  lead: 'db-0',
   leaseHeld: true,
   ownTermCommitted: true,
   transferring: false,
@@ -82,8 +83,18 @@ const cases: [string, Observation, Partial<Action>][] = [
   ],
   [
     'replica-pointing-at-old-primary',
-    state(healthyReplica, { primary: { pod: 'db-2', term: 4 } }),
+    state(healthyReplica, { term: 4, lead: 'db-2', primary: { pod: 'db-2', term: 4 } }),
     { kind: 'repoint', to: 'db-2' },
+  ],
+  [
+    'replica-voted-in-newer-term',
+    state(healthyReplica, { term: 4, lead: null, mysql: { replicatingFrom: null } }),
+    { kind: 'none', reason: /waiting for the primary of term 4/ } as never,
+  ],
+  [
+    'replica-newer-term-leader-is-the-primary',
+    state(healthyReplica, { term: 4, lead: 'db-0', mysql: { replicatingFrom: null } }),
+    { kind: 'repoint', to: 'db-0' },
   ],
   [
     'replica-not-replicating',
