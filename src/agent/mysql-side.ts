@@ -34,7 +34,9 @@ export class MysqlSide {
   }
 
   /** Where replicas connect to `pod`, with the replication account. */
-  source(pod: string): { host: string; port: number; replicationUser: string; replicationPassword: string } | undefined {
+  source(
+    pod: string,
+  ): { host: string; port: number; replicationUser: string; replicationPassword: string } | undefined {
     const ip = this.peerIp(pod);
     return ip
       ? {
