@@ -30,6 +30,9 @@ export interface RunningAgent {
   credentials: Credentials;
   /** Resolves when the agent must exit (fatal error), with the reason. */
   fatal: Promise<Error>;
+  /** Graceful stop: a leader demotes itself and hands over; resolves once this node no longer leads
+   * (or after `timeoutMs`). Idempotent. */
+  drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,15 @@ async function waitForCluster(view: ClusterView, log: Logger): Promise<void> {
     if (i % 50 === 0) log.info({ cluster: view.cluster }, 'waiting for the MysqlCluster to exist');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** GET /prestop answers within terminationGracePeriodSeconds (60) - 5 s. */
+const PRESTOP_TIMEOUT_MS = 55_000;
+
+async function drain(ctl: Controller, raft: RaftHost, timeoutMs: number): Promise<void> {
+  ctl.stopping = true;
+  const deadline = Date.now() + timeoutMs;
+  while (raft.status().role === 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Creates the MySQL accounts on our own mysqld, retrying until it answers. */
@@ -159,6 +171,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   const http = new StatusServer({
     host: c.bindAddress,
     port: c.httpPort,
+    prestop: () => drain(ctl, raft!, PRESTOP_TIMEOUT_MS),
     status: () => ({
       raft: raft!.status(),
       leaseRemainingMs: Math.max(-1, Math.round(raft!.leaseValidUntil() - raft!.now())),
@@ -179,6 +192,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     http,
     controller: ctl,
     credentials,
+    drain: (timeoutMs) => drain(ctl, host, timeoutMs),
     fatal,
     stop: async () => {
       ctl.stop();
