@@ -13,6 +13,12 @@ import { PeerTransport } from './transport.ts';
 import { RaftHost } from './raft-host.ts';
 import { timingsFrom } from './timings.ts';
 import { StatusServer } from './status-server.ts';
+import { MysqlSide } from './mysql-side.ts';
+import { Controller } from './controller.ts';
+import { applyCommitted, INITIAL_STATE, toSnapshotData, type AppState } from './state-machine.ts';
+import type { AgentMemory } from './act.ts';
+import { recordEvent } from '../kube/objects.ts';
+import { effectiveWaitForSlaveCount } from '../api/defaults.ts';
 
 /** What a running agent holds; stop() ends everything it started. */
 export interface RunningAgent {
@@ -20,9 +26,13 @@ export interface RunningAgent {
   view: ClusterView;
   transport: PeerTransport;
   http: StatusServer;
+  controller: Controller;
   credentials: Credentials;
   /** Resolves when the agent must exit (fatal error), with the reason. */
   fatal: Promise<Error>;
+  /** Graceful stop: a leader demotes itself and hands over; resolves once this node no longer leads
+   * (or after `timeoutMs`). Idempotent. */
+  drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +47,29 @@ async function waitForCluster(view: ClusterView, log: Logger): Promise<void> {
   for (let i = 0; !view.object(); i++) {
     if (i % 50 === 0) log.info({ cluster: view.cluster }, 'waiting for the MysqlCluster to exist');
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** GET /prestop answers within terminationGracePeriodSeconds (60) - 5 s. */
+const PRESTOP_TIMEOUT_MS = 55_000;
+
+async function drain(ctl: Controller, raft: RaftHost, timeoutMs: number): Promise<void> {
+  ctl.stopping = true;
+  const deadline = Date.now() + timeoutMs;
+  while (raft.status().role === 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Creates the MySQL accounts on our own mysqld, retrying until it answers. */
+async function ensureUsers(side: MysqlSide, timeoutMs: number, log: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await side.bootstrapUsers(timeoutMs);
+      log.info('MySQL accounts mysqlraft_repl and mysqlraft_agent are in place');
+      return;
+    } catch (err) {
+      if (attempt % 20 === 0) log.warn({ err: (err as Error).message }, 'cannot create the MySQL accounts yet');
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
@@ -84,21 +117,73 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     logger: log,
   });
   await transport.start();
+  let state: AppState = INITIAL_STATE;
+  const memory: AgentMemory = { promotedTerm: 0, errantAgainst: '' };
+  const side = new MysqlSide(credentials, c.mysqlHost, c.mysqlPort, (pod) => view.podIp(pod));
+  let controller: Controller | undefined;
   raft = await RaftHost.start({
     id: c.podName,
     storage,
     transport,
     timings,
     logger: log,
+    leaseMarginMs: Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4)),
     app: {
-      apply: () => {},
+      apply: (rd) => {
+        state = applyCommitted(state, rd.snapshot, rd.committedEntries);
+      },
+      snapshotData: () => toSnapshotData(state),
+      beforePersist: (rd) => controller?.beforePersist(rd) ?? Promise.resolve(),
+      canCampaign: () => controller?.canCampaign() ?? false,
+      candidateContext: () => controller?.candidateContext() ?? null,
+      votePredicate: (cand, ctx) => controller?.votePredicate(cand, ctx) ?? 'agent not ready',
       onFatal: (err) => {
         log.error({ err: err.message }, 'raft node stopped: exiting so the restart reads the ConfigMap');
         resolveFatal(err);
       },
     },
   });
-  const http = new StatusServer({ host: c.bindAddress, port: c.httpPort, status: () => raft!.status() });
+  const semi = cluster.spec.semiSync;
+  controller = new Controller(
+    {
+      self: c.podName,
+      side,
+      raft,
+      state: () => state,
+      peers: () => (raft?.status().conf.voters ?? []).filter((p) => p !== c.podName),
+      timeoutMs: c.mysqlTimeoutMs,
+      semiSync: {
+        waitCount: effectiveWaitForSlaveCount(cluster.spec),
+        fallbackAfterMs: typeof semi?.timeout === 'number' ? semi.timeout : 'never',
+      },
+      memory,
+      log,
+      event: (type, reason, message) =>
+        void recordEvent(kc, view.object() ?? cluster, { type, reason, message, component: 'mysql-raft-agent' }).catch(
+          () => {},
+        ),
+    },
+    (host, port) => (port === c.mysqlPort ? view.bootstrapMembers().find((p) => view.podIp(p) === host) : undefined),
+    // MySQL is read once a round: often enough to fence well inside the lease margin, rarely enough to
+    // stay cheap on a busy node.
+    Math.max(timings.tickMs, 200),
+  );
+  const ctl = controller;
+  void ensureUsers(side, c.mysqlTimeoutMs, log).then(() => ctl.start());
+  const http = new StatusServer({
+    host: c.bindAddress,
+    port: c.httpPort,
+    prestop: () => drain(ctl, raft!, PRESTOP_TIMEOUT_MS),
+    status: () => ({
+      raft: raft!.status(),
+      leaseRemainingMs: Math.max(-1, Math.round(raft!.leaseValidUntil() - raft!.now())),
+      transport: transport.stats,
+      state,
+      mysql: ctl.mysqlObservation.view,
+      action: ctl.lastAction,
+      lastFailover: memory.lastFailover ?? null,
+    }),
+  });
   await http.start();
   log.info({ pod: c.podName, timings }, 'agent started');
   const host = raft;
@@ -107,9 +192,12 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     view,
     transport,
     http,
+    controller: ctl,
     credentials,
+    drain: (timeoutMs) => drain(ctl, host, timeoutMs),
     fatal,
     stop: async () => {
+      ctl.stop();
       host.stop();
       await host.idle();
       await Promise.all([transport.stop(), http.stop(), view.stop()]);

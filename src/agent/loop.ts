@@ -11,14 +11,13 @@
 // from what its storage really holds (docs/agent.md, "The Ready loop").
 import type { Message } from '../raft/messages.ts';
 import type { Ready, RawNode } from '../raft/rawnode.ts';
-import type { PersistBatch } from '../raft/storage.ts';
 
 /** What the loop does with each Ready; the caller supplies the I/O below the seam. */
 export interface ReadyStages {
   /** Sees each Ready before anything is done with it (invariant checks, metrics). */
   inspect?(rd: Ready): void;
-  /** Makes the Ready durable (Storage.persist). Resolves only when it is. */
-  persist(batch: PersistBatch): Promise<void>;
+  /** Makes the Ready durable (Storage.persist takes it as a PersistBatch). Resolves only when it is. */
+  persist(rd: Ready): Promise<void>;
   /** After persist, before send. Returning false stops here (the simulator's crash between persist
    * and send); the Ready is then neither sent, applied nor advanced. */
   persisted?(rd: Ready): boolean | Promise<boolean>;

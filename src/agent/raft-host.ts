@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../raft/config.ts';
 import type { Ready, Status } from '../raft/rawnode.ts';
 import type { Storage } from '../raft/storage.ts';
-import type { JsonValue, NodeId } from '../raft/types.ts';
+import type { HardState, JsonValue, NodeId } from '../raft/types.ts';
 import type { ProposeResult } from '../raft/results.ts';
 import type { RaftLogger } from '../raft/logger.ts';
 import { RawNode } from '../raft/rawnode.ts';
@@ -19,6 +19,10 @@ import type { Timings } from './timings.ts';
 export interface RaftApp {
   /** Applies rd.snapshot then rd.committedEntries (the agent's state machine). */
   apply(rd: Ready): void | Promise<void>;
+  /** The state machine as snapshot data (for compaction). */
+  snapshotData?(): JsonValue;
+  /** Runs before each Ready is persisted (the vote guard); a rejection is fatal. */
+  beforePersist?(rd: Ready): Promise<void>;
   votePredicate?: Config['votePredicate'];
   canCampaign?: Config['canCampaign'];
   candidateContext?: Config['candidateContext'];
@@ -36,6 +40,10 @@ export interface RaftHostOptions {
   logger?: RaftLogger;
   /** Monotonic ms clock shared by ticks and the lease. */
   now?: () => number;
+  /** Writes stop this long before the lease instant (time to fence). */
+  leaseMarginMs?: number;
+  /** Compact once this many applied entries follow the snapshot (default 200). */
+  compactAfter?: number;
 }
 
 /** A running Raft node driven by timers and peer messages. */
@@ -72,12 +80,24 @@ export class RaftHost {
       ...(o.logger ? { logger: o.logger } : {}),
     });
     let host: RaftHost | undefined;
+    let durable: HardState = (await o.storage.initialState()).hardState;
     const loop = new ReadyLoop(
       node,
       {
-        persist: (rd) => o.storage.persist(rd),
+        persist: async (rd) => {
+          if (commitOnly(rd, durable)) return;
+          await o.app.beforePersist?.(rd);
+          await o.storage.persist(rd);
+          if (rd.hardState) durable = rd.hardState;
+        },
         send: (msgs) => o.transport.send(msgs),
         apply: (rd) => o.app.apply(rd),
+        advanced: () => {
+          const s = node.status();
+          const data = o.app.snapshotData?.();
+          if (data !== undefined && s.applied - (s.firstIndex - 1) >= (o.compactAfter ?? 200))
+            node.compact(s.applied, data);
+        },
       },
       (err) => {
         host?.stop();
@@ -118,6 +138,12 @@ export class RaftHost {
     return this.node.leaseValidUntil(this.now());
   }
 
+  /** Holds the lease for longer than the fence margin from now. */
+  hasLeaseWithMargin(): boolean {
+    const now = this.now();
+    return this.node.leaseValidUntil(now) - now > (this.o.leaseMarginMs ?? 0);
+  }
+
   /** Resolves once the loop is idle (tests, shutdown). */
   idle(): Promise<void> {
     return this.loop.idle();
@@ -132,4 +158,16 @@ export class RaftHost {
   get timings(): Timings {
     return this.o.timings;
   }
+}
+
+/**
+ * A Ready whose only durable change is a higher commit index is not written: term, vote and entries
+ * are what a message may vouch for (Figure 2), while the commit index is re-learnt from the leader
+ * after a restart. Skipping these writes keeps heartbeats and their answers from queueing behind
+ * ConfigMap updates (the leader lease rests on them) and saves one API write per replication round.
+ */
+export function commitOnly(rd: Ready, durable: HardState): boolean {
+  if (rd.entries.length > 0 || rd.snapshot || rd.compaction) return false;
+  const hs = rd.hardState;
+  return !hs || (hs.term === durable.term && hs.vote === durable.vote);
 }

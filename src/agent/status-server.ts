@@ -2,13 +2,14 @@
 // /status (JSON). /readyz, /metrics and /prestop join as the failover side lands (docs/agent.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Status } from '../raft/rawnode.ts';
 
 /** What the endpoints read. */
 export interface StatusServerOptions {
   host: string;
   port: number;
-  status: () => Status;
+  status: () => unknown;
+  /** GET /prestop (the mysqld container's preStop hook): hand over, answer when done. */
+  prestop?: () => Promise<void>;
 }
 
 /** A small HTTP server for probes and people. */
@@ -39,7 +40,7 @@ export class StatusServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') {
+    if (req.method !== 'GET' && !(req.method === 'POST' && path === '/prestop')) {
       res.writeHead(405).end();
       return;
     }
@@ -47,11 +48,17 @@ export class StatusServer {
       case '/healthz':
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
-      case '/status':
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ raft: this.o.status() }));
+      case '/prestop':
+        if (!this.o.prestop) break;
+        this.o.prestop().then(
+          () => res.writeHead(200, { 'content-type': 'text/plain' }).end('handed over'),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
         return;
-      default:
-        res.writeHead(404).end();
+      case '/status':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.o.status()));
+        return;
     }
+    res.writeHead(404).end();
   }
 }

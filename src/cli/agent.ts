@@ -26,6 +26,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
   });
   const why = await Promise.race([signalled, agent.fatal.then((e) => e)]);
+  // SIGTERM (pod delete, drain, rolling restart): demote and hand leadership over before exiting.
+  if (typeof why === 'string') await agent.drain(50_000);
   await agent.stop();
   return typeof why === 'string' ? 0 : 1;
 }

@@ -12,3 +12,4 @@ export * from './promote.ts';
 export * from './errant.ts';
 export * from './candidate.ts';
 export * from './failover.ts';
+export * from './term-row.ts';

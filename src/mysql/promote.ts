@@ -5,6 +5,7 @@ import { contains, missingFrom, type GtidSet } from './gtid.ts';
 import type { MysqlNode } from './session.ts';
 import { applySemiSync } from './semisync.ts';
 import { readStatus } from './status.ts';
+import { writeTermRow } from './term-row.ts';
 
 /** Promotion settings: what must already be executed, and the semi-sync source side's fallback and wait count. */
 export interface PromoteInput {
@@ -13,6 +14,9 @@ export interface PromoteInput {
   /** Semi-sync fallback; 'never' by default. */
   fallbackAfterMs?: 'never' | number;
   waitCount?: number;
+  /** Write the term row (term-row.ts) after replication is reset and before the semi-sync source side
+   * is on and the server writable: it is the first transaction of the new primary's term. */
+  termRow?: { term: number; leader: string };
 }
 
 /**
@@ -33,6 +37,13 @@ export async function promote(node: MysqlNode, input: PromoteInput, timeoutMs: n
     }
     await s.query(f.stopReplica);
     await s.query(f.resetReplicaAll);
+    if (input.termRow) {
+      // Not acknowledged by anyone (no replica is attached yet): the source side is still off here,
+      // so the row cannot wait for an ack that will never come. read_only stays ON for clients.
+      await applySemiSync(s, { role: 'replica' });
+      if (f.superReadOnly) await s.query('SET GLOBAL super_read_only = OFF');
+      await writeTermRow(s, input.termRow.term, input.termRow.leader);
+    }
     await applySemiSync(s, {
       role: 'source',
       fallbackAfterMs: input.fallbackAfterMs ?? 'never',

@@ -13,6 +13,8 @@ import { startApiServer, type EmbeddedApiServer } from '../../../src/local/apise
 import { buildCrd } from '../../../src/api/crd.ts';
 import { Labels, podName } from '../../../src/api/names.ts';
 import { raw } from '../apiserver/raw.ts';
+import { startInstances, type Harness } from '../mariadb/harness.ts';
+import { createConnection } from 'mysql2/promise';
 import { eventually } from '../eventually.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -24,13 +26,26 @@ export interface AgentProc {
   log: string[];
 }
 
+/** What GET /status answers (the fields tests read). */
+export interface AgentStatus {
+  raft: { role: string; term: number; lead: string | null; commit: number };
+  state: { primary: { pod: string; term: number } | null };
+  mysql: { up: boolean; writable?: boolean; replicatingFrom?: string | null; errant?: boolean };
+  action: { kind: string; reason: string };
+}
+
 export interface AgentEnvOptions {
   cluster?: string;
   replicas?: number;
   spec?: Record<string, unknown>;
   /** Extra env for every agent. */
   env?: Record<string, string>;
+  /** Start one real mariadbd per pod, on the pod's IP, all on one port (MYSQL_PORT). */
+  mysql?: boolean;
 }
+
+/** The root password the tests' "Secret" holds (set on each mariadbd as the image would). */
+export const ROOT_PASSWORD = 'Root-pw-1a2b3c';
 
 async function freeOnAll(ips: string[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -55,6 +70,8 @@ export class AgentEnv {
   readonly agents: AgentProc[] = [];
   peerPort = 0;
   httpPort = 0;
+  mysqlPort = 0;
+  harness: Harness | undefined;
   private constructor(
     readonly api: EmbeddedApiServer,
     readonly dir: string,
@@ -70,13 +87,18 @@ export class AgentEnv {
     writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig('default'));
     mkdirSync(join(dir, 'credentials'));
     for (const [f, v] of [
-      ['root-password', 'Root-pw-1a2b3c'],
+      ['root-password', ROOT_PASSWORD],
       ['replication-password', 'Repl-pw-7f3a9c'],
       ['agent-password', 'Agent-pw-2b8e1d'],
     ])
       writeFileSync(join(dir, 'credentials', f!), v!);
     writeFileSync(join(dir, 'hmac-key'), randomBytes(32).toString('base64'));
-    await env.install(o.spec ?? {});
+    try {
+      await env.install(o.spec ?? {}, o.mysql ?? false);
+    } catch (err) {
+      await env.stop();
+      throw err;
+    }
     return env;
   }
 
@@ -86,7 +108,24 @@ export class AgentEnv {
     return r.json;
   }
 
-  private async install(spec: Record<string, unknown>): Promise<void> {
+  private async startMysql(): Promise<string[]> {
+    const h = await startInstances(this.replicas, undefined, { port: 20000 + Math.floor(Math.random() * 30000) });
+    this.harness = h;
+    const ports = new Set(h.instances.map((i) => i.port));
+    if (ports.size !== 1) throw new Error(`mariadbd instances got different ports ${[...ports].join(', ')}`);
+    this.mysqlPort = h.instances[0]!.port;
+    for (const inst of h.instances) {
+      const c = await createConnection({ ...h.root(inst), connectTimeout: 5000 });
+      await c.query('SET SESSION sql_log_bin = 0');
+      const [hosts] = await c.query("SELECT Host AS host FROM mysql.user WHERE User = 'root'");
+      for (const { host } of hosts as { host: string }[])
+        await c.query(`ALTER USER 'root'@'${host}' IDENTIFIED BY '${ROOT_PASSWORD}'`).catch(() => undefined);
+      await c.end();
+    }
+    return h.instances.map((i) => i.host);
+  }
+
+  private async install(spec: Record<string, unknown>, mysql: boolean): Promise<void> {
     await this.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', buildCrd());
     await eventually(
       async () =>
@@ -106,7 +145,9 @@ export class AgentEnv {
       spec: { image: 'mariadb:10.11', replicas: this.replicas, storage: { size: '1Gi' }, ...spec },
     });
     const base = 2 + ((process.pid * 13) % 200);
-    const ips = Array.from({ length: this.replicas }, (_, i) => `127.0.${100 + ((base + i) % 150)}.${10 + i}`);
+    const ips = mysql
+      ? await this.startMysql()
+      : Array.from({ length: this.replicas }, (_, i) => `127.0.${100 + ((base + i) % 150)}.${10 + i}`);
     this.peerPort = await freeOnAll(ips);
     this.httpPort = await freeOnAll(ips);
     for (let i = 0; i < this.replicas; i++) {
@@ -139,6 +180,7 @@ export class AgentEnv {
       PEER_KEY_FILE: join(this.dir, 'hmac-key'),
       KUBECONFIG: join(this.dir, 'kubeconfig'),
       LOG_LEVEL: 'info',
+      ...(this.harness ? { MYSQL_HOST: a.ip, MYSQL_PORT: String(this.mysqlPort) } : {}),
       ...this.extraEnv,
     };
   }
@@ -164,11 +206,11 @@ export class AgentEnv {
   }
 
   /** GET /status of agent `i`, or undefined when it does not answer. */
-  async status(i: number): Promise<{ raft: { role: string; term: number; lead: string | null } } | undefined> {
+  async status(i: number): Promise<AgentStatus | undefined> {
     const a = this.agents[i]!;
     try {
       const r = await fetch(`http://${a.ip}:${this.httpPort}/status`, { signal: AbortSignal.timeout(1000) });
-      return r.ok ? ((await r.json()) as { raft: { role: string; term: number; lead: string | null } }) : undefined;
+      return r.ok ? ((await r.json()) as AgentStatus) : undefined;
     } catch {
       return undefined;
     }
@@ -184,6 +226,7 @@ export class AgentEnv {
       a.proc?.kill('SIGKILL');
     }
     await this.api.close();
+    await this.harness?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -23,6 +23,9 @@ export interface StartOptions {
   /** Extra mariadbd arguments for every instance. */
   extraArgs?: string[];
   readyTimeoutMs?: number;
+  /** One port for every instance (each has its own address), as pods share MYSQL_PORT; a taken one
+   * is replaced by a probed port. Default: a probed port each. */
+  port?: number;
 }
 
 const live = new Set<Harness>();
@@ -77,11 +80,13 @@ export class Harness {
   readonly baseDir: string;
   private readonly extraArgs: string[];
   private readonly readyTimeoutMs: number;
+  private readonly port: number;
 
   constructor(opts: StartOptions = {}) {
     this.baseDir = mkdtempSync(join(scratchBase(), 'mro-mariadb-'));
     this.extraArgs = opts.extraArgs ?? [];
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+    this.port = opts.port ?? 0;
     live.add(this);
     installExitHook();
   }
@@ -97,7 +102,7 @@ export class Harness {
       const inst: Instance = {
         name,
         host: pickHost(),
-        port: 0,
+        port: this.port,
         serverId: 100 + idx,
         dataDir,
         socket: join(this.baseDir, `${name}.sock`),

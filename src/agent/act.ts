@@ -1,0 +1,211 @@
+// act: carries out the one action decide() chose, with the src/mysql primitives. Each step of the
+// new-leader sequence is a named function; docs/failover.md gives the safety argument step by step.
+import type { Logger } from '../util/log.ts';
+import { fence } from '../mysql/fence.ts';
+import { promote } from '../mysql/promote.ts';
+import { pointAt, stopIo, waitApplied } from '../mysql/replication.ts';
+import { configureSemiSync } from '../mysql/semisync.ts';
+import { status, type StatusSnapshot } from '../mysql/status.ts';
+import { detectErrant } from '../mysql/errant.ts';
+import { contains, union, type GtidSet } from '../mysql/gtid.ts';
+import { MysqlError } from '../mysql/mysql-errors.ts';
+import type { Action, Observation } from './decide.ts';
+import type { MysqlSide } from './mysql-side.ts';
+import type { RaftHost } from './raft-host.ts';
+import type { AppState } from './state-machine.ts';
+
+/** What the agent remembers between rounds. */
+export interface AgentMemory {
+  /** The term in which this node made itself primary and proposed its record. */
+  promotedTerm: number;
+  /** `pod@term` of the primary this node found itself errant against. */
+  errantAgainst: string;
+  /** The last failover this node carried out, for status. */
+  lastFailover?: { from: string; to: string; reason: string; at: string; durationMs: number };
+  /** When this node last became leader (ms, for the failover duration). */
+  leaderSince?: number;
+}
+
+/** Everything an action needs. */
+export interface ActContext {
+  self: string;
+  side: MysqlSide;
+  raft: RaftHost;
+  state: () => AppState;
+  /** The other voters. */
+  peers: () => string[];
+  timeoutMs: number;
+  semiSync: { waitCount: number; fallbackAfterMs: 'never' | number };
+  memory: AgentMemory;
+  log: Logger;
+  /** A Kubernetes Event on the MysqlCluster (best effort). */
+  event: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+}
+
+/** Whether an error means "that mysqld cannot be reached or did not answer in time". */
+export function unreachable(err: unknown): boolean {
+  return err instanceof MysqlError && ['unreachable', 'timeout', 'connection-lost'].includes(err.kind);
+}
+
+/** Carries out `a`. Errors propagate: the controller logs them and observes again. */
+export async function act(a: Action, c: ActContext, o: Observation): Promise<void> {
+  switch (a.kind) {
+    case 'none':
+      return;
+    case 'fence-self':
+      return fenceSelf(c, a.reason);
+    case 'promote':
+      return becomePrimary(c, o);
+    case 'repoint':
+      return repoint(c, a.to, o.term);
+    case 'step-down':
+      return stepDown(c, o.mysql.up ? false : o.mysql.gone, a.reason);
+    case 'handover':
+      return handover(c);
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}
+
+/** read_only, clients killed, semi-sync source side off (a demoted source would stall its applier). */
+export async function fenceSelf(c: ActContext, reason: string): Promise<void> {
+  const r = await fence(c.side.own, {}, c.timeoutMs);
+  await configureSemiSync(c.side.own, { role: 'replica' }, c.timeoutMs);
+  c.log.warn({ reason, killed: r.killed }, 'fenced own mysqld (read-only, clients killed)');
+}
+
+/** Step 3: fence the old primary when it can be reached (its own agent fenced it before its lease
+ * ended; this covers an agent that is gone while its mysqld lives). */
+async function fenceOldPrimary(c: ActContext): Promise<void> {
+  const old = c.state().primary;
+  if (!old || old.pod === c.self) return;
+  const node = c.side.peer(old.pod);
+  if (!node) return;
+  try {
+    const r = await fence(node, {}, Math.min(c.timeoutMs, 1000));
+    c.event('Normal', 'Fenced', `${c.self} fenced old primary ${old.pod} (read-only, ${r.killed} sessions killed)`);
+  } catch (err) {
+    if (!unreachable(err)) throw err;
+    c.log.info({ old: old.pod, err: (err as Error).message }, 'old primary unreachable: not fenced remotely');
+  }
+}
+
+/** Step 4: stop receiving and apply everything the relay log holds. Returns what was received. */
+async function drainRelayLog(c: ActContext): Promise<{ received: GtidSet; mariadb: boolean }> {
+  try {
+    await stopIo(c.side.own, c.timeoutMs);
+  } catch (err) {
+    if (unreachable(err)) throw err; // not configured as a replica is fine; an unreachable mysqld is not
+  }
+  const s = await status(c.side.own, c.timeoutMs);
+  await waitApplied(c.side.own, s.retrieved, c.timeoutMs * 5);
+  return { received: s.retrieved, mariadb: s.flavor === 'mariadb' };
+}
+
+/** The new-leader sequence: (1) an entry of our term is committed and (2) the old leader's lease has
+ * passed (both guaranteed before decide() says promote: the core elects no one inside a lease and
+ * holds a transfer until promises pass), (3) fence the old primary, (4) drain the relay log, (5) term
+ * row, (6) writable, (7) propose `primary = self @ term` with our GTID set. */
+export async function becomePrimary(c: ActContext, o: Observation): Promise<void> {
+  const started = Date.now();
+  const term = o.term;
+  if (c.memory.promotedTerm === term) return rewritable(c, term);
+  const old = c.state().primary;
+  if (o.mysql.up && o.mysql.writable) await fenceSelf(c, `becoming primary of term ${term}: start read-only`);
+  await fenceOldPrimary(c);
+  const { received, mariadb } = await drainRelayLog(c);
+  if (!c.raft.hasLeaseWithMargin()) throw new Error(`lost the lease while promoting in term ${term}`);
+  await promote(
+    c.side.own,
+    {
+      requireExecuted: received,
+      termRow: { term, leader: c.self },
+      // MariaDB always waits for exactly one acknowledgement (docs/mysql.md).
+      waitCount: mariadb ? 1 : c.semiSync.waitCount,
+      fallbackAfterMs: c.semiSync.fallbackAfterMs,
+    },
+    c.timeoutMs,
+  );
+  const gtid = (await status(c.side.own, c.timeoutMs)).executed.toString();
+  const r = c.raft.propose({ kind: 'primary', pod: c.self, term, gtid });
+  if (!r?.ok) throw new Error(`proposing primary=${c.self}@${term} refused: ${r ? r.reason : 'stopped'}`);
+  c.memory.promotedTerm = term;
+  const from = old?.pod ?? '';
+  const durationMs = Date.now() - (c.memory.leaderSince ?? started);
+  c.memory.lastFailover = { from, to: c.self, reason: 'elected', at: new Date().toISOString(), durationMs };
+  c.event('Normal', 'Elected', `${c.self} is primary of term ${term} (previous: ${from || 'none'})`);
+  c.log.info({ term, from, durationMs }, 'became primary');
+}
+
+/** Our record of this term stands and the lease is back after a fence: writable again (semi-sync
+ * source side first), nothing else repeated. */
+async function rewritable(c: ActContext, term: number): Promise<void> {
+  const s = await status(c.side.own, c.timeoutMs);
+  if (!c.raft.hasLeaseWithMargin()) throw new Error(`lost the lease while promoting in term ${term}`);
+  await promote(
+    c.side.own,
+    { waitCount: s.flavor === 'mariadb' ? 1 : c.semiSync.waitCount, fallbackAfterMs: c.semiSync.fallbackAfterMs },
+    c.timeoutMs,
+  );
+  c.log.info({ term }, 'writable again under a renewed lease');
+}
+
+/** Follower: check for errant transactions against the primary, then replicate from it (GTID
+ * auto-position, semi-sync replica side). An errant node is never re-attached. */
+export async function repoint(c: ActContext, to: string, term: number): Promise<void> {
+  const primary = c.side.peer(to);
+  const source = c.side.source(to);
+  if (!primary || !source) return;
+  const report = await detectErrant(c.side.own, primary, c.timeoutMs);
+  if (report.errant) {
+    c.memory.errantAgainst = `${to}@${term}`;
+    c.event('Warning', 'ErrantDetected', `${c.self} holds transactions ${to} lacks (${report.gtids}): not re-attached`);
+    return;
+  }
+  await pointAt(c.side.own, { ...source, semiSync: true }, c.timeoutMs);
+  c.log.info({ primary: to }, 'replicating from the primary');
+}
+
+async function have(c: ActContext, pod: string): Promise<{ pod: string; set: GtidSet; s: StatusSnapshot } | null> {
+  const node = c.side.peer(pod);
+  if (!node) return null;
+  try {
+    const s = await status(node, Math.min(c.timeoutMs, 1000));
+    return { pod, set: union(s.executed, s.retrieved), s };
+  } catch {
+    return null;
+  }
+}
+
+/** The follower whose received GTIDs contain every other reachable follower's (then by name). */
+export async function bestFollower(c: ActContext): Promise<string | undefined> {
+  const peers = c.peers();
+  const seen = (await Promise.all(peers.map((p) => have(c, p)))).filter((x) => x !== null);
+  const covering = seen.filter((a) => seen.every((b) => contains(a.set, b.set)));
+  return (covering[0] ?? seen[0])?.pod ?? peers[0];
+}
+
+/** Leader whose mysqld is down (or errant): hand leadership to the best follower at once. A mysqld
+ * that refused the connection is gone and cannot write, so the lease promises are waived. */
+export async function stepDown(c: ActContext, mysqldGone: boolean, reason: string): Promise<void> {
+  const to = await bestFollower(c);
+  if (!to) return;
+  const r = c.raft.do((n) => n.transferLeadership(to, { fenced: mysqldGone }));
+  c.log.warn({ to, reason, ok: r?.ok }, 'stepping down');
+}
+
+/** Graceful stop: fence ourselves, wait until the best follower has everything we executed, then hand
+ * over with the lease waived (we no longer write). */
+export async function handover(c: ActContext): Promise<void> {
+  await fenceSelf(c, 'graceful stop');
+  const to = await bestFollower(c);
+  if (!to) return;
+  const executed = (await status(c.side.own, c.timeoutMs)).executed;
+  const target = c.side.peer(to);
+  if (target) await waitApplied(target, executed, c.timeoutMs * 5);
+  const r = c.raft.do((n) => n.transferLeadership(to, { fenced: true }));
+  c.event('Normal', 'SwitchedOver', `${c.self} hands leadership to ${to} (graceful stop)`);
+  c.log.info({ to, ok: r?.ok }, 'handing over');
+}

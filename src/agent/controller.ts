@@ -1,0 +1,168 @@
+// The agent's clustering loop: observe -> decide -> act, one round at a time, every tick; plus the
+// Raft hooks that rest on the same observation: candidate eligibility (no campaign with mysqld down or
+// errant), the GTID vote predicate, and the vote guard that stops the IO thread from the old primary
+// before a vote in a new term is persisted (docs/failover.md).
+import type { JsonValue, NodeId } from '../raft/types.ts';
+import type { Ready } from '../raft/rawnode.ts';
+import { stopIo } from '../mysql/replication.ts';
+import { status } from '../mysql/status.ts';
+import { contains, parseGtid, union, missingFrom, type GtidKind } from '../mysql/gtid.ts';
+import { MysqlError } from '../mysql/mysql-errors.ts';
+import { decide, type Action, type Observation } from './decide.ts';
+import { observeMysql, type MysqlObservation } from './observe.ts';
+import { act, type ActContext } from './act.ts';
+
+/** Refusing to persist a vote: the loop stops and the agent restarts (nothing was persisted or sent). */
+export class VoteGuardError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VoteGuardError';
+  }
+}
+
+interface CandidateGtid {
+  kind: GtidKind;
+  gtid: string;
+}
+
+/** Runs the clustering loop of one agent. */
+export class Controller {
+  private mysql: MysqlObservation = { view: { up: false, detail: 'not observed yet', gone: false }, snapshot: null };
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running = false;
+  private readonly candidates = new Map<NodeId, CandidateGtid>();
+  private lastVote = '';
+  stopping = false;
+  lastAction: Action = { kind: 'none', reason: 'not started' };
+
+  constructor(
+    private readonly c: ActContext,
+    private readonly podAt: (host: string, port: number) => string | undefined,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Starts the periodic rounds. */
+  start(): void {
+    this.running = true;
+    const loop = () => {
+      if (!this.running) return;
+      this.round()
+        .catch((err: unknown) => this.c.log.warn({ err: (err as Error).message }, 'clustering round failed'))
+        .finally(() => {
+          if (this.running) this.timer = setTimeout(loop, this.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+  }
+
+  /** The latest MySQL observation (status, metrics). */
+  get mysqlObservation(): MysqlObservation {
+    return this.mysql;
+  }
+
+  /** observe -> decide -> act, once. */
+  async round(): Promise<Action> {
+    const m = this.c.memory;
+    const errant = m.errantAgainst !== '' && m.errantAgainst === this.primaryKey();
+    this.mysql = await observeMysql(this.c.side.own, this.podAt, errant, this.c.timeoutMs);
+    const o = this.observation();
+    const a = decide(o);
+    if (a.kind !== this.lastAction.kind || a.reason !== this.lastAction.reason)
+      this.c.log.info({ action: a.kind, reason: a.reason, term: o.term, role: o.role }, 'decided');
+    this.lastAction = a;
+    await act(a, this.c, o);
+    return a;
+  }
+
+  private primaryKey(): string {
+    const p = this.c.state().primary;
+    return p ? `${p.pod}@${p.term}` : '';
+  }
+
+  /** This node as decide() sees it now. */
+  observation(): Observation {
+    const st = this.c.raft.status();
+    const own = st.role === 'leader' && this.c.memory.promotedTerm === st.term;
+    if (st.role === 'leader' && this.c.memory.leaderSince === undefined) this.c.memory.leaderSince = Date.now();
+    if (st.role !== 'leader') this.c.memory.leaderSince = undefined;
+    return {
+      self: this.c.self,
+      role: st.role,
+      term: st.term,
+      lead: st.lead,
+      leaseHeld: st.role === 'leader' && this.c.raft.hasLeaseWithMargin(),
+      ownTermCommitted: this.c.raft.node.term(st.commit) === st.term,
+      transferring: st.leadTransferee !== null,
+      // Our own record counts from the moment we proposed it: we are already writable then.
+      primary: own ? { pod: this.c.self, term: st.term } : this.c.state().primary,
+      mysql: this.mysql.view,
+      stopping: this.stopping,
+    };
+  }
+
+  // ---- Raft hooks ---------------------------------------------------------------------------------
+
+  /** No campaign while mysqld is down or holds errant transactions. */
+  canCampaign(): boolean {
+    const v = this.mysql.view;
+    return v.up && !v.errant;
+  }
+
+  /** What this node has received (executed + relay log), for the voters' predicate. */
+  candidateContext(): JsonValue {
+    const s = this.mysql.snapshot;
+    if (!s) return null;
+    return { kind: s.executed.kind, gtid: union(s.executed, s.retrieved).toString() };
+  }
+
+  /** Refuses a candidate whose received GTIDs do not contain ours (or when ours are unknown). */
+  votePredicate(candidate: NodeId, ctx: JsonValue): true | string {
+    const s = this.mysql.snapshot;
+    if (!this.mysql.view.up || !s) return 'own mysqld is down: cannot vouch for its GTIDs';
+    const c = ctx as Partial<CandidateGtid> | null;
+    if (!c || (c.kind !== 'mysql' && c.kind !== 'mariadb') || typeof c.gtid !== 'string')
+      return 'candidate sent no GTID set';
+    if (c.kind !== s.executed.kind) return `candidate GTIDs are ${c.kind}, ours ${s.executed.kind}`;
+    let theirs;
+    try {
+      theirs = parseGtid(c.kind, c.gtid, 'candidate gtid');
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const mine = union(s.executed, s.retrieved);
+    if (!contains(theirs, mine)) return `candidate lacks ${missingFrom(theirs, mine)}`;
+    this.candidates.set(candidate, { kind: c.kind, gtid: c.gtid });
+    return true;
+  }
+
+  /**
+   * Before a vote for another node in a new term is persisted: stop receiving from the old primary
+   * (so this node acknowledges nothing more to it), then check again, on fresh GTIDs, that the
+   * candidate has everything we received. Throws VoteGuardError otherwise (the vote is then never
+   * persisted nor sent; the agent restarts).
+   */
+  async beforePersist(rd: Ready): Promise<void> {
+    const hs = rd.hardState;
+    if (!hs?.vote || hs.vote === this.c.self) return;
+    const key = `${hs.term}/${hs.vote}`;
+    if (key === this.lastVote) return;
+    try {
+      await stopIo(this.c.side.own, this.c.timeoutMs);
+    } catch (err) {
+      throw new VoteGuardError(`cannot stop the IO thread before voting for ${hs.vote}: ${(err as Error).message}`);
+    }
+    const s = await status(this.c.side.own, this.c.timeoutMs).catch((err: unknown) => {
+      throw new VoteGuardError(`cannot read GTIDs before voting: ${err instanceof MysqlError ? err.kind : err}`);
+    });
+    const cand = this.candidates.get(hs.vote);
+    const mine = union(s.executed, s.retrieved);
+    if (!cand || !contains(parseGtid(cand.kind, cand.gtid), mine))
+      throw new VoteGuardError(`candidate ${hs.vote} no longer has everything this node received`);
+    this.lastVote = key;
+  }
+}

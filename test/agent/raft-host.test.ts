@@ -1,0 +1,20 @@
+// The agent's persist stage writes a Ready unless its only durable change is the commit index: term,
+// vote and entries are what messages vouch for (Figure 2); commit is re-learnt after a restart.
+import t from 'tap';
+import { commitOnly } from '../../src/agent/raft-host.ts';
+import type { Ready } from '../../src/raft/rawnode.ts';
+
+const base: Ready = { entries: [], messages: [], committedEntries: [] };
+const durable = { term: 3, vote: 'db-1', commit: 7 };
+const e = { index: 8, term: 3, type: 'normal' as const, data: null };
+const snap = { index: 5, term: 2, conf: { voters: [], learners: [] }, data: null };
+
+t.test('which Readys skip the ConfigMap write', async (t) => {
+  t.ok(commitOnly(base, durable), 'messages only (heartbeats and their answers)');
+  t.ok(commitOnly({ ...base, hardState: { ...durable, commit: 9 } }, durable), 'a higher commit only');
+  t.notOk(commitOnly({ ...base, hardState: { ...durable, term: 4, vote: null } }, durable), 'a new term');
+  t.notOk(commitOnly({ ...base, hardState: { ...durable, vote: 'db-2' } }, durable), 'a vote');
+  t.notOk(commitOnly({ ...base, entries: [e] }, durable), 'entries');
+  t.notOk(commitOnly({ ...base, snapshot: snap }, durable), 'a snapshot');
+  t.notOk(commitOnly({ ...base, compaction: snap }, durable), 'a compaction');
+});
