@@ -12,6 +12,10 @@ out=$(mktemp)
 status=0
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit || status=1
+echo "== build"
+# bin/ runs dist/ when it is current: tests that start the executable (agents, local, manager) then
+# skip tsx's on-the-fly compilation, which costs seconds per process on a busy machine.
+npm run -s build || status=1
 echo "== tap"
 # tap compiles its plugin list into node_modules; a fresh `npm ci` has the default list, whose TypeScript
 # plugin (ts-node) cannot load TypeScript 7. package.json drops it and tsx loads the tests instead.
