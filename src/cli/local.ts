@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../util/log.ts';
 import { nextSteps, startLocal, type LocalManager } from '../local/local.ts';
-import { parseFlags, startOperatorManager } from './manager.ts';
+import { parseFlags, reconcilerFactory, startOperatorManager } from './manager.ts';
 
 export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers] [--no-manager] [--node-name NAME]
 
@@ -28,7 +28,8 @@ async function managerStarter(kubeconfigPath: string, certDir: string): Promise<
     ...['--webhook-port', '0', '--health-port', '0', '--metrics-port', '0'],
     ...['--bind-address', '127.0.0.1', '--cert-dir', certDir],
   ]);
-  const m = await startOperatorManager(options, createLogger('manager'));
+  const reconciler = reconcilerFactory(options, { ...process.env, KUBECONFIG: kubeconfigPath });
+  const m = await startOperatorManager(options, createLogger('manager'), reconciler ? [reconciler] : []);
   return { webhookPort: m.webhookPort, stop: () => m.stop() };
 }
 

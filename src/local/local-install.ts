@@ -3,13 +3,14 @@
 // kustomize/base/webhooks.yaml, rewritten from a Service reference to https://127.0.0.1:PORT with the
 // manager's CA. Create-or-update, so a restart refreshes the port and CA.
 import { readFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.ts';
+
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient, Obj } from './kubelet/client.ts';
 import { isNotFound, restPath } from './kubelet/client.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = packageRoot();
 
 function docs(path: string): Obj[] {
   return parseAllDocuments(readFileSync(path, 'utf8'))

@@ -4,8 +4,9 @@
 // (kubelet + proxies), for an API server whose own control plane has the controllers.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../util/package-root.ts';
+
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../util/log.ts';
 import { silentLogger } from '../../util/log.ts';
@@ -64,7 +65,7 @@ export function findServer(explicit?: string): { binary: string; flavor: 'mariad
 
 /** bin/mysql-raft-operator.js of this checkout. */
 export function operatorEntry(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'mysql-raft-operator.js');
+  return join(packageRoot(), 'bin', 'mysql-raft-operator.js');
 }
 
 /** Starts caches, controllers, the kubelet and the proxies. */
