@@ -199,6 +199,33 @@ t.test(
     t.equal(await exited, 0, 'the stopped agent exited 0 after handing over');
     const after = (await sql(env, third, 'SELECT COUNT(*) AS n FROM app.acked')) as { n: number }[];
     t.equal(Number(after[0]?.n), 21, 'every acknowledged write survived the handover');
+    // The primary's mysqld dies, its agent lives: the agent steps down and hands over at once.
+    env.launch(second);
+    await eventually(
+      async () => settled(env, await sampleAll(env, leadersOfTerm)),
+      'three nodes settled again',
+      120_000,
+    );
+    const before = (await sampleAll(env, leadersOfTerm)).findIndex((x) => x?.role === 'leader');
+    await writeWhileWritable(env, before, 'INSERT INTO app.acked VALUES (22)');
+    await env.harness!.kill9(env.harness!.instances[before]!);
+    const { l: fourth } = await eventually(
+      async () => settled(env, await sampleAll(env, leadersOfTerm), before),
+      'a new primary after the primary mysqld was killed',
+      120_000,
+    );
+    t.not(fourth, before, `${env.agents[fourth]!.pod} took over from the leader whose mysqld died`);
+    const n22 = (await sql(env, fourth, 'SELECT COUNT(*) AS n FROM app.acked')) as { n: number }[];
+    t.equal(Number(n22[0]?.n), 22, 'every acknowledged write survived the mysqld crash');
+    await env.harness!.restart(env.harness!.instances[before]!);
+    await eventually(
+      async () => {
+        const s = await sampleAll(env, leadersOfTerm);
+        return s[before]?.from === env.agents[fourth]!.pod && !s[before]?.writable;
+      },
+      'the restarted mysqld rejoining as a replica',
+      120_000,
+    );
     for (const [term, set] of leadersOfTerm) t.equal(set.size, 1, `term ${term}: one leader (${[...set].join(', ')})`);
   },
 );
