@@ -104,7 +104,7 @@ t.test(
     const { l: first } = await eventually(
       async () => settled(env, await sampleAll(env, leadersOfTerm)),
       'a primary and two replicas',
-      120_000,
+      300_000,
     );
     const p1 = env.agents[first]!.pod;
     t.pass(`${p1} is the writable primary; the others replicate from it read-only`);
@@ -136,7 +136,7 @@ t.test(
     const { l: second } = await eventually(
       async () => settled(env, await sampleAll(env, leadersOfTerm), first),
       'a new primary among the survivors',
-      120_000,
+      300_000,
     );
     const p2 = env.agents[second]!.pod;
     t.not(p2, p1);
@@ -153,7 +153,7 @@ t.test(
         return s[first]?.role === 'follower' && s[first]?.from === p2 && !s[first]?.writable;
       },
       'the old primary rejoining as a replica of the new one',
-      120_000,
+      300_000,
     );
     // Graceful stop of the current primary (SIGTERM, as on pod delete): it demotes itself, hands over
     // to a caught-up replica, and exits 0.
@@ -162,7 +162,7 @@ t.test(
     const { l: third } = await eventually(
       async () => settled(env, await sampleAll(env, leadersOfTerm), second),
       'a new primary after the graceful stop',
-      120_000,
+      300_000,
     );
     t.not(third, second, `${env.agents[third]!.pod} took over from ${p2}`);
     t.equal(await exited, 0, 'the stopped agent exited 0 after handing over');
@@ -173,7 +173,7 @@ t.test(
     await eventually(
       async () => settled(env, await sampleAll(env, leadersOfTerm)),
       'three nodes settled again',
-      120_000,
+      300_000,
     );
     const before = (await sampleAll(env, leadersOfTerm)).findIndex((x) => x?.role === 'leader');
     await writeWhileWritable(env, before, 'INSERT INTO app.acked VALUES (22)');
@@ -181,7 +181,7 @@ t.test(
     const { l: fourth } = await eventually(
       async () => settled(env, await sampleAll(env, leadersOfTerm), before),
       'a new primary after the primary mysqld was killed',
-      120_000,
+      300_000,
     );
     t.not(fourth, before, `${env.agents[fourth]!.pod} took over from the leader whose mysqld died`);
     const n22 = (await sql(env, fourth, 'SELECT COUNT(*) AS n FROM app.acked')) as { n: number }[];
@@ -193,7 +193,7 @@ t.test(
         return s[before]?.from === env.agents[fourth]!.pod && !s[before]?.writable;
       },
       'the restarted mysqld rejoining as a replica',
-      120_000,
+      300_000,
     );
     for (const [term, set] of leadersOfTerm) t.equal(set.size, 1, `term ${term}: one leader (${[...set].join(', ')})`);
   },
