@@ -133,7 +133,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
         state = applyCommitted(state, rd.snapshot, rd.committedEntries);
       },
       snapshotData: () => toSnapshotData(state),
-      beforePersist: (rd) => controller?.beforePersist(rd) ?? Promise.resolve(),
+      beforePersist: (rd) => controller?.beforePersist(rd) ?? Promise.resolve(false),
       canCampaign: () => controller?.canCampaign() ?? false,
       candidateContext: () => controller?.candidateContext() ?? null,
       votePredicate: (cand, ctx) => controller?.votePredicate(cand, ctx) ?? 'agent not ready',

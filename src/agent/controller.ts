@@ -12,14 +12,6 @@ import { decide, type Action, type Observation } from './decide.ts';
 import { observeMysql, type MysqlObservation } from './observe.ts';
 import { act, type ActContext } from './act.ts';
 
-/** Refusing to persist a vote: the loop stops and the agent restarts (nothing was persisted or sent). */
-export class VoteGuardError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VoteGuardError';
-  }
-}
-
 interface CandidateGtid {
   kind: GtidKind;
   gtid: string;
@@ -31,7 +23,6 @@ export class Controller {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private readonly candidates = new Map<NodeId, CandidateGtid>();
-  private lastVote = '';
   stopping = false;
   lastAction: Action = { kind: 'none', reason: 'not started' };
 
@@ -143,26 +134,30 @@ export class Controller {
   /**
    * Before a vote for another node in a new term is persisted: stop receiving from the old primary
    * (so this node acknowledges nothing more to it), then check again, on fresh GTIDs, that the
-   * candidate has everything we received. Throws VoteGuardError otherwise (the vote is then never
-   * persisted nor sent; the agent restarts).
+   * candidate has everything we received. false when either fails: the vote is persisted (we vote
+   * for nobody else in that term) but the grant is never sent, so it cannot help elect a candidate
+   * that lacks an acknowledged write.
    */
-  async beforePersist(rd: Ready): Promise<void> {
+  async beforePersist(rd: Ready): Promise<boolean> {
     const hs = rd.hardState;
-    if (!hs?.vote || hs.vote === this.c.self) return;
-    const key = `${hs.term}/${hs.vote}`;
-    if (key === this.lastVote) return;
+    if (!hs?.vote || hs.vote === this.c.self) return true;
     try {
       await stopIo(this.c.side.own, this.c.timeoutMs);
+      const s = await status(this.c.side.own, this.c.timeoutMs);
+      const cand = this.candidates.get(hs.vote);
+      const mine = union(s.executed, s.retrieved);
+      if (cand && contains(parseGtid(cand.kind, cand.gtid), mine)) return true;
+      this.c.log.warn(
+        { candidate: hs.vote, term: hs.term, missing: cand ? missingFrom(parseGtid(cand.kind, cand.gtid), mine) : '?' },
+        'vote guard: candidate lacks what this node received; grant withheld',
+      );
     } catch (err) {
-      throw new VoteGuardError(`cannot stop the IO thread before voting for ${hs.vote}: ${(err as Error).message}`);
+      const why = err instanceof MysqlError ? err.kind : (err as Error).message;
+      this.c.log.warn(
+        { candidate: hs.vote, term: hs.term, err: why },
+        'vote guard: IO thread not stopped; grant withheld',
+      );
     }
-    const s = await status(this.c.side.own, this.c.timeoutMs).catch((err: unknown) => {
-      throw new VoteGuardError(`cannot read GTIDs before voting: ${err instanceof MysqlError ? err.kind : err}`);
-    });
-    const cand = this.candidates.get(hs.vote);
-    const mine = union(s.executed, s.retrieved);
-    if (!cand || !contains(parseGtid(cand.kind, cand.gtid), mine))
-      throw new VoteGuardError(`candidate ${hs.vote} no longer has everything this node received`);
-    this.lastVote = key;
+    return false;
   }
 }

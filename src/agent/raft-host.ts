@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../raft/config.ts';
 import type { Ready, Status } from '../raft/rawnode.ts';
+import type { Message } from '../raft/messages.ts';
 import type { Storage } from '../raft/storage.ts';
 import type { HardState, JsonValue, NodeId } from '../raft/types.ts';
 import type { ProposeResult } from '../raft/results.ts';
@@ -21,8 +22,9 @@ export interface RaftApp {
   apply(rd: Ready): void | Promise<void>;
   /** The state machine as snapshot data (for compaction). */
   snapshotData?(): JsonValue;
-  /** Runs before each Ready is persisted (the vote guard); a rejection is fatal. */
-  beforePersist?(rd: Ready): Promise<void>;
+  /** Runs before a Ready that carries a vote not yet durable is persisted (the vote guard). false:
+   * persist the vote but withhold the grant (a dropped message, which Raft tolerates). */
+  beforePersist?(rd: Ready): Promise<boolean>;
   votePredicate?: Config['votePredicate'];
   canCampaign?: Config['canCampaign'];
   candidateContext?: Config['candidateContext'];
@@ -81,16 +83,19 @@ export class RaftHost {
     });
     let host: RaftHost | undefined;
     let durable: HardState = (await o.storage.initialState()).hardState;
+    let withheld: { term: number; to: string } | undefined;
     const loop = new ReadyLoop(
       node,
       {
         persist: async (rd) => {
           if (commitOnly(rd, durable)) return;
-          await o.app.beforePersist?.(rd);
+          // Only a vote that is not durable yet is guarded: a restarted node re-sends the vote it holds.
+          if (rd.hardState && newVote(rd.hardState, durable) && (await o.app.beforePersist?.(rd)) === false)
+            withheld = { term: rd.hardState.term, to: rd.hardState.vote! };
           await o.storage.persist(rd);
           if (rd.hardState) durable = rd.hardState;
         },
-        send: (msgs) => o.transport.send(msgs),
+        send: (msgs) => o.transport.send(withheld ? msgs.filter((m) => !isGrant(m, withheld!)) : msgs),
         apply: (rd) => o.app.apply(rd),
         advanced: () => {
           const s = node.status();
@@ -170,4 +175,14 @@ export function commitOnly(rd: Ready, durable: HardState): boolean {
   if (rd.entries.length > 0 || rd.snapshot || rd.compaction) return false;
   const hs = rd.hardState;
   return !hs || (hs.term === durable.term && hs.vote === durable.vote);
+}
+
+/** The hard state records a vote (term, candidate) that storage does not hold yet. */
+export function newVote(hs: HardState, durable: HardState): boolean {
+  return hs.vote !== null && (hs.term !== durable.term || hs.vote !== durable.vote);
+}
+
+/** A granted vote for `w.to` in `w.term`. */
+function isGrant(m: Message, w: { term: number; to: string }): boolean {
+  return m.type === 'voteResp' && !m.reject && m.to === w.to && m.term === w.term;
 }

@@ -1,7 +1,7 @@
 // The agent's persist stage writes a Ready unless its only durable change is the commit index: term,
 // vote and entries are what messages vouch for (Figure 2); commit is re-learnt after a restart.
 import t from 'tap';
-import { commitOnly } from '../../src/agent/raft-host.ts';
+import { commitOnly, newVote } from '../../src/agent/raft-host.ts';
 import type { Ready } from '../../src/raft/rawnode.ts';
 
 const base: Ready = { entries: [], messages: [], committedEntries: [] };
@@ -17,4 +17,11 @@ t.test('which Readys skip the ConfigMap write', async (t) => {
   t.notOk(commitOnly({ ...base, entries: [e] }, durable), 'entries');
   t.notOk(commitOnly({ ...base, snapshot: snap }, durable), 'a snapshot');
   t.notOk(commitOnly({ ...base, compaction: snap }, durable), 'a compaction');
+});
+
+t.test('the vote guard runs only for a vote storage does not hold yet (not after a restart)', async (t) => {
+  t.ok(newVote({ term: 4, vote: 'db-2', commit: 7 }, durable), 'a vote in a new term');
+  t.ok(newVote({ term: 3, vote: 'db-2', commit: 7 }, { ...durable, vote: null }), 'a first vote in this term');
+  t.notOk(newVote({ ...durable, commit: 9 }, durable), 'the durable vote again, with a new commit');
+  t.notOk(newVote({ term: 4, vote: null, commit: 7 }, durable), 'a new term without a vote');
 });
