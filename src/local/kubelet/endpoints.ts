@@ -1,5 +1,5 @@
 // The Endpoints controller: for every Service with a selector, the pods it selects become the
-// Service's Endpoints, ready ones under `addresses` and the rest under `notReadyAddresses` (all under
+// Service's Endpoints (and one EndpointSlice `<service>-local` with the same content), ready ones under `addresses` and the rest under `notReadyAddresses` (all under
 // `addresses` with publishNotReadyAddresses), each service port resolved to the pod's target port
 // (a number, or a container port name). Rewritten when pods come, go, change readiness or move labels,
 // which is how a role label moving from one pod to another re-routes a Service.
@@ -59,11 +59,76 @@ export function endpointSubsets(svc: Obj, pods: Obj[]): Obj[] {
   }));
 }
 
+/** The EndpointSlice form of the same subsets (one slice per Service, IPv4), as the slice controller writes it. */
+export function endpointSlice(svc: Obj, subsets: Obj[]): Obj {
+  const m = svc['metadata'];
+  const endpoints: Obj[] = [];
+  for (const s of subsets)
+    for (const [list, ready] of [
+      [s['addresses'] ?? [], true],
+      [s['notReadyAddresses'] ?? [], false],
+    ] as [Obj[], boolean][])
+      for (const a of list)
+        endpoints.push({
+          addresses: [a['ip']],
+          conditions: { ready, serving: ready, terminating: false },
+          nodeName: a['nodeName'],
+          targetRef: a['targetRef'],
+        });
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${m['name']}-local`,
+      namespace: m['namespace'],
+      labels: {
+        'kubernetes.io/service-name': m['name'],
+        'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          name: m['name'],
+          uid: m['uid'],
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    addressType: 'IPv4',
+    endpoints,
+    ports: subsets[0]?.['ports'] ?? [],
+  };
+}
+
+async function writeSlice(d: WorkloadDeps, svc: Obj, subsets: Obj[]): Promise<void> {
+  const want = endpointSlice(svc, subsets);
+  const ns = svc['metadata']['namespace'];
+  const path = restPath('discovery.k8s.io/v1', 'endpointslices', { namespace: ns, name: want['metadata']['name'] });
+  try {
+    const cur = await d.client.get(path);
+    if (
+      JSON.stringify([cur['endpoints'] ?? [], cur['ports'] ?? []]) ===
+      JSON.stringify([want['endpoints'], want['ports']])
+    )
+      return;
+    await d.client.update(path, {
+      ...want,
+      metadata: { ...want['metadata'], resourceVersion: cur['metadata']['resourceVersion'] },
+    });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await d.client.create(restPath('discovery.k8s.io/v1', 'endpointslices', { namespace: ns }), want);
+  }
+}
+
 async function reconcile(services: ObjectCache, endpoints: ObjectCache, d: WorkloadDeps, key: string): Promise<void> {
   const svc = services.get(key);
   if (!svc || !svc['spec']?.['selector'] || svc['metadata']['deletionTimestamp']) return;
   const m = svc['metadata'];
   const subsets = endpointSubsets(svc, d.pods.list(m['namespace']));
+  await writeSlice(d, svc, subsets);
   const existing = endpoints.get(key);
   const body = {
     apiVersion: 'v1',

@@ -133,6 +133,12 @@ if (!version) {
       ep.subsets[0].addresses.map((a: any) => a.ip),
       [ips['db-0']],
     );
+    const slices = await json(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=db-primary']);
+    t.same(
+      slices.items[0].endpoints.filter((e: any) => e.conditions.ready).map((e: any) => e.addresses[0]),
+      [ips['db-0']],
+      'the EndpointSlice says the same',
+    );
   });
 
   t.test('a deleted pod stops gracefully and comes back with its data', async (t) => {
@@ -164,6 +170,68 @@ if (!version) {
     const logs = await k(['logs', 'db-0']);
     t.notMatch(logs.stdout, /\[ERROR\]/, 'a clean start (the old server shut down on SIGTERM)');
   });
+
+  t.test(
+    'template changes roll (RollingUpdate) or wait for a delete (OnDelete); scale-down keeps claims',
+    async (t) => {
+      const revision = async (pod: string) =>
+        (await k(['get', 'pod', pod, '-o', "jsonpath={.metadata.labels['controller-revision-hash']}"])).stdout;
+      const updateRevision = async () =>
+        (await k(['get', 'sts', 'db', '-o', 'jsonpath={.status.updateRevision}'])).stdout;
+      const setEnv = (value: string) =>
+        k(['set', 'env', 'statefulset/db', '-c', 'mysqld', `ROLL=${value}`]).then((r) => t.equal(r.code, 0, r.stderr));
+      await setEnv('1');
+      await eventually(
+        async () => {
+          const want = await updateRevision();
+          return (
+            (await revision('db-0')) === want &&
+            (await revision('db-1')) === want &&
+            (await poll(['get', 'sts', 'db']))?.status?.readyReplicas === 2
+          );
+        },
+        'both pods rolled to the new template',
+        180_000,
+        500,
+      );
+      t.pass('rolled');
+      const patched = await k([
+        'patch',
+        'sts',
+        'db',
+        '--type=merge',
+        '-p',
+        '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}',
+      ]);
+      t.equal(patched.code, 0, patched.stderr);
+      const before = await revision('db-1');
+      await setEnv('2');
+      await eventually(async () => (await updateRevision()) !== before, 'new update revision', 30_000, 200);
+      t.equal(await revision('db-1'), before, 'OnDelete: the running pod keeps its template');
+      await k(['delete', 'pod', 'db-1']);
+      await eventually(
+        async () => (await revision('db-1')) === (await updateRevision()),
+        'db-1 recreated on the new template',
+        90_000,
+        300,
+      );
+      t.equal((await k(['scale', 'sts', 'db', '--replicas=1'])).code, 0);
+      await eventually(
+        async () => (await k(['get', 'pod', 'db-1'])).code !== 0,
+        'db-1 removed by scale-down',
+        90_000,
+        300,
+      );
+      t.equal((await k(['get', 'pvc', 'data-db-1'])).code, 0, 'its claim is kept');
+      t.equal((await k(['scale', 'sts', 'db', '--replicas=2'])).code, 0);
+      await eventually(
+        async () => (await poll(['get', 'sts', 'db']))?.status?.readyReplicas === 2,
+        'scaled back up',
+        90_000,
+        300,
+      );
+    },
+  );
 
   t.test('kubectl logs -c picks the container and -f follows it', async (t) => {
     const chatty = JSON.stringify({

@@ -6,7 +6,7 @@ import { planImage, repositoryOf } from '../../../src/local/kubelet/images.ts';
 import { PathMap } from '../../../src/local/kubelet/paths.ts';
 import { expand } from '../../../src/local/kubelet/env.ts';
 import { initSql } from '../../../src/local/kubelet/mysqld.ts';
-import { endpointSubsets } from '../../../src/local/kubelet/endpoints.ts';
+import { endpointSlice, endpointSubsets } from '../../../src/local/kubelet/endpoints.ts';
 import { IpPool } from '../../../src/local/kubelet/ip-pool.ts';
 import { podStatusText } from '../../../src/local/apiserver/table-workloads.ts';
 import { ClusterIpAllocator } from '../../../src/local/apiserver/cluster-ip.ts';
@@ -85,6 +85,18 @@ t.test('Endpoints: ready pods under addresses, others under notReadyAddresses, n
     ['127.1.0.3'],
   );
   t.same(subsets[0]!['ports'], [{ name: 'sql', port: 3307, protocol: 'TCP' }]);
+  const slice = endpointSlice({ ...svc, metadata: { name: 'db-primary', namespace: 'ns', uid: 'u' } }, subsets);
+  t.equal(slice['metadata'].labels['kubernetes.io/service-name'], 'db-primary');
+  t.same(
+    slice['endpoints'].map((e: { addresses: string[]; conditions: { ready: boolean } }) => [
+      e.addresses[0],
+      e.conditions.ready,
+    ]),
+    [
+      ['127.1.0.2', true],
+      ['127.1.0.3', false],
+    ],
+  );
 });
 
 t.test("kubectl's pod STATUS column", async (t) => {
