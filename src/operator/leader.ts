@@ -11,6 +11,7 @@ import type { Logger } from '../util/log.ts';
 import { ClusterMetrics } from './metrics.ts';
 import { MysqlClusterOperator, type OperatorOptions } from './operator.ts';
 
+/** What the leader-elected reconciler needs: API access, metrics, the agent image and the election. */
 export interface LeaderElectedOptions {
   kc: KubeConfig;
   log: Logger;

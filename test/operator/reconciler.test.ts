@@ -133,7 +133,8 @@ t.test('Secrets are never regenerated or overwritten', async (t) => {
 
 t.test('a changed my.cnf gets a new ConfigMap; the unused old one is deleted', async (t) => {
   const [old] = await mycnfNames(h);
-  await patchSpec(h, { mysql: { config: { max_connections: '500' } } });
+  // No webhook in this harness: an owned key reaches the operator, which leaves it out and says so.
+  await patchSpec(h, { mysql: { config: { max_connections: '500', server_id: '9' } } });
   const sts = await eventually(async () => {
     const s = (await read(h, 'apps/v1', 'StatefulSet', NAME)) as V1StatefulSet;
     const cm = s.spec?.template.spec?.volumes?.find((v) => v.name === 'mycnf')?.configMap?.name;
@@ -145,6 +146,8 @@ t.test('a changed my.cnf gets a new ConfigMap; the unused old one is deleted', a
   );
   const cm = await h.core.readNamespacedConfigMap({ name: sts, namespace: NS });
   t.match(cm.data?.['my.cnf'], /^max_connections = 500$/m);
+  t.notMatch(cm.data?.['my.cnf'], /server_id/);
+  await eventually(async () => (await reasons(h)).includes('ConfigIgnored'), 'a ConfigIgnored event');
 });
 
 async function patchSpec(h: Harness, spec: Record<string, unknown>): Promise<void> {
