@@ -64,8 +64,6 @@ export const Annotations = {
 
 /** The Lease the manager replicas elect their one reconciling leader with. */
 export const MANAGER_LEASE_NAME = 'mysql-raft-operator-leader';
-/** Namespace the operator is installed in (kustomize/base), when the manager cannot tell. */
-export const OPERATOR_NAMESPACE = 'mysql-operator-system';
 /** The agent image when neither a flag, AGENT_IMAGE nor the manager's own pod says. */
 export const DEFAULT_AGENT_IMAGE = 'mysql-raft-operator:dev';
 

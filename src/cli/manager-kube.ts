@@ -2,12 +2,12 @@
 // or ~/.kube/config), who it is for leader election (POD_NAME, POD_NAMESPACE from the downward API),
 // and the agent image (flag, AGENT_IMAGE, else the image of the manager's own container, so the
 // kustomize `images:` setting moves both). Read when the manager starts, never at import.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { DEFAULT_AGENT_IMAGE, OPERATOR_NAMESPACE } from '../api/names.ts';
+import { DEFAULT_AGENT_IMAGE } from '../api/names.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -29,9 +29,16 @@ export function electionIdentity(env: Env): string {
   return env['POD_NAME'] || `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Where the election Lease lives: the flag, the manager's own namespace, else the install namespace. */
-export function electionNamespace(flag: string | undefined, env: Env): string {
-  return flag || env['POD_NAMESPACE'] || OPERATOR_NAMESPACE;
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** Where the election Lease lives: the flag, $POD_NAMESPACE, the in-cluster service account's
+ * namespace, the kubeconfig context's namespace, else `default` (a namespace that always exists, so a
+ * manager run from a laptop still elects itself). */
+export function electionNamespace(flag: string | undefined, env: Env, kc?: KubeConfig): string {
+  if (flag) return flag;
+  if (env['POD_NAMESPACE']) return env['POD_NAMESPACE'];
+  if (existsSync(SA_NAMESPACE_FILE)) return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim();
+  return kc?.getContextObject(kc.getCurrentContext())?.namespace || 'default';
 }
 
 /** The agent image: flag, AGENT_IMAGE, the manager container's own image, else the default. */

@@ -67,8 +67,8 @@ export const HELP = `usage: mysql-raft-operator manager [flags]
   --namespace NS       reconcile MysqlClusters of this namespace only (default: all)
   --agent-image IMAGE  image of the agent sidecar (default: $AGENT_IMAGE, else this manager's own
                        container image, read from its Pod)
-  --leader-election-namespace NS  namespace of the election Lease (default: $POD_NAMESPACE, else
-                       mysql-operator-system)
+  --leader-election-namespace NS  namespace of the election Lease (default: $POD_NAMESPACE, the
+                       service account's namespace in a pod, else the kubeconfig context's, else default)
   --leader-election-id NAME       name of the election Lease (default ${MANAGER_LEASE_NAME})
 `;
 
@@ -147,11 +147,14 @@ export function reconcilerFactory(
   return async (ctx) => {
     const agentImage = await resolveAgentImage(kc, options.agentImage, env);
     const election = {
-      namespace: electionNamespace(options.leaderElectionNamespace, env),
+      namespace: electionNamespace(options.leaderElectionNamespace, env, kc),
       name: options.leaderElectionId,
       identity: electionIdentity(env),
     };
-    ctx.logger.info({ ...election, agentImage }, 'leader election: campaigning to run the reconciler');
+    ctx.logger.info(
+      { lease: election.name, namespace: election.namespace, identity: election.identity, agentImage },
+      'leader election: campaigning to run the reconciler',
+    );
     return startLeaderElectedOperator({
       kc,
       log: ctx.logger,

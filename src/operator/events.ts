@@ -33,6 +33,7 @@ export const EVENTS = {
   SwitchoverRefused: { type: 'Warning', means: 'a switchover request could not be honoured (target not caught up...)' },
 } as const satisfies Record<string, { type: EventType; means: string }>;
 
+/** Every reason in the catalogue. */
 export type EventReason = keyof typeof EVENTS;
 /** The reasons the operator itself emits. */
 export type OperatorEventReason = Extract<

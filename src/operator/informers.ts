@@ -21,6 +21,7 @@ export const OWNED_KINDS: readonly ResourceRef[] = [
   Resources.StatefulSet,
 ];
 
+/** Selects what the operator created (and only that: other Secrets and ConfigMaps stay uncached). */
 export const MANAGED_SELECTOR = `${Labels.appManagedBy}=${PROJECT_NAME}`;
 
 function byLabel(label: string): (obj: KubernetesObject) => string[] {

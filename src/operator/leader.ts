@@ -11,6 +11,7 @@ import type { Logger } from '../util/log.ts';
 import { ClusterMetrics } from './metrics.ts';
 import { MysqlClusterOperator, type OperatorOptions } from './operator.ts';
 
+/** What the leader-elected reconciler needs: API access, metrics, the agent image and the election. */
 export interface LeaderElectedOptions {
   kc: KubeConfig;
   log: Logger;
@@ -45,6 +46,7 @@ export function startLeaderElectedOperator(o: LeaderElectedOptions): LeaderElect
     clusterMetrics: new ClusterMetrics(o.registry),
   };
   let current: MysqlClusterOperator | undefined;
+  let shuttingDown = false;
   let chain: Promise<void> = Promise.resolve();
   const serial = (f: () => Promise<void>) => {
     chain = chain
@@ -82,7 +84,10 @@ export function startLeaderElectedOperator(o: LeaderElectedOptions): LeaderElect
       });
       signal.addEventListener('abort', () => void serial(stopCurrent), { once: true });
     },
-    onStoppedLeading: () => log.warn({ identity: o.election.identity }, 'leader election lost: reconciler stopped'),
+    onStoppedLeading: () =>
+      shuttingDown
+        ? log.info({ identity: o.election.identity }, 'leader election: Lease released on shutdown')
+        : log.warn({ identity: o.election.identity }, 'leader election lost: reconciler stopped'),
     onNewLeader: (id) => log.info({ leader: id }, 'leader election: another manager leads'),
   });
   const loop = elector.run();
@@ -92,6 +97,7 @@ export function startLeaderElectedOperator(o: LeaderElectedOptions): LeaderElect
     isLeader: () => elector.isLeader,
     current: () => current,
     stop: async () => {
+      shuttingDown = true;
       await elector.stop();
       await serial(stopCurrent);
       await loop;

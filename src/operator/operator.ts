@@ -11,6 +11,7 @@ import { EventRecorder } from './events.ts';
 import type { ClusterMetrics } from './metrics.ts';
 import { MysqlClusterReconciler } from './reconciler.ts';
 
+/** Inputs of one controller instance; the metrics objects outlive it (one registry per process). */
 export interface OperatorOptions {
   kc: KubeConfig;
   log: Logger;

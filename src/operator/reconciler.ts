@@ -33,6 +33,7 @@ import { StatusWriter } from './status-writer.ts';
 import { leaseView, mountedConfigMaps, podView, raftStateView, statefulSetView } from './views.ts';
 import { describe, ObjectWriter, type WriteOutcome } from './writer.ts';
 
+/** What the reconciler is given: API access, where to report, and the agent image. */
 export interface ReconcilerOptions {
   kc: KubeConfig;
   log: Logger;
@@ -58,6 +59,7 @@ export function selectorString(labels: Record<string, string>): string {
     .join(',');
 }
 
+/** The MysqlCluster reconcile loop, as a framework plugin (owns MysqlCluster, watches its children). */
 export class MysqlClusterReconciler implements ReconcilerPlugin {
   readonly name = 'mysqlcluster';
   readonly owns = Resources.MysqlCluster;

@@ -17,6 +17,7 @@ export function sameStatus(a: MysqlClusterStatusV1 | undefined, b: MysqlClusterS
   return isDeepStrictEqual(norm(a), norm(b));
 }
 
+/** Writes a folded status when it differs from the stored one, and only then. */
 export class StatusWriter {
   private readonly api: CustomObjectsApi;
   /** Test seam: runs between the fresh read and the status write. */

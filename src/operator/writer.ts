@@ -29,6 +29,7 @@ export interface WriteStats {
   conflicts: number;
 }
 
+/** Fresh reads a write may take before the reconcile gives up and is retried with backoff. */
 export const MAX_CONFLICT_RETRIES = 4;
 
 /** Fields the API server refuses to change after creation: compared and written on create only. */
@@ -47,6 +48,7 @@ export function mutableView(obj: KubernetesObject): KubernetesObject {
   return { ...rest, ...(spec ? { spec } : {}) } as KubernetesObject;
 }
 
+/** `Kind/name`, for logs and events (never the body: it may hold passwords). */
 export function describe(obj: KubernetesObject): string {
   return `${obj.kind}/${obj.metadata?.name}`;
 }
@@ -54,6 +56,7 @@ export function describe(obj: KubernetesObject): string {
 /** Runs between the fresh read and the write: a test seam to make another writer win the race. */
 export type BeforeWrite = (obj: KubernetesObject) => Promise<void>;
 
+/** Creates and updates the cluster's children, owning only the fields it sets. */
 export class ObjectWriter {
   private readonly api: KubernetesObjectApi;
   readonly stats: WriteStats = { creates: 0, updates: 0, deletes: 0, statusWrites: 0, conflicts: 0 };

@@ -393,3 +393,20 @@ t.test(
     t.equal(custom.priorityClassName, 'db-critical');
   },
 );
+
+t.test('a stored object without what the builders need is refused with the field named', async (t) => {
+  const { asCluster, ClusterShapeError } = await import('../../src/operator/desired/index.ts');
+  const base = () => JSON.parse(JSON.stringify(seed())) as Parameters<typeof asCluster>[0];
+  const cases: [string, (c: ReturnType<typeof base>) => void, RegExp][] = [
+    ['no uid', (c) => delete c.metadata.uid, /metadata\.uid/],
+    ['no replicas', (c) => delete (c.spec as { replicas?: number }).replicas, /spec\.replicas/],
+    ['blank image', (c) => (c.spec.image = ' '), /spec\.image/],
+    ['no storage', (c) => delete (c.spec as { storage?: unknown }).storage, /spec\.storage\.size/],
+  ];
+  for (const [name, edit, msg] of cases) {
+    const c = base();
+    edit(c);
+    t.throws(() => asCluster(c), msg, name);
+    t.throws(() => asCluster(c), ClusterShapeError, `${name}: typed`);
+  }
+});

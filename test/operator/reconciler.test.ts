@@ -133,7 +133,8 @@ t.test('Secrets are never regenerated or overwritten', async (t) => {
 
 t.test('a changed my.cnf gets a new ConfigMap; the unused old one is deleted', async (t) => {
   const [old] = await mycnfNames(h);
-  await patchSpec(h, { mysql: { config: { max_connections: '500' } } });
+  // No webhook in this harness: an owned key reaches the operator, which leaves it out and says so.
+  await patchSpec(h, { mysql: { config: { max_connections: '500', server_id: '9' } } });
   const sts = await eventually(async () => {
     const s = (await read(h, 'apps/v1', 'StatefulSet', NAME)) as V1StatefulSet;
     const cm = s.spec?.template.spec?.volumes?.find((v) => v.name === 'mycnf')?.configMap?.name;
@@ -145,18 +146,29 @@ t.test('a changed my.cnf gets a new ConfigMap; the unused old one is deleted', a
   );
   const cm = await h.core.readNamespacedConfigMap({ name: sts, namespace: NS });
   t.match(cm.data?.['my.cnf'], /^max_connections = 500$/m);
+  t.notMatch(cm.data?.['my.cnf'], /server_id/);
+  await eventually(async () => (await reasons(h)).includes('ConfigIgnored'), 'a ConfigIgnored event');
 });
 
+/** Changes the spec as a user would; the operator writes status meanwhile, so a 409 is retried. */
 async function patchSpec(h: Harness, spec: Record<string, unknown>): Promise<void> {
-  const c = await h.cluster();
-  await h.custom.replaceNamespacedCustomObject({
-    group: 'apps.ryansu.com',
-    version: 'v1',
-    namespace: NS,
-    plural: 'mysqlclusters',
-    name: NAME,
-    body: { ...c, spec: { ...c.spec, ...spec } },
-  });
+  await eventually(async () => {
+    const c = await h.cluster();
+    try {
+      await h.custom.replaceNamespacedCustomObject({
+        group: 'apps.ryansu.com',
+        version: 'v1',
+        namespace: NS,
+        plural: 'mysqlclusters',
+        name: NAME,
+        body: { ...c, spec: { ...c.spec, ...spec } },
+      });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 409) return false;
+      throw err;
+    }
+  }, 'the spec change to be accepted');
 }
 
 t.test('spec.paused: nothing is changed, status says so; unpausing restores', async (t) => {
@@ -216,14 +228,25 @@ t.test('conflicting writes are retried from a fresh read', async (t) => {
   };
   t.teardown(() => (h.op.reconciler.status.beforeWrite = undefined));
   const before = writer.stats.conflicts;
-  await h.custom.replaceNamespacedCustomObjectStatus({
-    group: 'apps.ryansu.com',
-    version: 'v1',
-    namespace: NS,
-    plural: 'mysqlclusters',
-    name: NAME,
-    body: { ...(await h.cluster()), status: { ...(await h.cluster()).status, raftLeader: 'someone-else' } },
-  });
+  await eventually(async () => {
+    const c = await h.cluster();
+    return h.custom
+      .replaceNamespacedCustomObjectStatus({
+        group: 'apps.ryansu.com',
+        version: 'v1',
+        namespace: NS,
+        plural: 'mysqlclusters',
+        name: NAME,
+        body: { ...c, status: { ...c.status, raftLeader: 'someone-else' } },
+      })
+      .then(
+        () => true,
+        (err: { code?: number }) => {
+          if (err.code === 409) return false;
+          throw err;
+        },
+      );
+  }, 'a foreign status write to land');
   await eventually(async () => {
     const s = (await h.cluster()).status;
     return s?.raftLeader === '' && s.phase === 'Pending';

@@ -27,6 +27,11 @@ export function asCluster(obj: MysqlClusterV1): Cluster {
   const m = obj.metadata ?? {};
   for (const f of ['name', 'namespace', 'uid'] as const)
     if (typeof m[f] !== 'string' || m[f] === '') throw new ClusterShapeError(`metadata.${f} is missing`);
-  if (!obj.spec || typeof obj.spec.replicas !== 'number') throw new ClusterShapeError('spec.replicas is missing');
+  const spec = obj.spec as Partial<MysqlClusterV1['spec']> | undefined;
+  if (!spec || typeof spec.replicas !== 'number' || spec.replicas < 1)
+    throw new ClusterShapeError('spec.replicas must be a positive number');
+  if (typeof spec.image !== 'string' || !spec.image.trim()) throw new ClusterShapeError('spec.image is missing');
+  if (!spec.storage || (typeof spec.storage.size !== 'string' && typeof spec.storage.size !== 'number'))
+    throw new ClusterShapeError('spec.storage.size is missing');
   return applyDefaults(obj) as Cluster;
 }

@@ -13,6 +13,7 @@ import { AGENT_HTTP_PORT, AGENT_PEER_PORT, CREDENTIALS_DIR, PEER_DIR } from './p
 
 /** Where my.cnf lands: read after the image's own files (conf.d is read in name order). */
 export const MYCNF_PATH = '/etc/mysql/conf.d/zz-mysql-raft.cnf';
+/** mysqld's data directory, on the PVC. */
 export const DATA_DIR = '/var/lib/mysql';
 
 const field = (name: string, path: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath: path } } });

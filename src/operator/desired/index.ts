@@ -20,6 +20,7 @@ export { renderMycnf, contentHash } from './mycnf.ts';
  * (random Secrets; the content-named my.cnf ConfigMap), `owned` ones are kept as built. */
 export type WritePolicy = 'create-only' | 'owned';
 
+/** One object to make exist, and how it may be written. */
 export interface DesiredObject {
   obj: KubernetesObject;
   policy: WritePolicy;

@@ -9,6 +9,7 @@ import { childMeta } from './labels.ts';
 
 /** n random bytes; injected so tables can pin the output. */
 export type RandomSource = (n: number) => Buffer;
+/** The production random source: node:crypto. */
 export const cryptoRandom: RandomSource = (n) => randomBytes(n);
 
 /** 24 random bytes as base64url: 32 characters, safe in SQL, shells and my.cnf. */

@@ -22,6 +22,7 @@ export interface Facts {
   bootstrapping: boolean;
 }
 
+/** status.phase values (the CRD's description lists the same). */
 export type Phase = 'Pending' | 'Bootstrapping' | 'Running' | 'Failover' | 'Degraded' | 'Failed';
 type Decided = Omit<ConditionInput, 'type' | 'observedGeneration'>;
 
