@@ -65,6 +65,8 @@ export interface ActContext {
   switchoverRequest: () => string | null;
   /** Removes the switchover annotation from the MysqlCluster; throws when that fails. */
   clearSwitchover: () => Promise<void>;
+  /** Moves another pod's role label to `replica` after this node fenced its mysqld (best effort). */
+  relabelFenced?: (pod: string) => void;
   /** A failover this node completed (metrics). */
   failedOver?: (cause: FailoverCause['kind'], durationMs: number) => void;
 }
@@ -115,8 +117,11 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
   try {
     const r = await fence(node, {}, Math.min(c.timeoutMs, 1000));
     c.event('Normal', 'Fenced', `${c.self} fenced old primary ${old.pod} (read-only, ${r.killed} sessions killed)`);
+    c.relabelFenced?.(old.pod);
   } catch (err) {
     if (!unreachable(err)) throw err;
+    // A refused connection: that mysqld is not running, so it cannot write (it restarts read-only).
+    if ((err as Error).message.includes('ECONNREFUSED')) c.relabelFenced?.(old.pod);
     c.log.info({ old: old.pod, err: (err as Error).message }, 'old primary unreachable: not fenced remotely');
   }
 }

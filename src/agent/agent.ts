@@ -146,7 +146,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   let resolveFatal: (e: Error) => void = () => {};
   const fatal = new Promise<Error>((r) => (resolveFatal = r));
   // The transport, the Raft host and the controller call into each other: late-bound through `ref`.
-  const ref: { raft?: RaftHost; controller?: Controller; watch?: LeaderWatch } = {};
+  const ref: { raft?: RaftHost; controller?: Controller; watch?: LeaderWatch; publisher?: Publisher } = {};
   const members = (id: string): boolean => {
     const conf = ref.raft?.status().conf;
     return (conf ? [...conf.voters, ...conf.learners] : view.bootstrapMembers()).includes(id);
@@ -223,6 +223,12 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       switchoverRequest: () => view.object()?.metadata?.annotations?.[Annotations.switchoverTo] || null,
       clearSwitchover: () => clearSwitchover(kc, view),
       failedOver: (kind, ms) => metrics.failedOver(kind, ms),
+      relabelFenced: (pod) =>
+        void ref.publisher
+          ?.relabelFenced(pod)
+          .catch((err: unknown) =>
+            log.warn({ pod, err: (err as Error).message }, 'relabelling the old primary failed'),
+          ),
     },
     podAt,
     // MySQL is read once a round: often enough to fence well inside the lease margin, rarely enough to
@@ -239,6 +245,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     currentLabel: () => view.pod(c.podName)?.metadata?.labels?.[Labels.role],
     leaseDurationSeconds: Math.max(1, Math.ceil(timings.electionTimeoutMs / 1000)),
   });
+  ref.publisher = publisher;
   ctl.onRound = (f) => {
     metrics.update(f, state.primary?.pod);
     void publisher.publish(f);

@@ -4,7 +4,7 @@
 // leaseTransitions = term; raft-leader-lease.ts keeps a stale term from overwriting a newer one).
 // Best effort: a failed write is logged and retried after the next round; safety never rests on it.
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { Annotations, FIELD_MANAGER, Labels } from '../api/names.ts';
+import { Annotations, FIELD_MANAGER, Labels, Roles } from '../api/names.ts';
 import { RaftLeaderLease } from '../kube/raft-leader-lease.ts';
 import type { Logger } from '../util/log.ts';
 import {
@@ -41,6 +41,7 @@ export class Publisher {
   private busy = false;
   private written: AgentStatusReport | undefined;
   private writtenLabel: RoleLabel | undefined;
+  private labelAt = 0;
   private writtenAt = 0;
   private leaseAt = 0;
   private leaseTerm = 0;
@@ -73,7 +74,10 @@ export class Publisher {
   private async publishPod(f: NodeFacts): Promise<void> {
     const now = Date.now();
     const want = roleLabel(f);
-    const labelMoves = want !== undefined && want !== (this.writtenLabel ?? this.o.currentLabel());
+    // The informer's copy may lag our own write by a moment; another agent may have moved the label
+    // since (a new primary relabels the old one it fenced): trust the informer after 2 s.
+    const recent = want === this.writtenLabel && now - this.labelAt < 2000;
+    const labelMoves = want !== undefined && want !== this.o.currentLabel() && !recent;
     const report = agentReport(f, new Date(now));
     const changed = !sameReport(this.written, report);
     if (!labelMoves && !(changed && now - this.writtenAt >= (this.o.annotationEveryMs ?? 2000))) return;
@@ -90,10 +94,23 @@ export class Publisher {
     await this.objects.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
     if (labelMoves) {
       this.writtenLabel = want;
+      this.labelAt = now;
       this.o.log.info({ role: want, term: f.term }, 'role label moved');
     }
     this.written = report;
     this.writtenAt = now;
+  }
+
+  /** Labels another pod `replica` once its mysqld was fenced by this node (its own agent is gone or
+   * silent and cannot move it). */
+  async relabelFenced(pod: string): Promise<void> {
+    const patch: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod, namespace: this.o.namespace, labels: { [Labels.role]: Roles.replica } },
+    };
+    await this.objects.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    this.o.log.info({ pod }, 'role label of the fenced old primary moved to replica');
   }
 
   private async publishLease(f: NodeFacts): Promise<void> {

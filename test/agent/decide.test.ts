@@ -70,11 +70,7 @@ const cases: [string, Observation, Partial<Action>][] = [
   ],
   ['leader-mysqld-down-while-stopping', state(healthyPrimary, { mysql: down, stopping: true }), { kind: 'step-down' }],
   ['leader-stopping', state(healthyPrimary, { stopping: true }), { kind: 'handover' }],
-  [
-    'leader-switchover-requested',
-    state(healthyPrimary, { switchoverTo: 'db-2' }),
-    { kind: 'switchover', to: 'db-2' },
-  ],
+  ['leader-switchover-requested', state(healthyPrimary, { switchoverTo: 'db-2' }), { kind: 'switchover', to: 'db-2' }],
   [
     'leader-switchover-requested-while-stopping',
     state(healthyPrimary, { switchoverTo: 'db-2', stopping: true }),

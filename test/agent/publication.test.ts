@@ -74,11 +74,7 @@ const upView = { up: true, writable: false, replicatingFrom: 'db-0', errant: fal
 t.test('role label: moved only after the fence or promotion it describes', async (t) => {
   const cases: [string, NodeFacts, string | undefined][] = [
     ['primary-writable-promoted', primary, 'primary'],
-    [
-      'leader-elected-not-yet-writable',
-      with_(primary, { mysql: { ...upView, replicatingFrom: null } }),
-      'replica',
-    ],
+    ['leader-elected-not-yet-writable', with_(primary, { mysql: { ...upView, replicatingFrom: null } }), 'replica'],
     ['leader-writable-from-old-term-not-promoted', with_(primary, { promotedThisTerm: false }), undefined],
     ['follower-still-writable-before-its-fence', with_(replica, { mysql: { ...primary.mysql } }), undefined],
     ['fenced-read-only', replica, 'replica'],
