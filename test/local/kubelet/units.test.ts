@@ -58,6 +58,11 @@ t.test("the database entrypoint's first boot: a root password is required unless
     MARIADB_PASSWORD: 'p',
   });
   t.match(sql, /^SET SESSION sql_log_bin=0;/, 'no GTID of its own on a fresh server');
+  t.match(
+    sql,
+    "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
+    "no passwordless root@127.0.0.1 left to win over root@'%' (pods connect from 127.0.0.1)",
+  );
   t.match(sql, /CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'it\\'s';/);
   t.match(sql, /CREATE DATABASE IF NOT EXISTS `app`;/);
   t.match(sql, /GRANT ALL ON `app`\.\* TO 'u'@'%';/);
