@@ -18,6 +18,7 @@ export const OWNED_KINDS: readonly ResourceRef[] = [
   Resources.ConfigMap,
   Resources.Service,
   Resources.PodDisruptionBudget,
+  Resources.NetworkPolicy,
   Resources.StatefulSet,
 ];
 
