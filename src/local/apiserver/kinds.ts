@@ -143,6 +143,10 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     status: true,
     generation: 'spec',
   }),
+  builtin('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, {
+    shortNames: ['netpol'],
+    generation: 'spec',
+  }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
@@ -169,6 +173,7 @@ const GROUP_ORDER = [
   '',
   'apps',
   'policy',
+  'networking.k8s.io',
   'coordination.k8s.io',
   'discovery.k8s.io',
   'rbac.authorization.k8s.io',

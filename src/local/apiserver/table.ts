@@ -141,6 +141,8 @@ function builtinColumns(k: KindInfo, now: number): Column[] {
         col('Allowed Disruptions', 'integer', (o) => o['status']?.['disruptionsAllowed'] ?? 0),
         age(now),
       ];
+    case 'NetworkPolicy':
+      return [nameColumn(), col('Pod-Selector', 'string', (o) => selectorText(o['spec']?.['podSelector'])), age(now)];
     case 'Lease':
       return [nameColumn(), col('Holder', 'string', (o) => o['spec']?.['holderIdentity'] ?? ''), age(now)];
     case 'CustomResourceDefinition':
@@ -247,4 +249,12 @@ export function toTable(k: KindInfo, objects: Obj[], listMeta: Obj, view: TableV
     columnDefinitions: noHeaders ? [] : cols.map((c) => c.def),
     rows,
   };
+}
+
+/** A label selector as kubectl prints it (`<none>` when it selects everything). */
+function selectorText(sel: Obj | undefined): string {
+  const parts = Object.entries((sel?.['matchLabels'] ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+  for (const e of (sel?.['matchExpressions'] ?? []) as Obj[])
+    parts.push(`${e['key']} ${String(e['operator']).toLowerCase()} (${((e['values'] ?? []) as string[]).join(',')})`);
+  return parts.length ? parts.join(',') : '<none>';
 }
