@@ -227,11 +227,10 @@ export class FaultRun {
   async checkNow(l: number): Promise<CheckResult> {
     const readAt = performance.now();
     const final = await this.root(l, (c) => readFinal(c));
-    const ops = this.writer.ops
-      .filter((o) => o.invokeMs < readAt)
-      .map((o) =>
-        o.completeMs === 0 || o.completeMs > readAt ? { ...o, type: 'info' as const, completeMs: Infinity } : o,
-      );
+    // Operations not complete when the read began may or may not be in it: unknown outcomes.
+    const ops = this.writer.ops.map((o) =>
+      o.completeMs === 0 || o.completeMs >= readAt ? { ...o, type: 'info' as const, completeMs: Infinity } : o,
+    );
     return checkHistory({ ops, probes: [...this.probe.samples], faults: this.faults, final });
   }
 
