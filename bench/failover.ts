@@ -6,6 +6,7 @@
 // acknowledged by the new primary, as the writer saw it. The whole history goes through the checker:
 // lost acknowledged writes and double-writable time come from it. Last line: one JSON object.
 //   npm run bench:failover -- [--runs 20] [--election-timeout 3s]
+import { writeFileSync } from 'node:fs';
 import { FaultRun } from '../test/support/agent/faultrun.ts';
 import { NetFault, iptablesMissing } from '../test/support/netfault.ts';
 import { eventually } from '../test/support/eventually.ts';
@@ -130,6 +131,9 @@ try {
     }),
   );
 } finally {
+  // FAILOVER_LOGS=<file>: the agents' last log lines, for finding out where a slow failover spent its time.
+  const logFile = process.env['FAILOVER_LOGS'];
+  if (logFile) writeFileSync(logFile, run.logs(400));
   net.removeSync();
   await run.stop();
 }

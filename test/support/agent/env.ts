@@ -201,7 +201,7 @@ export class AgentEnv {
     });
     const keep = (d: Buffer) => {
       a.log.push(d.toString());
-      if (a.log.length > 400) a.log.shift();
+      if (a.log.length > 2000) a.log.shift();
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);

@@ -75,6 +75,9 @@ export class FaultRun {
         user: APP_USER,
         password: APP_PASSWORD,
         localAddress: run.clientAddress,
+        // About 100 transactions a second per client at most: a steady load, not a flood that makes
+        // replicas lag by seconds on a small shared machine (failover would then measure the lag).
+        thinkMs: 10,
         ...o.writer,
       });
       run.probe = new Probe({
