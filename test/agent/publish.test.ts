@@ -110,11 +110,16 @@ async function http(env: AgentEnv, i: number, path: string): Promise<{ status: n
 
 /** Waits for a settled cluster (optionally without node `skip`) whose labels say the same: a pod
  * whose agent is gone was relabelled by the new primary once it fenced that pod's mysqld. */
-async function settledAndLabelled(env: AgentEnv, what: string, skip = -1): Promise<{ l: number; pod: string }> {
+async function settledAndLabelled(
+  env: AgentEnv,
+  what: string,
+  skip = -1,
+  want?: string,
+): Promise<{ l: number; pod: string }> {
   return eventually(
     async () => {
       const s = await settled(env, skip);
-      if (!s) return undefined;
+      if (!s || (want && s.pod !== want)) return undefined;
       const ls = await labels(env);
       const ok = ls.every((v, i) => v === (i === s.l ? 'primary' : 'replica'));
       return ok ? s : undefined;
@@ -156,7 +161,7 @@ t.test('three agents publish label, Lease, annotation, /readyz, /metrics; switch
         parseAgentReport((await api(env, 'GET', podPath(a.pod))).metadata.annotations?.[Annotations.agentStatus]),
       ),
     );
-    return rs.every((r) => r?.term === term && r.leader === first.pod && r.mysqldUp) ? rs : undefined;
+    return rs.every((r) => r?.term === term && r.leader === first.pod && r.mysqldUp && r.gtid) ? rs : undefined;
   }, 'every pod annotated with its status in the current term');
   reports.forEach((r, i) => {
     t.equal(r!.role, i === first.l ? 'primary' : 'replica', `${env.agents[i]!.pod} reports its role`);
@@ -196,10 +201,14 @@ t.test('three agents publish label, Lease, annotation, /readyz, /metrics; switch
   // A switchover to a named replica.
   const target = env.agents[replicaIdx]!.pod;
   await requestSwitchover(env, target);
-  const second = await settledAndLabelled(env, `${target} primary after the switchover`);
+  const second = await settledAndLabelled(env, `${target} primary after the switchover`, -1, target);
   t.equal(second.pod, target, 'the named replica is the primary');
   t.equal(await switchoverAnnotation(env), undefined, 'the annotation is removed');
-  t.match((await events(env, 'SwitchedOver')).join('\n'), new RegExp(`handed leadership to ${target}`));
+  const switched = await eventually(async () => {
+    const e = (await events(env, 'SwitchedOver')).join('\n');
+    return e.includes(`handed leadership to ${target}`) ? e : undefined;
+  }, 'SwitchedOver');
+  t.match(switched, /switchover requested: db-\d/);
   const failedOver = await eventually(async () => {
     const e = (await events(env, 'FailedOver')).filter((m) => m.includes(`to=${target}`));
     return e.length > 0 ? e : undefined;
