@@ -251,4 +251,32 @@ t.test('three agents publish label, Lease, annotation, /readyz, /metrics; switch
   env.signal(third.l, 'SIGCONT');
   await settledAndLabelled(env, 'the stopped agent, continued, rejoined as a replica');
   t.equal((await labels(env)).filter((l) => l === 'primary').length, 1, 'one pod labelled primary');
+
+  // An unhealthy target (its mysqld killed) is refused and the request removed; `any` then picks a
+  // healthy, caught-up replica.
+  const now = await settledAndLabelled(env, 'settled before the last switchovers');
+  const sick = [0, 1, 2].find((i) => i !== now.l)!;
+  await env.harness!.kill9(env.harness!.instances[sick]!);
+  await requestSwitchover(env, env.agents[sick]!.pod);
+  await eventually(
+    async () =>
+      (await events(env, 'SwitchoverRefused')).some((m) => m.includes(`${env.agents[sick]!.pod} does not answer`)),
+    'SwitchoverRefused for a target whose mysqld is down',
+  );
+  await eventually(async () => (await switchoverAnnotation(env)) === undefined, 'the refused request removed');
+  await env.harness!.restart(env.harness!.instances[sick]!);
+  await settledAndLabelled(env, 'the restarted mysqld replicating again', -1, now.pod);
+  await requestSwitchover(env, 'any');
+  const last = await eventually(
+    async () => {
+      const s = await settled(env);
+      return s && s.pod !== now.pod ? s : undefined;
+    },
+    'a switchover to any healthy replica',
+    300_000,
+  );
+  t.not(last.pod, now.pod, `any: ${last.pod} took over from ${now.pod}`);
+  t.equal(await switchoverAnnotation(env), undefined, 'the annotation is removed');
+  // For the reader (not asserted: durations on a shared machine are bench material).
+  for (const m of await events(env, 'FailedOver')) t.comment(`FailedOver ${m}`);
 });
