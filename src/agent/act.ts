@@ -62,7 +62,8 @@ export interface ActContext {
   /** The other voters. */
   peers: () => string[];
   timeoutMs: number;
-  semiSync: { waitCount: number; fallbackAfterMs: 'never' | number };
+  /** spec.semiSync: wait count, fallback, and whether it is on at all (`enabled: false`). */
+  semiSync: { waitCount: number; fallbackAfterMs: 'never' | number; enabled?: boolean };
   memory: AgentMemory;
   log: Logger;
   /** A Kubernetes Event on the MysqlCluster (best effort). */

@@ -58,9 +58,9 @@ export async function advanceTermRow(c: ActContext, term: number): Promise<TermR
   if (m.termRowAcked === term) return 'acknowledged';
   const p = c.state().primary;
   if (p?.pod !== c.self || p.term !== term) return 'waiting-for-record';
-  // With a fallback to async allowed (spec.semiSync.timeout) the write is its own acknowledgement:
-  // the user accepted that a write may be on one node only.
-  const fallback = c.semiSync.fallbackAfterMs !== 'never';
+  // With a fallback to async allowed (spec.semiSync.timeout), semi-sync off, or no other member, the
+  // write is its own acknowledgement: the user accepted that a write may be on one node only.
+  const fallback = c.semiSync.fallbackAfterMs !== 'never' || c.semiSync.enabled === false || c.peers().length === 0;
   if (m.termRowWritten !== term) {
     const own = await status(c.side.own, c.timeoutMs);
     if (own.semiSync.clients < 1 && !fallback) return 'waiting-for-replica';
