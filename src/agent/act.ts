@@ -243,6 +243,9 @@ async function maybeDiscardTermRow(
   to: string,
   report: ErrantReport,
 ): Promise<ErrantReport> {
+  // The rule rests on "never writable before the term row reached a replica", which holds only when
+  // semi-sync is on without a fallback (term-row.ts writes without waiting otherwise).
+  if (c.semiSync.fallbackAfterMs !== 'never' || c.semiSync.enabled === false) return report;
   const f = await rejoinFacts(c, primary);
   if (!f.record || !discardableTermRow(f)) return report;
   await rewindTermRow(c, f.record);

@@ -17,6 +17,7 @@ import {
   parseGtid,
   PreconditionFailedError,
   missingFrom,
+  MysqlError,
   readStatus,
   status,
   subtract,
@@ -59,25 +60,41 @@ export async function advanceTermRow(c: ActContext, term: number): Promise<TermR
   const p = c.state().primary;
   if (p?.pod !== c.self || p.term !== term) return 'waiting-for-record';
   // With a fallback to async allowed (spec.semiSync.timeout), semi-sync off, or no other member, the
-  // write is its own acknowledgement: the user accepted that a write may be on one node only.
-  const fallback = c.semiSync.fallbackAfterMs !== 'never' || c.semiSync.enabled === false || c.peers().length === 0;
+  // write is its own acknowledgement: the user accepted that a write may be on one node only. It is
+  // written with the source side off (nobody may be there to acknowledge; rewritable() turns it on).
+  const noAck = c.semiSync.fallbackAfterMs !== 'never' || c.semiSync.enabled === false || c.peers().length === 0;
   if (m.termRowWritten !== term) {
+    if (noAck) {
+      await writeRow(c, term, true);
+      m.termRowWritten = m.termRowAcked = term;
+      return 'acknowledged';
+    }
     const own = await status(c.side.own, c.timeoutMs);
-    if (own.semiSync.clients < 1 && !fallback) return 'waiting-for-replica';
+    if (own.semiSync.clients < 1) return 'waiting-for-replica';
     m.termRowWritten = term;
-    await c.side.own.run('write the term row', c.timeoutMs, async (s) => {
-      // read_only stays ON for clients; the agent's own account may write (MySQL: super_read_only off).
-      if (s.flavor.superReadOnly) await s.query('SET GLOBAL super_read_only = OFF');
-      await writeTermRow(s, term, c.self);
-    });
-    if (fallback) m.termRowAcked = term;
-    if (fallback) return 'acknowledged';
+    try {
+      await writeRow(c, term, false);
+    } catch (err) {
+      // A timeout is the write waiting for its acknowledgement (it is in the binlog): the peers' GTIDs
+      // below tell when it arrived. Anything else means it was not written: try again next round.
+      if (!(err instanceof MysqlError && err.kind === 'timeout')) m.termRowWritten = undefined;
+      throw err;
+    }
   }
   const executed = (await status(c.side.own, c.timeoutMs)).executed;
   const peers = await Promise.all(c.peers().map((pod) => received(c, pod)));
   if (!peers.some((r) => r && contains(r, executed))) return 'written';
   m.termRowAcked = term;
   return 'acknowledged';
+}
+
+async function writeRow(c: ActContext, term: number, sourceOff: boolean): Promise<void> {
+  await c.side.own.run('write the term row', c.timeoutMs, async (s) => {
+    if (sourceOff) await applySemiSync(s, { role: 'replica' });
+    // read_only stays ON for clients; the agent's own account may write (MySQL: super_read_only off).
+    if (s.flavor.superReadOnly) await s.query('SET GLOBAL super_read_only = OFF');
+    await writeTermRow(s, term, c.self);
+  });
 }
 
 async function received(c: ActContext, pod: string): Promise<GtidSet | null> {
