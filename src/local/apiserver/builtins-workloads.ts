@@ -17,17 +17,18 @@ export function defaultPodSpec(spec: Obj): void {
   spec['schedulerName'] ??= 'default-scheduler';
   spec['securityContext'] ??= {};
   for (const list of ['containers', 'initContainers'])
-    for (const c of (Array.isArray(spec[list]) ? spec[list] : []) as Obj[]) {
-      if (!isPlainObject(c)) continue;
-      const image = typeof c['image'] === 'string' ? c['image'] : '';
-      const tag = image.includes('@') ? 'digest' : (/:([^/:]+)$/.exec(image)?.[1] ?? 'latest');
-      c['imagePullPolicy'] ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
-      c['terminationMessagePath'] ??= '/dev/termination-log';
-      c['terminationMessagePolicy'] ??= 'File';
-      c['resources'] ??= {};
-      for (const p of (Array.isArray(c['ports']) ? c['ports'] : []) as Obj[])
-        if (isPlainObject(p)) p['protocol'] ??= 'TCP';
-    }
+    for (const c of (Array.isArray(spec[list]) ? spec[list] : []) as Obj[]) if (isPlainObject(c)) defaultContainer(c);
+}
+
+/** A container's defaults: pull policy from the image tag (Always for latest), termination message, TCP ports. */
+function defaultContainer(c: Obj): void {
+  const image = typeof c['image'] === 'string' ? c['image'] : '';
+  const tag = image.includes('@') ? 'digest' : (/:([^/:]+)$/.exec(image)?.[1] ?? 'latest');
+  c['imagePullPolicy'] ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+  c['terminationMessagePath'] ??= '/dev/termination-log';
+  c['terminationMessagePolicy'] ??= 'File';
+  c['resources'] ??= {};
+  for (const p of (Array.isArray(c['ports']) ? c['ports'] : []) as Obj[]) if (isPlainObject(p)) p['protocol'] ??= 'TCP';
 }
 
 function selectorMatchesTemplate(spec: Obj, errs: FieldError[]): void {
