@@ -31,6 +31,20 @@ function defaultContainer(c: Obj): void {
   for (const p of (Array.isArray(c['ports']) ? c['ports'] : []) as Obj[]) if (isPlainObject(p)) p['protocol'] ??= 'TCP';
 }
 
+/** spec.replicas of a workload: a number, not negative. */
+export function replicasProblems(spec: Obj): FieldError[] {
+  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
+    return [
+      {
+        type: 'Invalid',
+        field: 'spec.replicas',
+        value: spec['replicas'],
+        detail: 'must be greater than or equal to 0',
+      },
+    ];
+  return [];
+}
+
 function selectorMatchesTemplate(spec: Obj, errs: FieldError[]): void {
   const sel = spec['selector'];
   if (!isPlainObject(sel)) {
@@ -73,14 +87,7 @@ function replicated(o: Obj, kind: 'Deployment' | 'ReplicaSet'): FieldError[] {
   }
   const tspec = isPlainObject(spec['template']) ? ((spec['template']['spec'] ??= {}) as Obj) : undefined;
   if (tspec) defaultPodSpec(tspec);
-  const errs: FieldError[] = [];
-  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
-    errs.push({
-      type: 'Invalid',
-      field: 'spec.replicas',
-      value: spec['replicas'],
-      detail: 'must be greater than or equal to 0',
-    });
+  const errs: FieldError[] = replicasProblems(spec);
   selectorMatchesTemplate(spec, errs);
   return errs;
 }

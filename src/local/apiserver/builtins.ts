@@ -7,7 +7,7 @@ import { isPlainObject, type Obj } from './meta.ts';
 import { normalizeMicroTime } from './go-time.ts';
 import { crdProblems } from './crd-definition.ts';
 import type { ClusterIpAllocator } from './cluster-ip.ts';
-import { defaultPodSpec, workloadHooks } from './builtins-workloads.ts';
+import { defaultPodSpec, replicasProblems, workloadHooks } from './builtins-workloads.ts';
 
 /** core.MaxSecretSize: the cap on a ConfigMap's or Secret's total data. */
 export const MAX_DATA_SIZE = 1024 * 1024;
@@ -92,14 +92,7 @@ const hooks: Record<string, Hook> = {
     spec['updateStrategy'] ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
     const errs: FieldError[] = [];
     if (!isPlainObject(spec['selector'])) errs.push({ type: 'Required', field: 'spec.selector' });
-    if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
-      errs.push({
-        type: 'Invalid',
-        field: 'spec.replicas',
-        value: spec['replicas'],
-        detail: 'must be greater than or equal to 0',
-      });
-    return errs;
+    return [...errs, ...replicasProblems(spec)];
   },
   Lease: (o) => {
     const errs: FieldError[] = [];
