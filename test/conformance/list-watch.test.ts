@@ -159,13 +159,17 @@ t.test('label selector transitions show as ADDED and DELETED on a filtered watch
 });
 
 t.test('client-node Watch receives events and the done callback after timeoutSeconds', async (t) => {
+  // The watch starts from the resourceVersion before the write, so the write's event is delivered however
+  // late the watch connects (no pause hoping it is open first, no race with its 2 s timeout).
+  const from = (await core.listNamespacedConfigMap({ namespace: ns })).metadata!.resourceVersion!;
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cn-1', labels: { cn: 'yes' } } } });
   const watch = new Watch(target.kc);
   const got: string[] = [];
   let doneErr: unknown = 'not called';
   const done = new Promise<void>((resolve) => {
     void watch.watch(
       `/api/v1/namespaces/${ns}/configmaps`,
-      { timeoutSeconds: 2, labelSelector: 'cn=yes' },
+      { timeoutSeconds: 2, labelSelector: 'cn=yes', resourceVersion: from },
       (type, obj) => got.push(`${type}:${obj.metadata.name}`),
       (err) => {
         doneErr = err;
@@ -173,8 +177,6 @@ t.test('client-node Watch receives events and the done callback after timeoutSec
       },
     );
   });
-  await new Promise((r) => setTimeout(r, 300));
-  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cn-1', labels: { cn: 'yes' } } } });
   await done;
   t.same(got, ['ADDED:cn-1']);
   t.equal(doneErr, null, 'the server closed the stream cleanly');
