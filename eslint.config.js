@@ -16,7 +16,6 @@ const DOCS_PENDING = [
   'src/local/kubelet/**',
   'src/local/local.ts',
   'src/local/local-install.ts',
-  'src/cli/agent.ts',
   'src/cli/local.ts',
 ];
 
