@@ -285,7 +285,7 @@ t.test('StatefulSet: Parallel, OnDelete, PVCs retained, volume claims from spec.
   t.same(noClass.spec?.resources?.requests, { storage: '5' });
 });
 
-t.test('StatefulSet pod: mysqld and the agent sidecar as the agent contract says', async (t) => {
+t.test('StatefulSet pod: mysqld and the agent sidecar, mysqld as the agent contract says', async (t) => {
   const sts = objects().statefulSet;
   const pod = sts.spec!.template.spec!;
   t.same(
@@ -308,7 +308,11 @@ t.test('StatefulSet pod: mysqld and the agent sidecar as the agent contract says
   t.same(mysql.resources, { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } });
   t.ok(mysql.volumeMounts?.some((m) => m.name === 'mycnf' && m.mountPath === '/etc/mysql/conf.d/zz-mysql-raft.cnf'));
   t.ok(mysql.volumeMounts?.some((m) => m.name === 'data' && m.mountPath === '/var/lib/mysql'));
+});
 
+t.test('StatefulSet pod: the agent sidecar as the agent contract says; both containers restricted', async (t) => {
+  const sts = objects().statefulSet;
+  const pod = sts.spec!.template.spec!;
   const agent = container(sts, 'agent');
   t.equal(agent.image, 'mysql-raft-operator:test');
   t.same(agent.args, ['agent']);

@@ -42,13 +42,16 @@ export function mysqlContainer(cluster: Cluster, flavor: FlavorName, secretName:
     ],
     ports: [{ name: PodNames.mysqlPort, containerPort: MYSQL_PORT, protocol: 'TCP' }],
     ...(cluster.spec.resources ? { resources: stringQuantities(cluster.spec.resources) } : {}),
-    startupProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 10, failureThreshold: 60 },
+    // Every 2 s for up to 10 min (a large crash recovery): a member is Ready seconds after mysqld listens.
+    startupProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 2, failureThreshold: 300 },
     livenessProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    // Every second: a new primary joins the master Service's endpoints within a second of /readyz saying
+    // so (the failover write gap), and leaves it after 3 failures.
     readinessProbe: {
       httpGet: { path: '/readyz', port: AGENT_HTTP_PORT },
-      periodSeconds: 3,
-      timeoutSeconds: 2,
-      failureThreshold: 2,
+      periodSeconds: 1,
+      timeoutSeconds: 1,
+      failureThreshold: 3,
     },
     lifecycle: { preStop: { httpGet: { path: '/prestop', port: AGENT_HTTP_PORT } } },
     securityContext: restrictedContainer,
