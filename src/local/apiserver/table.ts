@@ -216,15 +216,16 @@ export function columnsFor(k: KindInfo, now: number): Column[] {
   return k.crd ? crdColumns(k.crd.columns, now) : builtinColumns(k, now);
 }
 
+/** How a Table is rendered: what each row carries, whether headers are left out (watch after the first), now (ms). */
+export interface TableView {
+  include: IncludeObject;
+  noHeaders: boolean;
+  now: number;
+}
+
 /** The objects as a meta.k8s.io/v1 Table; a cell that cannot be computed is null. */
-export function toTable(
-  k: KindInfo,
-  objects: Obj[],
-  listMeta: Obj,
-  include: IncludeObject,
-  noHeaders: boolean,
-  now: number,
-): Obj {
+export function toTable(k: KindInfo, objects: Obj[], listMeta: Obj, view: TableView): Obj {
+  const { include, noHeaders, now } = view;
   const cols = columnsFor(k, now);
   const rows = objects.map((o) => {
     const row: Obj = {

@@ -22,6 +22,9 @@ const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
 export interface AgentProc {
   pod: string;
   ip: string;
+  /** The group id the agent process runs with: partitions (test/support/netfault.ts) tell one node's
+   * agent traffic from another's by it, since loopback connections all leave from 127.0.0.1. */
+  gid: number;
   proc: ChildProcess | null;
   log: string[];
 }
@@ -43,6 +46,9 @@ export interface AgentEnvOptions {
   /** Start one real mariadbd per pod, on the pod's IP, all on one port (MYSQL_PORT). */
   mysql?: boolean;
 }
+
+/** Agents run as root with a group id of their own from this base up (see AgentProc.gid). */
+export const AGENT_GID_BASE = 40_000;
 
 /** The root password the tests' "Secret" holds (set on each mariadbd as the image would). */
 export const ROOT_PASSWORD = 'Root-pw-1a2b3c';
@@ -163,7 +169,7 @@ export class AgentEnv {
         ...cur,
         status: { phase: 'Running', podIP: ips[i], podIPs: [{ ip: ips[i] }] },
       });
-      this.agents.push({ pod, ip: ips[i]!, proc: null, log: [] });
+      this.agents.push({ pod, ip: ips[i]!, gid: AGENT_GID_BASE + ((process.pid % 500) * 8 + i), proc: null, log: [] });
     }
   }
 
@@ -191,10 +197,11 @@ export class AgentEnv {
     const proc = spawn(process.execPath, ['--import=tsx', MAIN, 'agent', ...args], {
       env: { PATH: process.env['PATH'] ?? '', ...this.envOf(a) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      gid: a.gid,
     });
     const keep = (d: Buffer) => {
       a.log.push(d.toString());
-      if (a.log.length > 400) a.log.shift();
+      if (a.log.length > 2000) a.log.shift();
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
@@ -218,6 +225,29 @@ export class AgentEnv {
 
   signal(i: number, sig: NodeJS.Signals): void {
     this.agents[i]!.proc?.kill(sig);
+  }
+
+  /** Sets (or, with null, removes) an annotation of the MysqlCluster, as kubectl annotate does. */
+  async annotateCluster(key: string, value: string | null): Promise<void> {
+    const r = await raw(
+      { server: this.api.url, token: this.api.token, caPem: this.api.caPem! },
+      'PATCH',
+      `/apis/apps.ryansu.com/v1/namespaces/default/mysqlclusters/${this.cluster}`,
+      { metadata: { annotations: { [key]: value } } },
+      { headers: { 'content-type': 'application/merge-patch+json' } },
+    );
+    if (r.status >= 300) throw new Error(`annotate ${key}: HTTP ${r.status} ${r.text}`);
+  }
+
+  /** The MysqlCluster's annotations. */
+  async clusterAnnotations(): Promise<Record<string, string>> {
+    const c = await this.call('GET', `/apis/apps.ryansu.com/v1/namespaces/default/mysqlclusters/${this.cluster}`);
+    return (c.metadata.annotations ?? {}) as Record<string, string>;
+  }
+
+  /** The API server's port (a fault blocks it). */
+  get apiPort(): number {
+    return Number(new URL(this.api.url).port);
   }
 
   async stop(): Promise<void> {
