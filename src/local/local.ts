@@ -133,7 +133,7 @@ export function nextSteps(sys: LocalSystem, dataDir: string): string {
     '  kubectl get mysqlcluster -o wide -w',
     '  kubectl get pods -o wide                      # each pod has its own 127.244.x.y address',
     "  PW=$(kubectl get secret mysql-raft-cluster-credentials -o jsonpath='{.data.root-password}' | base64 -d)",
-    "  mysql -h $(kubectl get svc mysql-master -o jsonpath='{.spec.clusterIP}') -uroot -p\"$PW\"",
+    '  mysql -h $(kubectl get svc mysql-master -o jsonpath=\'{.spec.clusterIP}\') -uroot -p"$PW"',
     '  kubectl logs <pod> -c mysql (or -c agent)     kubectl exec -it <pod> -- mysql -uroot -p"$PW"',
     '',
     `Logs of every container are also in ${join(resolve(dataDir), 'pods')}/<namespace>_<pod>_<uid>/logs/.`,
