@@ -5,7 +5,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
-/** A Kubernetes object as JSON. */
+/** A Kubernetes object as JSON (untyped on purpose: the runner reads every kind's fields by name). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain JSON of any kind, read by field name
 export type Obj = Record<string, any>;
 
 /** A non-2xx answer from the API server. */
