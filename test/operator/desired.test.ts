@@ -247,6 +247,7 @@ t.test('agent Role: least privilege, by name where Kubernetes can check names', 
     '|pods||get,list,watch',
     '|pods|mysql-raft-cluster-0,mysql-raft-cluster-1,mysql-raft-cluster-2|patch',
     'apps.ryansu.com|mysqlclusters||get,list,watch',
+    'apps.ryansu.com|mysqlclusters|mysql-raft-cluster|patch',
     ',events.k8s.io|events||create,patch',
   ]);
   for (const r of role.rules!)

@@ -54,8 +54,10 @@ export function agentRules(cluster: Cluster): V1PolicyRule[] {
       resourceNames: ordinals.map((i) => podName(name, i)),
       verbs: ['patch'],
     },
-    // Settings and the switchover annotation of the cluster.
+    // Settings and the switchover annotation of the cluster; the leader removes the annotation it
+    // acted on (a merge patch of this cluster only).
     { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [GROUP], resources: [PLURAL], resourceNames: [name], verbs: ['patch'] },
     // Elected, FailedOver, SwitchedOver, Fenced... on the MysqlCluster.
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
