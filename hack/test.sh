@@ -12,6 +12,9 @@ out=$(mktemp)
 status=0
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit || status=1
+echo "== lint"
+# eslint (type-aware rules, eslint.config.js) and prettier (120 columns): a finding fails the run.
+npm run -s lint || status=1
 echo "== build"
 # bin/ runs dist/ when it is current: tests that start the executable (agents, local, manager) then
 # skip tsx's on-the-fly compilation, which costs seconds per process on a busy machine.
