@@ -17,6 +17,7 @@ import { mysqldSocket } from './mysqld.ts';
 import { PathMap } from './paths.ts';
 import { podStatus } from './pod-status.ts';
 import { containerMounts, refreshVolumes, setUpVolumes, type VolumeSources } from './volumes.ts';
+import { removePodCgroup } from './cgroup.ts';
 
 /** What every pod worker shares: the node's settings and lookups. */
 export interface WorkerDeps {
@@ -309,6 +310,7 @@ export class PodWorker {
   private cleanUp(): void {
     if (this.ip) this.deps.releaseIp(this.ip);
     rmSync(this.podDir, { recursive: true, force: true });
+    removePodCgroup(String(this.pod['metadata']['uid']));
   }
 
   private scheduleSync(): void {
