@@ -1,18 +1,27 @@
 // act: carries out the one action decide() chose, with the src/mysql primitives. Each step of the
 // new-leader sequence is a named function; docs/failover.md gives the safety argument step by step.
 import type { Logger } from '../util/log.ts';
-import { fence } from '../mysql/fence.ts';
-import { promote } from '../mysql/promote.ts';
-import { pointAt, stopIo, waitApplied } from '../mysql/replication.ts';
-import { configureSemiSync } from '../mysql/semisync.ts';
-import { status, type StatusSnapshot } from '../mysql/status.ts';
-import { detectErrant } from '../mysql/errant.ts';
-import { contains, union, type GtidSet } from '../mysql/gtid.ts';
-import { MysqlError } from '../mysql/mysql-errors.ts';
+import {
+  fence,
+  promote,
+  pointAt,
+  stopIo,
+  waitApplied,
+  configureSemiSync,
+  status,
+  type StatusSnapshot,
+  detectErrant,
+  contains,
+  union,
+  type GtidSet,
+  MysqlError,
+} from '../mysql/index.ts';
 import type { Action, Observation } from './decide.ts';
 import type { MysqlSide } from './mysql-side.ts';
 import type { RaftHost } from './raft-host.ts';
 import type { AppState } from './state-machine.ts';
+import type { FailoverRecord } from './publication.ts';
+import { switchover } from './switchover.ts';
 
 /** What the agent remembers between rounds. */
 export interface AgentMemory {
@@ -21,9 +30,19 @@ export interface AgentMemory {
   /** `pod@term` of the primary this node found itself errant against. */
   errantAgainst: string;
   /** The last failover this node carried out, for status. */
-  lastFailover?: { from: string; to: string; reason: string; at: string; durationMs: number };
+  lastFailover?: FailoverRecord;
   /** When this node last became leader (ms, for the failover duration). */
   leaderSince?: number;
+  /** Why this node started to take over, and when (ms): the failover's reason and its start. */
+  cause?: FailoverCause;
+}
+
+/** How a failover began, as the node that takes over saw it. */
+export interface FailoverCause {
+  kind: 'transfer' | 'agent-gone' | 'election-timeout';
+  /** Date.now() when it began. */
+  at: number;
+  detail: string;
 }
 
 /** Everything an action needs. */
@@ -40,6 +59,16 @@ export interface ActContext {
   log: Logger;
   /** A Kubernetes Event on the MysqlCluster (best effort). */
   event: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** The pod behind a mysqld address (replication source host and port). */
+  podAt: (host: string, port: number) => string | undefined;
+  /** The MysqlCluster's switchover annotation (a pod or `any`), or null. */
+  switchoverRequest: () => string | null;
+  /** Removes the switchover annotation from the MysqlCluster; throws when that fails. */
+  clearSwitchover: () => Promise<void>;
+  /** Moves another pod's role label to `replica` after this node fenced its mysqld (best effort). */
+  relabelFenced?: (pod: string) => void;
+  /** A failover this node completed (metrics). */
+  failedOver?: (cause: FailoverCause['kind'], durationMs: number) => void;
 }
 
 /** Whether an error means "that mysqld cannot be reached or did not answer in time". */
@@ -62,6 +91,8 @@ export async function act(a: Action, c: ActContext, o: Observation): Promise<voi
       return stepDown(c, o.mysql.up ? false : o.mysql.gone, a.reason);
     case 'handover':
       return handover(c);
+    case 'switchover':
+      return switchover(c, a.to);
     default: {
       const never: never = a;
       return never;
@@ -86,8 +117,11 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
   try {
     const r = await fence(node, {}, Math.min(c.timeoutMs, 1000));
     c.event('Normal', 'Fenced', `${c.self} fenced old primary ${old.pod} (read-only, ${r.killed} sessions killed)`);
+    c.relabelFenced?.(old.pod);
   } catch (err) {
     if (!unreachable(err)) throw err;
+    // A refused connection: that mysqld is not running, so it cannot write (it restarts read-only).
+    if ((err as Error).message.includes('ECONNREFUSED')) c.relabelFenced?.(old.pod);
     c.log.info({ old: old.pod, err: (err as Error).message }, 'old primary unreachable: not fenced remotely');
   }
 }
@@ -132,11 +166,27 @@ export async function becomePrimary(c: ActContext, o: Observation): Promise<void
   const r = c.raft.propose({ kind: 'primary', pod: c.self, term, gtid });
   if (!r?.ok) throw new Error(`proposing primary=${c.self}@${term} refused: ${r ? r.reason : 'stopped'}`);
   c.memory.promotedTerm = term;
-  const from = old?.pod ?? '';
-  const durationMs = Date.now() - (c.memory.leaderSince ?? started);
-  c.memory.lastFailover = { from, to: c.self, reason: 'elected', at: new Date().toISOString(), durationMs };
+  recordFailover(c, old?.pod ?? '', term, started);
+}
+
+/** The Elected Event; when another pod was primary before, also FailedOver (from, to, reason,
+ * duration from the cause to writable) and the failover metrics. */
+function recordFailover(c: ActContext, from: string, term: number, started: number): void {
+  const cause = c.memory.cause;
+  c.memory.cause = undefined;
+  const durationMs = Date.now() - (cause?.at ?? c.memory.leaderSince ?? started);
+  const reason = cause?.detail ?? 'elected';
   c.event('Normal', 'Elected', `${c.self} is primary of term ${term} (previous: ${from || 'none'})`);
-  c.log.info({ term, from, durationMs }, 'became primary');
+  if (from && from !== c.self) {
+    c.memory.lastFailover = { from, to: c.self, reason, at: new Date().toISOString(), durationMs };
+    c.event(
+      'Normal',
+      'FailedOver',
+      `from=${from} to=${c.self} reason="${reason}" duration=${durationMs}ms term=${term}`,
+    );
+    c.failedOver?.(cause?.kind ?? 'election-timeout', durationMs);
+  }
+  c.log.info({ term, from, reason, durationMs }, 'became primary');
 }
 
 /** Our record of this term stands and the lease is back after a fence: writable again (semi-sync

@@ -19,6 +19,16 @@ import { applyCommitted, INITIAL_STATE, toSnapshotData, type AppState } from './
 import type { AgentMemory } from './act.ts';
 import { recordEvent } from '../kube/objects.ts';
 import { effectiveWaitForSlaveCount } from '../api/defaults.ts';
+import { Annotations, Labels } from '../api/names.ts';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { Role } from '../raft/types.ts';
+import type { Message } from '../raft/messages.ts';
+import { Publisher } from './publisher.ts';
+import { AgentMetrics } from './metrics.ts';
+import { readiness } from './publication.ts';
+import { LeaderWatch } from './leader-watch.ts';
+import type { MysqlCluster } from './cluster-view.ts';
+import { FIELD_MANAGER } from '../api/names.ts';
 
 /** What a running agent holds; stop() ends everything it started. */
 export interface RunningAgent {
@@ -28,6 +38,7 @@ export interface RunningAgent {
   http: StatusServer;
   controller: Controller;
   credentials: Credentials;
+  metrics: AgentMetrics;
   /** Resolves when the agent must exit (fatal error), with the reason. */
   fatal: Promise<Error>;
   /** Graceful stop: a leader demotes itself and hands over; resolves once this node no longer leads
@@ -73,6 +84,43 @@ async function ensureUsers(side: MysqlSide, timeoutMs: number, log: Logger): Pro
   }
 }
 
+/** Removes the switchover annotation we acted on (merge patch guarded by its resourceVersion). */
+async function clearSwitchover(kc: KubeConfig, view: ClusterView): Promise<void> {
+  const obj = view.object();
+  if (!obj?.metadata?.annotations?.[Annotations.switchoverTo]) return;
+  await KubernetesObjectApi.makeApiClient(kc).patch(
+    {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        resourceVersion: obj.metadata.resourceVersion,
+        annotations: { [Annotations.switchoverTo]: null },
+      },
+    } as unknown as MysqlCluster,
+    undefined,
+    undefined,
+    FIELD_MANAGER,
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+}
+
+/** The failover cause as the Raft side shows it: a TimeoutNow is a handed-over leadership. */
+function noteTransfer(memory: AgentMemory, from: string, msgs: unknown[]): void {
+  if (msgs.some((m) => (m as Partial<Message>).type === 'timeoutNow'))
+    memory.cause = { kind: 'transfer', at: Date.now(), detail: `leadership handed over by ${from}` };
+}
+
+/** An election this node starts without another cause is the election timeout's; back to follower
+ * (another won, or our campaign failed) forgets the cause. */
+function noteRole(memory: AgentMemory, _from: Role, to: Role): void {
+  if ((to === 'preCandidate' || to === 'candidate') && !memory.cause)
+    memory.cause = { kind: 'election-timeout', at: Date.now(), detail: 'election timeout: no word from the leader' };
+  if (to === 'follower') memory.cause = undefined;
+}
+
 /** Starts the agent; rejects with AgentConfigError naming a bad setting. */
 export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAgent> {
   const ordinal = ordinalOf(c.cluster, c.podName);
@@ -97,11 +145,14 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   });
   let resolveFatal: (e: Error) => void = () => {};
   const fatal = new Promise<Error>((r) => (resolveFatal = r));
-  let raft: RaftHost | undefined;
+  // The transport, the Raft host and the controller call into each other: late-bound through `ref`.
+  const ref: { raft?: RaftHost; controller?: Controller; watch?: LeaderWatch; publisher?: Publisher } = {};
   const members = (id: string): boolean => {
-    const conf = raft?.status().conf;
+    const conf = ref.raft?.status().conf;
     return (conf ? [...conf.voters, ...conf.learners] : view.bootstrapMembers()).includes(id);
   };
+  let state: AppState = INITIAL_STATE;
+  const memory: AgentMemory = { promotedTerm: 0, errantAgainst: '' };
   const transport = new PeerTransport({
     self: c.podName,
     cluster: c.cluster,
@@ -113,44 +164,50 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       return ip ? { host: ip, port: c.peerPort } : undefined;
     },
     isMember: members,
-    onMessages: (_from, msgs) => raft?.receive(msgs),
+    onMessages: (from, msgs) => {
+      ref.watch?.heardFrom(from);
+      noteTransfer(memory, from, msgs);
+      ref.raft?.receive(msgs);
+    },
     logger: log,
   });
   await transport.start();
-  let state: AppState = INITIAL_STATE;
-  const memory: AgentMemory = { promotedTerm: 0, errantAgainst: '' };
   const side = new MysqlSide(credentials, c.mysqlHost, c.mysqlPort, (pod) => view.podIp(pod));
-  let controller: Controller | undefined;
-  raft = await RaftHost.start({
+  const raft = await RaftHost.start({
     id: c.podName,
     storage,
     transport,
     timings,
     logger: log,
     leaseMarginMs: Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4)),
+    onRoleChange: (from, to) => noteRole(memory, from, to),
     app: {
       apply: (rd) => {
         state = applyCommitted(state, rd.snapshot, rd.committedEntries);
       },
       snapshotData: () => toSnapshotData(state),
-      beforePersist: (rd) => controller?.beforePersist(rd) ?? Promise.resolve(false),
-      canCampaign: () => controller?.canCampaign() ?? false,
-      candidateContext: () => controller?.candidateContext() ?? null,
-      votePredicate: (cand, ctx) => controller?.votePredicate(cand, ctx) ?? 'agent not ready',
+      beforePersist: (rd) => ref.controller?.beforePersist(rd) ?? Promise.resolve(false),
+      canCampaign: () => ref.controller?.canCampaign() ?? false,
+      candidateContext: () => ref.controller?.candidateContext() ?? null,
+      votePredicate: (cand, ctx) => ref.controller?.votePredicate(cand, ctx) ?? 'agent not ready',
       onFatal: (err) => {
         log.error({ err: err.message }, 'raft node stopped: exiting so the restart reads the ConfigMap');
         resolveFatal(err);
       },
     },
   });
+  ref.raft = raft;
+  const metrics = new AgentMetrics();
   const semi = cluster.spec.semiSync;
-  controller = new Controller(
+  const podAt = (host: string, port: number) =>
+    port === c.mysqlPort ? view.bootstrapMembers().find((p) => view.podIp(p) === host) : undefined;
+  const ctl = new Controller(
     {
       self: c.podName,
       side,
       raft,
       state: () => state,
-      peers: () => (raft?.status().conf.voters ?? []).filter((p) => p !== c.podName),
+      peers: () => raft.status().conf.voters.filter((p) => p !== c.podName),
       timeoutMs: c.mysqlTimeoutMs,
       semiSync: {
         waitCount: effectiveWaitForSlaveCount(cluster.spec),
@@ -162,44 +219,91 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
         void recordEvent(kc, view.object() ?? cluster, { type, reason, message, component: 'mysql-raft-agent' }).catch(
           () => {},
         ),
+      podAt,
+      switchoverRequest: () => view.object()?.metadata?.annotations?.[Annotations.switchoverTo] || null,
+      clearSwitchover: () => clearSwitchover(kc, view),
+      failedOver: (kind, ms) => metrics.failedOver(kind, ms),
+      relabelFenced: (pod) =>
+        void ref.publisher
+          ?.relabelFenced(pod)
+          .catch((err: unknown) =>
+            log.warn({ pod, err: (err as Error).message }, 'relabelling the old primary failed'),
+          ),
     },
-    (host, port) => (port === c.mysqlPort ? view.bootstrapMembers().find((p) => view.podIp(p) === host) : undefined),
+    podAt,
     // MySQL is read once a round: often enough to fence well inside the lease margin, rarely enough to
     // stay cheap on a busy node.
     Math.max(timings.tickMs, 200),
   );
-  const ctl = controller;
-  void ensureUsers(side, c.mysqlTimeoutMs, log).then(() => ctl.start());
+  ref.controller = ctl;
+  const publisher = new Publisher({
+    kc,
+    namespace: c.namespace,
+    cluster: c.cluster,
+    pod: c.podName,
+    log,
+    currentLabel: () => view.pod(c.podName)?.metadata?.labels?.[Labels.role],
+    leaseDurationSeconds: Math.max(1, Math.ceil(timings.electionTimeoutMs / 1000)),
+  });
+  ref.publisher = publisher;
+  ctl.onRound = (f) => {
+    metrics.update(f, state.primary?.pod);
+    void publisher.publish(f);
+  };
+  const watch = new LeaderWatch({
+    raft,
+    transport,
+    side,
+    heartbeatMs: timings.heartbeatTick * timings.tickMs,
+    timeoutMs: c.mysqlTimeoutMs,
+    log,
+    onCampaign: (leader, reason) => {
+      memory.cause = { kind: 'agent-gone', at: Date.now(), detail: reason };
+      metrics.fastPath.inc();
+      log.info({ leader }, 'fast path taken');
+    },
+  });
+  ref.watch = watch;
+  void ensureUsers(side, c.mysqlTimeoutMs, log).then(() => {
+    ctl.start();
+    watch.start();
+  });
   const http = new StatusServer({
     host: c.bindAddress,
     port: c.httpPort,
-    prestop: () => drain(ctl, raft!, PRESTOP_TIMEOUT_MS),
+    prestop: () => drain(ctl, raft, PRESTOP_TIMEOUT_MS),
+    ready: () => readiness(ctl.facts()),
+    metrics: () => metrics.render(),
     status: () => ({
-      raft: raft!.status(),
-      leaseRemainingMs: Math.max(-1, Math.round(raft!.leaseValidUntil() - raft!.now())),
+      raft: raft.status(),
+      leaseRemainingMs: Math.max(-1, Math.round(raft.leaseValidUntil() - raft.now())),
       transport: transport.stats,
       state,
       mysql: ctl.mysqlObservation.view,
       action: ctl.lastAction,
       lastFailover: memory.lastFailover ?? null,
+      ready: readiness(ctl.facts()),
+      report: publisher.lastReport ?? null,
+      fastPath: { campaigns: watch.campaigns },
     }),
   });
   await http.start();
   log.info({ pod: c.podName, timings }, 'agent started');
-  const host = raft;
   return {
-    raft: host,
+    raft,
     view,
     transport,
     http,
     controller: ctl,
     credentials,
-    drain: (timeoutMs) => drain(ctl, host, timeoutMs),
+    metrics,
+    drain: (timeoutMs) => drain(ctl, raft, timeoutMs),
     fatal,
     stop: async () => {
       ctl.stop();
-      host.stop();
-      await host.idle();
+      watch.stop();
+      raft.stop();
+      await raft.idle();
       await Promise.all([transport.stop(), http.stop(), view.stop()]);
     },
   };

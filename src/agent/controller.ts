@@ -4,13 +4,11 @@
 // before a vote in a new term is persisted (docs/failover.md).
 import type { JsonValue, NodeId } from '../raft/types.ts';
 import type { Ready } from '../raft/rawnode.ts';
-import { stopIo } from '../mysql/replication.ts';
-import { status } from '../mysql/status.ts';
-import { contains, parseGtid, union, missingFrom, type GtidKind } from '../mysql/gtid.ts';
-import { MysqlError } from '../mysql/mysql-errors.ts';
+import { stopIo, status, contains, parseGtid, union, missingFrom, type GtidKind, MysqlError } from '../mysql/index.ts';
 import { decide, type Action, type Observation } from './decide.ts';
 import { observeMysql, type MysqlObservation } from './observe.ts';
 import { act, type ActContext } from './act.ts';
+import type { NodeFacts } from './publication.ts';
 
 interface CandidateGtid {
   kind: GtidKind;
@@ -25,6 +23,8 @@ export class Controller {
   private readonly candidates = new Map<NodeId, CandidateGtid>();
   stopping = false;
   lastAction: Action = { kind: 'none', reason: 'not started' };
+  /** Runs after every round with the facts it saw (publications, metrics); must not throw. */
+  onRound: ((f: NodeFacts) => void) | undefined;
 
   constructor(
     private readonly c: ActContext,
@@ -66,8 +66,32 @@ export class Controller {
     if (a.kind !== this.lastAction.kind || a.reason !== this.lastAction.reason)
       this.c.log.info({ action: a.kind, reason: a.reason, term: o.term, role: o.role }, 'decided');
     this.lastAction = a;
-    await act(a, this.c, o);
+    try {
+      await act(a, this.c, o);
+    } finally {
+      this.onRound?.(this.facts());
+    }
     return a;
+  }
+
+  /** What the publications (label, annotation, /readyz, /metrics) are computed from. */
+  facts(): NodeFacts {
+    const st = this.c.raft.status();
+    const state = this.c.state();
+    return {
+      self: this.c.self,
+      role: st.role,
+      term: st.term,
+      lead: st.lead,
+      commit: st.commit,
+      applied: st.applied,
+      primary: state.primary,
+      promotedThisTerm: st.role === 'leader' && this.c.memory.promotedTerm === st.term,
+      mysql: this.mysql.view,
+      snapshot: this.mysql.snapshot,
+      lastFailover: this.c.memory.lastFailover,
+      elections: state.changes,
+    };
   }
 
   private primaryKey(): string {
@@ -93,6 +117,7 @@ export class Controller {
       primary: own ? { pod: this.c.self, term: st.term } : this.c.state().primary,
       mysql: this.mysql.view,
       stopping: this.stopping,
+      switchoverTo: this.c.switchoverRequest(),
     };
   }
 

@@ -45,6 +45,8 @@ export interface Observation {
   mysql: MysqlView;
   /** A graceful stop (SIGTERM, GET /prestop) asked this node to hand over. */
   stopping: boolean;
+  /** The MysqlCluster's `mysql.ryansu.com/switchover-to` annotation (a pod or `any`), or null. */
+  switchoverTo: string | null;
 }
 
 /** The one next step. */
@@ -54,7 +56,8 @@ export type Action =
   | { kind: 'promote'; reason: string }
   | { kind: 'repoint'; to: string; reason: string }
   | { kind: 'step-down'; reason: string }
-  | { kind: 'handover'; reason: string };
+  | { kind: 'handover'; reason: string }
+  | { kind: 'switchover'; to: string; reason: string };
 
 /** The action for this observation; never throws. */
 export function decide(o: Observation): Action {
@@ -71,8 +74,15 @@ function decideLeader(o: Observation): Action {
   }
   if (m.errant) return { kind: 'step-down', reason: 'own mysqld holds errant transactions: never promoted' };
   if (!o.ownTermCommitted) return { kind: 'none', reason: 'waiting for an entry of our term to commit' };
+  return decidePrimary(o, m.writable);
+}
+
+/** A leader with its lease, an entry of its term committed, a healthy mysqld: be (or stay) primary. */
+function decidePrimary(o: Observation, writable: boolean): Action {
   const mine = o.primary?.pod === o.self && o.primary.term === o.term;
-  if (mine && m.writable) return { kind: 'none', reason: `healthy primary of term ${o.term}` };
+  if (mine && writable && o.switchoverTo)
+    return { kind: 'switchover', to: o.switchoverTo, reason: `switchover to ${o.switchoverTo} requested` };
+  if (mine && writable) return { kind: 'none', reason: `healthy primary of term ${o.term}` };
   return {
     kind: 'promote',
     reason: mine ? 'primary of this term but read-only: make writable' : `leader of term ${o.term}: become primary`,

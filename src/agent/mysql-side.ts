@@ -1,8 +1,7 @@
 // How the agent reaches MySQL: its own mysqld as root over MYSQL_HOST:MYSQL_PORT (the same pod), a
 // peer's mysqld as `mysqlraft_agent` at the peer pod's IP (to fence a remote old primary, to compare
 // GTIDs), and the accounts it creates on its own mysqld at start (docs/agent.md, "MySQL users").
-import { MysqlNode } from '../mysql/session.ts';
-import { bootstrapUsers } from '../mysql/users.ts';
+import { MysqlNode, bootstrapUsers } from '../mysql/index.ts';
 import type { Credentials } from './secrets.ts';
 
 /** Account names the agents create on every mysqld. */

@@ -1,8 +1,6 @@
 // observe: one read of this node's mysqld, turned into the MysqlView decide() takes. The raw status
 // snapshot is kept too (GTIDs for the vote predicate, lag and semi-sync for the published status).
-import { MysqlError } from '../mysql/mysql-errors.ts';
-import { status, type StatusSnapshot } from '../mysql/status.ts';
-import type { MysqlNode } from '../mysql/session.ts';
+import { MysqlError, status, type StatusSnapshot, type MysqlNode } from '../mysql/index.ts';
 import type { MysqlView } from './decide.ts';
 
 /** The view for decide() and the snapshot it came from (null when mysqld did not answer). */

@@ -7,7 +7,7 @@ import type { Config } from '../raft/config.ts';
 import type { Ready, Status } from '../raft/rawnode.ts';
 import type { Message } from '../raft/messages.ts';
 import type { Storage } from '../raft/storage.ts';
-import type { HardState, JsonValue, NodeId } from '../raft/types.ts';
+import type { HardState, JsonValue, NodeId, Role } from '../raft/types.ts';
 import type { ProposeResult } from '../raft/results.ts';
 import type { RaftLogger } from '../raft/logger.ts';
 import { RawNode } from '../raft/rawnode.ts';
@@ -46,12 +46,15 @@ export interface RaftHostOptions {
   leaseMarginMs?: number;
   /** Compact once this many applied entries follow the snapshot (default 200). */
   compactAfter?: number;
+  /** Called after any step that changed this node's role (failover cause and timing). */
+  onRoleChange?: (from: Role, to: Role) => void;
 }
 
 /** A running Raft node driven by timers and peer messages. */
 export class RaftHost {
   private ticker: Ticker | undefined;
   private stopped = false;
+  private role: Role = 'follower';
 
   private constructor(
     readonly node: RawNode,
@@ -81,7 +84,8 @@ export class RaftHost {
       ...(o.app.candidateContext ? { candidateContext: o.app.candidateContext } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
     });
-    let host: RaftHost | undefined;
+    // The loop's failure handler needs the host, which needs the loop: a holder breaks the cycle.
+    const ref: { host?: RaftHost } = {};
     let durable: HardState = (await o.storage.initialState()).hardState;
     let withheld: { term: number; to: string } | undefined;
     const loop = new ReadyLoop(
@@ -105,12 +109,13 @@ export class RaftHost {
         },
       },
       (err) => {
-        host?.stop();
+        ref.host?.stop();
         o.app.onFatal(err);
       },
     );
-    host = new RaftHost(node, loop, o, now);
-    host.ticker = startTicker(t.tickMs, () => host!.do(() => node.tick()), now);
+    const host = new RaftHost(node, loop, o, now);
+    ref.host = host;
+    host.ticker = startTicker(t.tickMs, () => host.do(() => node.tick()), now);
     loop.kick(); // a restarted node may have committed entries to apply
     return host;
   }
@@ -119,6 +124,12 @@ export class RaftHost {
   do<T>(fn: (node: RawNode) => T): T | undefined {
     if (this.stopped) return undefined;
     const r = fn(this.node);
+    const role = this.node.status().role;
+    if (role !== this.role) {
+      const was = this.role;
+      this.role = role;
+      this.o.onRoleChange?.(was, role);
+    }
     this.loop.kick();
     return r;
   }

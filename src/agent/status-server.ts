@@ -1,5 +1,6 @@
-// The agent's HTTP endpoints on AGENT_HTTP_PORT: /healthz (the process and its Raft loop live),
-// /status (JSON). /readyz, /metrics and /prestop join as the failover side lands (docs/agent.md).
+// The agent's HTTP endpoints on AGENT_HTTP_PORT: /healthz (the process lives), /readyz (the node
+// serves its role: 200, else 503 with the reason), /status (JSON), /metrics (Prometheus text) and
+// /prestop (hand over, then answer). Docs: docs/agent.md.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,6 +9,10 @@ export interface StatusServerOptions {
   host: string;
   port: number;
   status: () => unknown;
+  /** GET /readyz: 200 when ready, else 503; the body says why either way. */
+  ready?: () => { ready: boolean; reason: string };
+  /** GET /metrics. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
   /** GET /prestop (the mysqld container's preStop hook): hand over, answer when done. */
   prestop?: () => Promise<void>;
 }
@@ -52,6 +57,19 @@ export class StatusServer {
         if (!this.o.prestop) break;
         this.o.prestop().then(
           () => res.writeHead(200, { 'content-type': 'text/plain' }).end('handed over'),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
+        return;
+      case '/readyz': {
+        if (!this.o.ready) break;
+        const r = this.o.ready();
+        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${r.reason}\n`);
+        return;
+      }
+      case '/metrics':
+        if (!this.o.metrics) break;
+        this.o.metrics().then(
+          (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
           (err: unknown) => res.writeHead(500).end(String(err)),
         );
         return;

@@ -11,7 +11,7 @@
 // member of this cluster, or carrying a message that claims another sender or receiver, is answered
 // 401/403 and never reaches the core.
 import { createServer, request, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.ts';
 import type { Message } from '../raft/messages.ts';
 import { AUTH_HEADER, signRequest, verifyRequest } from './peer-auth.ts';
@@ -99,6 +99,30 @@ export class PeerTransport {
         setImmediate(() => void this.flush(m.to, box).catch(() => {}));
       }
     }
+  }
+
+  /**
+   * Opens (and closes) a TCP connection to the peer's port and reports how that went, through
+   * onPeerState too. `refused` means nothing listens there: the peer's agent process is gone. A
+   * stopped (SIGSTOP) or overloaded agent still has its socket, so the kernel accepts: `ok`.
+   */
+  probe(peer: string, timeoutMs = 1000): Promise<PeerState> {
+    const addr = this.o.resolve(peer);
+    if (!addr || this.stopped) return Promise.resolve('error');
+    return new Promise<PeerState>((resolve) => {
+      const sock = connect({ host: addr.host, port: addr.port });
+      const done = (state: PeerState, detail: string) => {
+        clearTimeout(timer);
+        sock.destroy();
+        this.o.onPeerState?.(peer, state, detail);
+        resolve(state);
+      };
+      const timer = setTimeout(() => done('timeout', `no connection within ${timeoutMs} ms`), timeoutMs);
+      sock.once('connect', () => done('ok', ''));
+      sock.once('error', (e: NodeJS.ErrnoException) =>
+        done(e.code === 'ECONNREFUSED' ? 'refused' : 'error', e.code ?? e.message),
+      );
+    });
   }
 
   /** Stops listening and sending; in-flight requests are abandoned. */

@@ -47,40 +47,46 @@ export class RaftLeaderLease {
     }
   }
 
+  /** Publishes `r` unless the Lease shows a newer term or another holder in this term. */
   async publish(r: RaftLeaderRecord): Promise<PublishOutcome> {
-    const name = raftLeaderLeaseName(this.cluster);
     let lease: V1Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace: this.namespace });
+      lease = await this.api.readNamespacedLease({
+        name: raftLeaderLeaseName(this.cluster),
+        namespace: this.namespace,
+      });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
-      try {
-        await this.api.createNamespacedLease({
-          namespace: this.namespace,
-          body: {
-            metadata: { name, namespace: this.namespace, labels: { [Labels.raftCluster]: this.cluster } },
-            spec: toSpec(r, r.renewTime),
-          },
-        });
-        return 'created';
-      } catch (e) {
-        if (statusOf(e) === 409) return 'conflict';
-        throw e;
-      }
+      return this.create(r);
     }
-    const current = lease.spec?.leaseTransitions ?? 0;
-    if (current > r.term) return 'newer-term-present';
-    if (current === r.term && lease.spec?.holderIdentity && lease.spec.holderIdentity !== r.holder) {
-      // Two holders in one term cannot both be Raft leaders; whoever wrote first stays until a new term.
-      return 'newer-term-present';
+    if (!mayReplace(lease, r)) return 'newer-term-present';
+    const same = lease.spec?.holderIdentity === r.holder && (lease.spec?.leaseTransitions ?? 0) === r.term;
+    return this.replace(lease, toSpec(r, same ? (lease.spec?.acquireTime ?? r.renewTime) : r.renewTime));
+  }
+
+  private async create(r: RaftLeaderRecord): Promise<PublishOutcome> {
+    const name = raftLeaderLeaseName(this.cluster);
+    try {
+      await this.api.createNamespacedLease({
+        namespace: this.namespace,
+        body: {
+          metadata: { name, namespace: this.namespace, labels: { [Labels.raftCluster]: this.cluster } },
+          spec: toSpec(r, r.renewTime),
+        },
+      });
+      return 'created';
+    } catch (e) {
+      if (statusOf(e) === 409) return 'conflict';
+      throw e;
     }
-    const sameHolder = lease.spec?.holderIdentity === r.holder && current === r.term;
-    const acquire = sameHolder ? (lease.spec?.acquireTime ?? r.renewTime) : r.renewTime;
+  }
+
+  private async replace(lease: V1Lease, spec: NonNullable<V1Lease['spec']>): Promise<PublishOutcome> {
     try {
       await this.api.replaceNamespacedLease({
-        name,
+        name: raftLeaderLeaseName(this.cluster),
         namespace: this.namespace,
-        body: { ...lease, spec: toSpec(r, acquire) },
+        body: { ...lease, spec },
       });
       return 'updated';
     } catch (err) {
@@ -88,6 +94,15 @@ export class RaftLeaderLease {
       throw err;
     }
   }
+}
+
+/** A record may replace the Lease unless the Lease names a newer term, or another holder in the same
+ * term (two holders in one term cannot both be Raft leaders; whoever wrote first stays until a new term). */
+function mayReplace(lease: V1Lease, r: RaftLeaderRecord): boolean {
+  const current = lease.spec?.leaseTransitions ?? 0;
+  if (current > r.term) return false;
+  const holder = lease.spec?.holderIdentity;
+  return !(current === r.term && holder && holder !== r.holder);
 }
 
 function toSpec(r: RaftLeaderRecord, acquireTime: Date): NonNullable<V1Lease['spec']> {

@@ -213,6 +213,13 @@ export class Raft {
 
   // ---- elections --------------------------------------------------------------------------------
 
+  /** A follower forgets its leader and the stickiness it grants it (see RawNode.forgetLeader). */
+  forgetLeader(): void {
+    if (this.role !== 'follower') return;
+    this.lead = null;
+    this.sinceLeader = this.cfg.electionTick;
+  }
+
   /** The election timer fired (or TimeoutNow arrived, `transfer`). */
   hup(transfer: boolean): void {
     if (this.role === 'leader') return;

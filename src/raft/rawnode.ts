@@ -110,6 +110,15 @@ export class RawNode {
     this.r.hup(false);
   }
 
+  /** Forget the current leader (followers only): from now on this node grants (pre)votes and may
+   * campaign as if the election timeout had passed since it last heard from it. Leader stickiness is
+   * what the leader's lease rests on, so call this only once that lease can no longer be acted on
+   * (the agent: the leader's process is gone and its mysqld is fenced; docs/failover.md). A message
+   * from the leader restores it as usual. */
+  forgetLeader(): void {
+    this.r.forgetLeader();
+  }
+
   /** Feed an untrusted message from the network. Invalid ones (malformed, not for us, from a
    * non-member) are dropped without any state change and the result says why (also logged at debug
    * level). A stale-term message is also reported as not ok, though it may be answered with our term.

@@ -14,6 +14,7 @@ const healthyPrimary: Observation = {
   primary: { pod: 'db-0', term: 3 },
   mysql: { up: true, writable: true, replicatingFrom: null, errant: false },
   stopping: false,
+  switchoverTo: null,
 };
 
 const healthyReplica: Observation = {
@@ -69,6 +70,23 @@ const cases: [string, Observation, Partial<Action>][] = [
   ],
   ['leader-mysqld-down-while-stopping', state(healthyPrimary, { mysql: down, stopping: true }), { kind: 'step-down' }],
   ['leader-stopping', state(healthyPrimary, { stopping: true }), { kind: 'handover' }],
+  ['leader-switchover-requested', state(healthyPrimary, { switchoverTo: 'db-2' }), { kind: 'switchover', to: 'db-2' }],
+  [
+    'leader-switchover-requested-while-stopping',
+    state(healthyPrimary, { switchoverTo: 'db-2', stopping: true }),
+    { kind: 'handover' },
+  ],
+  [
+    'leader-switchover-requested-before-promotion',
+    state(healthyPrimary, { switchoverTo: 'any', primary: { pod: 'db-2', term: 2 }, mysql: { writable: false } }),
+    { kind: 'promote' },
+  ],
+  [
+    'leader-switchover-requested-without-lease',
+    state(healthyPrimary, { switchoverTo: 'any', leaseHeld: false }),
+    { kind: 'fence-self' },
+  ],
+  ['replica-switchover-requested', state(healthyReplica, { switchoverTo: 'db-1' }), { kind: 'none' }],
   [
     'leader-errant',
     state(healthyPrimary, { primary: { pod: 'db-2', term: 2 }, mysql: { writable: false, errant: true } }),
@@ -125,19 +143,32 @@ for (const [name, obs, want] of cases) {
   });
 }
 
+/** Every combination of the given flags. */
+function combinations<K extends string>(keys: readonly K[]): Record<K, boolean>[] {
+  return keys.reduce<Record<K, boolean>[]>(
+    (acc, k) =>
+      acc.flatMap((c) => [
+        { ...c, [k]: true },
+        { ...c, [k]: false },
+      ]),
+    [{} as Record<K, boolean>],
+  );
+}
+
 t.test('a leader never makes itself writable without its lease (every combination)', async (t) => {
   let n = 0;
   for (const role of ['leader', 'follower', 'candidate', 'preCandidate'] as const)
-    for (const leaseHeld of [true, false])
-      for (const transferring of [true, false])
-        for (const writable of [true, false])
-          for (const stopping of [true, false]) {
-            const a = decide(state(healthyPrimary, { role, leaseHeld, transferring, stopping, mysql: { writable } }));
-            n++;
-            if (a.kind === 'promote')
-              t.ok(role === 'leader' && leaseHeld && !transferring && !stopping, JSON.stringify(a));
-            if (writable && (role !== 'leader' || !leaseHeld || transferring) && !stopping)
-              t.equal(a.kind, 'fence-self', `${role} lease=${leaseHeld} transferring=${transferring}: fence`);
-          }
+    for (const { leaseHeld, transferring, writable, stopping } of combinations([
+      'leaseHeld',
+      'transferring',
+      'writable',
+      'stopping',
+    ] as const)) {
+      const a = decide(state(healthyPrimary, { role, leaseHeld, transferring, stopping, mysql: { writable } }));
+      n++;
+      if (a.kind === 'promote') t.ok(role === 'leader' && leaseHeld && !transferring && !stopping, JSON.stringify(a));
+      if (writable && (role !== 'leader' || !leaseHeld || transferring) && !stopping)
+        t.equal(a.kind, 'fence-self', `${role} lease=${leaseHeld} transferring=${transferring}: fence`);
+    }
   t.equal(n, 64);
 });
