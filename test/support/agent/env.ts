@@ -22,6 +22,9 @@ const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
 export interface AgentProc {
   pod: string;
   ip: string;
+  /** The group id the agent process runs with: partitions (test/support/netfault.ts) tell one node's
+   * agent traffic from another's by it, since loopback connections all leave from 127.0.0.1. */
+  gid: number;
   proc: ChildProcess | null;
   log: string[];
 }
@@ -43,6 +46,9 @@ export interface AgentEnvOptions {
   /** Start one real mariadbd per pod, on the pod's IP, all on one port (MYSQL_PORT). */
   mysql?: boolean;
 }
+
+/** Agents run as root with a group id of their own from this base up (see AgentProc.gid). */
+export const AGENT_GID_BASE = 40_000;
 
 /** The root password the tests' "Secret" holds (set on each mariadbd as the image would). */
 export const ROOT_PASSWORD = 'Root-pw-1a2b3c';
@@ -163,7 +169,7 @@ export class AgentEnv {
         ...cur,
         status: { phase: 'Running', podIP: ips[i], podIPs: [{ ip: ips[i] }] },
       });
-      this.agents.push({ pod, ip: ips[i]!, proc: null, log: [] });
+      this.agents.push({ pod, ip: ips[i]!, gid: AGENT_GID_BASE + ((process.pid % 500) * 8 + i), proc: null, log: [] });
     }
   }
 
@@ -191,6 +197,7 @@ export class AgentEnv {
     const proc = spawn(process.execPath, ['--import=tsx', MAIN, 'agent', ...args], {
       env: { PATH: process.env['PATH'] ?? '', ...this.envOf(a) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      gid: a.gid,
     });
     const keep = (d: Buffer) => {
       a.log.push(d.toString());
@@ -218,6 +225,11 @@ export class AgentEnv {
 
   signal(i: number, sig: NodeJS.Signals): void {
     this.agents[i]!.proc?.kill(sig);
+  }
+
+  /** The API server's port (a fault blocks it). */
+  get apiPort(): number {
+    return Number(new URL(this.api.url).port);
   }
 
   async stop(): Promise<void> {

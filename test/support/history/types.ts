@@ -19,7 +19,8 @@ export interface Op {
   type: 'ok' | 'fail' | 'info';
   /** The node the client talked to (its address), when known. */
   node?: string;
-  /** ok append: the term row's highest term and @@server_uuid read inside the transaction. */
+  /** ok append: the term row's highest term and the server's identity (@@server_uuid, or @@server_id
+   * on MariaDB, which has no uuid) read inside the transaction. */
   term?: number;
   serverUuid?: string;
   /** ok read: the list it saw. */

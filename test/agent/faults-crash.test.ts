@@ -1,0 +1,70 @@
+// Crash faults on three real mariadbd and three agent processes, with the history writer and the 50 ms
+// read_only probe running throughout (docs/chaos.md): kill -9 of the primary's mysqld, of its agent,
+// of both. After each: a new primary holds every acknowledged write (the checker on the history so
+// far) and no two nodes were writable at any probed instant.
+import t, { type Test } from 'tap';
+import { FaultRun } from '../support/agent/faultrun.ts';
+import type { CheckResult } from '../support/history/check.ts';
+
+t.setTimeout(900_000);
+
+function clean(t: Test, r: CheckResult, what: string): void {
+  t.same(r.violations.slice(0, 10), [], `${what}: the history checks (${r.acked} acknowledged of ${r.ops})`);
+  t.equal(r.lostAcked, 0, `${what}: every acknowledged write is on the primary`);
+  t.equal(r.doubleWritableMs, 0, `${what}: never two writable nodes at a probed instant`);
+}
+
+t.test('kill -9 of the primary mysqld, of its agent, of both', async (t) => {
+  const run = await FaultRun.start({ say: (m) => t.comment(m) });
+  t.teardown(async () => {
+    if (!t.passing()) t.comment(run.logs());
+    await run.stop();
+  });
+  const h = run.env.harness!;
+
+  // 1. The primary's mysqld dies; its agent lives and hands over at once.
+  let { l } = await run.settle();
+  run.mark(`kill -9 mysqld of ${run.env.agents[l]!.pod}`);
+  await h.kill9(h.instances[l]!);
+  let { l: next } = await run.settle([l]);
+  t.not(next, l, `${run.env.agents[next]!.pod} took over from the node whose mysqld died`);
+  await run.acksOn(next, 10);
+  clean(t, await run.checkNow(next), 'after the mysqld crash');
+  await h.restart(h.instances[l]!);
+  ({ l } = await run.settle([], 300_000));
+  t.pass('the restarted mysqld rejoined as a replica');
+
+  // 2. The primary's agent dies; its mysqld lives (the new leader fences it).
+  run.mark(`kill -9 agent of ${run.env.agents[l]!.pod}`);
+  run.env.signal(l, 'SIGKILL');
+  ({ l: next } = await run.settle([l]));
+  t.not(next, l);
+  await run.acksOn(next, 10);
+  const ro = await run.root(l, async (c) => {
+    const [rows] = await c.query('SELECT @@GLOBAL.read_only AS ro');
+    return Number((rows as { ro: number }[])[0]!.ro);
+  });
+  t.equal(ro, 1, `the old primary's mysqld (agent gone) is read-only`);
+  clean(t, await run.checkNow(next), 'after the agent crash');
+  run.env.launch(l);
+  ({ l } = await run.settle([], 300_000));
+  t.pass('the restarted agent rejoined as a replica');
+
+  // 3. Both die (the node is gone).
+  run.mark(`kill -9 agent and mysqld of ${run.env.agents[l]!.pod}`);
+  run.env.signal(l, 'SIGKILL');
+  await h.kill9(h.instances[l]!);
+  ({ l: next } = await run.settle([l]));
+  t.not(next, l);
+  await run.acksOn(next, 10);
+  clean(t, await run.checkNow(next), 'after both crashed');
+  await h.restart(h.instances[l]!);
+  run.env.launch(l);
+  await run.settle([], 300_000);
+
+  const { result } = await run.finish();
+  clean(t, result, 'the whole run');
+  for (const f of result.faults)
+    t.ok(f.unavailableMs !== null, `${f.name}: writes resumed after ${f.unavailableMs?.toFixed(0)} ms`);
+  t.same(run.splitTerms(), [], 'one leader per term');
+});
