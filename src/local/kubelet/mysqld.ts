@@ -111,6 +111,11 @@ export function initSql(env: Record<string, string>): string {
   const out = [
     'SET SESSION sql_log_bin=0;',
     "DROP USER IF EXISTS ''@'localhost';",
+    // As the MariaDB image's entrypoint: only root@localhost and root@'%' remain. A root@127.0.0.1 left
+    // by mariadb-install-db (no password) would win over root@'%' for every pod's connection, which
+    // comes from 127.0.0.1 here.
+    "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
+    "EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@\\'', @@hostname, '\\'');",
     `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${p};`,
     "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
     `ALTER USER 'root'@'localhost' IDENTIFIED BY ${p};`,
