@@ -137,6 +137,26 @@ async function converge(pods: PodView[], password: string, timeoutMs: number): P
   return last;
 }
 
+/** Each key's final list, read through the master Service once it serves again. */
+async function finalLists(master: string, password: string): Promise<Record<string, number[]>> {
+  return eventually(
+    async () => {
+      const c = await rootConnection(master, password).catch(() => undefined);
+      if (!c) return undefined;
+      try {
+        return await readFinal(c, DEFAULT_KEYS);
+      } catch {
+        return undefined;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+    'the final lists through the master Service',
+    180_000,
+    1000,
+  );
+}
+
 class PodCache {
   pods: PodView[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -272,10 +292,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     writer = undefined;
     const samples = await probe.stop();
     probe = undefined;
-    await cluster.waitReady(180_000).catch(() => undefined);
-    const finalConn = await rootConnection(await cluster.masterAddress(), password);
-    const final = await readFinal(finalConn, DEFAULT_KEYS);
-    await finalConn.end();
+    await cluster.waitReady(180_000).catch(() => log('the cluster is not Ready at the end'));
+    const final = await finalLists(master, password);
     const checksums = await converge(await cluster.pods(), password, 120_000);
     const history: History = { ops, probes: samples, faults: marks, final };
     const check = checkHistory(history);
