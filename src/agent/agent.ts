@@ -189,6 +189,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       beforePersist: (rd) => ref.controller?.beforePersist(rd) ?? Promise.resolve(false),
       canCampaign: () => ref.controller?.canCampaign() ?? false,
       candidateContext: () => ref.controller?.candidateContext() ?? null,
+      beforeTransferCampaign: () => ref.controller?.refresh() ?? Promise.resolve(),
       votePredicate: (cand, ctx) => ref.controller?.votePredicate(cand, ctx) ?? 'agent not ready',
       onFatal: (err) => {
         log.error({ err: err.message }, 'raft node stopped: exiting so the restart reads the ConfigMap');

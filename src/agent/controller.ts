@@ -56,6 +56,13 @@ export class Controller {
     return this.mysql;
   }
 
+  /** Reads our mysqld afresh (candidateContext() then carries what we applied just now). */
+  async refresh(): Promise<void> {
+    const m = this.c.memory;
+    const errant = m.errantAgainst !== '' && m.errantAgainst === this.primaryKey();
+    this.mysql = await observeMysql(this.c.side.own, this.podAt, errant, this.c.timeoutMs);
+  }
+
   /** observe -> decide -> act, once. */
   async round(): Promise<Action> {
     const m = this.c.memory;

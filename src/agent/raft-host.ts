@@ -28,6 +28,10 @@ export interface RaftApp {
   votePredicate?: Config['votePredicate'];
   canCampaign?: Config['canCampaign'];
   candidateContext?: Config['candidateContext'];
+  /** Runs before a TimeoutNow (a leader handing over to us) is stepped: the campaign it starts sends
+   * candidateContext(), which must include what the old leader waited for us to apply (a stale one
+   * makes the voters refuse, and the handover costs an election timeout). Bounded by 1 s. */
+  beforeTransferCampaign?(): Promise<void>;
   /** Called once with the error that stopped the node. */
   onFatal(err: Error): void;
 }
@@ -48,6 +52,14 @@ export interface RaftHostOptions {
   compactAfter?: number;
   /** Called after any step that changed this node's role (failover cause and timing). */
   onRoleChange?: (from: Role, to: Role) => void;
+}
+
+/** Received messages split into those stepped at once and TimeoutNow, stepped after
+ * RaftApp.beforeTransferCampaign (order within each part kept). */
+export function splitTimeoutNow(messages: readonly unknown[]): { now: unknown[]; later: unknown[] } {
+  const isTimeoutNow = (m: unknown) =>
+    typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'timeoutNow';
+  return { now: messages.filter((m) => !isTimeoutNow(m)), later: messages.filter(isTimeoutNow) };
 }
 
 /** A running Raft node driven by timers and peer messages. */
@@ -136,9 +148,21 @@ export class RaftHost {
 
   /** Messages from an authenticated peer (still untrusted: RawNode.step validates each). */
   receive(messages: readonly unknown[]): void {
+    const hook = this.o.app.beforeTransferCampaign;
+    const { now, later } = hook ? splitTimeoutNow(messages) : { now: messages, later: [] };
     this.do((n) => {
-      for (const m of messages) n.step(m);
+      for (const m of now) n.step(m);
     });
+    if (later.length === 0 || !hook) return;
+    let timer: NodeJS.Timeout | undefined;
+    void Promise.race([hook(), new Promise((r) => (timer = setTimeout(r, 1000)))])
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        this.do((n) => {
+          for (const m of later) n.step(m);
+        });
+      });
   }
 
   propose(data: JsonValue): ProposeResult | undefined {

@@ -82,6 +82,21 @@ if (!kubectlVersion()) {
       [0, 1, 2].map((i) => `${NAME}-raft-${i}`),
       "each agent's Raft state is a ConfigMap labelled with the cluster",
     );
+    const netpol = await k.run(['get', 'networkpolicy', NAME]);
+    t.equal(netpol.code, 0, netpol.stderr);
+    t.match(
+      netpol.stdout,
+      /^NAME\s+POD-SELECTOR\s+AGE\n.*app\.kubernetes\.io\/instance=mysql-raft-cluster/,
+      'kubectl get networkpolicy',
+    );
+    const peers = await k.run([
+      'get',
+      'netpol',
+      NAME,
+      '-o',
+      "jsonpath={.spec.ingress[1].ports[0].port} {.spec.ingress[1].from[0].podSelector.matchLabels['mysql\\.ryansu\\.com/cluster']}",
+    ]);
+    t.equal(peers.stdout, `8300 ${NAME}`, 'the peer port admits the cluster members');
     const wide = (await k.run(['get', 'mysqlcluster', NAME, '-o', 'wide'])).stdout.split('\n');
     t.match(wide[0], /^NAME\s+READY\s+LEADER\s+TERM\s+REPLICAS\s+AGE\s+MASTER\s+PHASE\s+IMAGE$/);
     const term = await eventually(

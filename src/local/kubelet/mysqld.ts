@@ -5,6 +5,7 @@
 // exactly as the images' docker-entrypoint.sh requires, written without binary logging. When the image's
 // flavor is not the local server's (mysql:8.0 on MariaDB), options become `loose-` so unknown ones warn.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -13,12 +14,9 @@ import {
   readdirSync,
   renameSync,
   rmSync,
-  readlinkSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Obj } from './client.ts';
@@ -45,27 +43,17 @@ export function mysqlPort(container: Obj): number {
   return Number(named?.['containerPort'] ?? 3306);
 }
 
-/** The socket path of a pod's mysqld (what MYSQL_UNIX_PORT points at); makes the short link a long path needs. */
+/** Longest Unix socket path (sun_path is 108 bytes with its NUL); mysqld refuses longer ones. */
+const MAX_SOCKET_PATH = 107;
+
+/** The socket path of a pod's mysqld (what MYSQL_UNIX_PORT points at): in the pod directory, or, when
+ * that path is too long for a Unix socket (a deep --data-dir), a short one in the temp directory named
+ * by a hash of the pod directory. */
 export function mysqldSocket(podDir: string): string {
   const inPod = join(podDir, 'run', 'mysqld.sock');
-  if (Buffer.byteLength(inPod) <= SOCKET_PATH_MAX) return inPod;
-  // A Unix socket path holds at most 107 bytes, and a pod directory under a long data dir passes that:
-  // the socket still lives in the pod's run directory, reached through a short link in the temp dir.
-  const link = join(tmpdir(), `mro-run-${createHash('sha256').update(podDir).digest('hex').slice(0, 16)}`);
-  try {
-    if (readlinkSync(link) !== join(podDir, 'run')) rmSync(link, { force: true });
-  } catch {
-    // Not there yet (or not a link): made below.
-  }
-  if (!existsSync(link)) {
-    mkdirSync(join(podDir, 'run'), { recursive: true });
-    symlinkSync(join(podDir, 'run'), link);
-  }
-  return join(link, 'mysqld.sock');
+  if (Buffer.byteLength(inPod) <= MAX_SOCKET_PATH) return inPod;
+  return join(tmpdir(), `mysql-raft-${createHash('sha256').update(podDir).digest('hex').slice(0, 16)}.sock`);
 }
-
-/** The longest Unix socket path (sun_path is 108 bytes with the terminating NUL), less a margin. */
-const SOCKET_PATH_MAX = 100;
 
 /** True when the container's command is not the server (e.g. `sh -c mysqladmin ...`): it runs on the host. */
 export function runsServer(container: Obj): boolean {

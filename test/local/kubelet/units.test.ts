@@ -5,7 +5,7 @@ import t from 'tap';
 import { planImage, repositoryOf } from '../../../src/local/kubelet/images.ts';
 import { PathMap } from '../../../src/local/kubelet/paths.ts';
 import { expand, expandCommand } from '../../../src/local/kubelet/env.ts';
-import { initSql } from '../../../src/local/kubelet/mysqld.ts';
+import { initSql, mysqldSocket } from '../../../src/local/kubelet/mysqld.ts';
 import { endpointSlice, endpointSubsets } from '../../../src/local/kubelet/endpoints.ts';
 import { IpPool } from '../../../src/local/kubelet/ip-pool.ts';
 import { podStatusText } from '../../../src/local/apiserver/table-workloads.ts';
@@ -200,4 +200,14 @@ t.test('strategic merge: list rules and directives as apimachinery applies them'
     },
   );
   t.same(retained['spec'].strategy, { type: 'Recreate' }, '$retainKeys drops the rest');
+});
+
+t.test("a pod's mysqld socket path always fits a Unix socket address (107 bytes)", async (t) => {
+  const short = '/tmp/d/pods/default_db-0_uid';
+  t.equal(mysqldSocket(short), `${short}/run/mysqld.sock`, 'in the pod directory when it fits');
+  const deep = `/tmp/mro-failover-Xof6IT/pods/default_mysql-raft-cluster-0_${'5b2d8d46-56f8-40ef-83f7-617bbc887d1e'}`;
+  const s = mysqldSocket(deep);
+  t.ok(Buffer.byteLength(s) <= 107, `short enough: ${s}`);
+  t.equal(mysqldSocket(deep), s, 'the same pod directory, the same socket');
+  t.not(mysqldSocket(`${deep}x`), s, 'another pod, another socket');
 });

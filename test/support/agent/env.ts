@@ -201,7 +201,7 @@ export class AgentEnv {
     });
     const keep = (d: Buffer) => {
       a.log.push(d.toString());
-      if (a.log.length > 400) a.log.shift();
+      if (a.log.length > 2000) a.log.shift();
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
@@ -225,6 +225,24 @@ export class AgentEnv {
 
   signal(i: number, sig: NodeJS.Signals): void {
     this.agents[i]!.proc?.kill(sig);
+  }
+
+  /** Sets (or, with null, removes) an annotation of the MysqlCluster, as kubectl annotate does. */
+  async annotateCluster(key: string, value: string | null): Promise<void> {
+    const r = await raw(
+      { server: this.api.url, token: this.api.token, caPem: this.api.caPem! },
+      'PATCH',
+      `/apis/apps.ryansu.com/v1/namespaces/default/mysqlclusters/${this.cluster}`,
+      { metadata: { annotations: { [key]: value } } },
+      { headers: { 'content-type': 'application/merge-patch+json' } },
+    );
+    if (r.status >= 300) throw new Error(`annotate ${key}: HTTP ${r.status} ${r.text}`);
+  }
+
+  /** The MysqlCluster's annotations. */
+  async clusterAnnotations(): Promise<Record<string, string>> {
+    const c = await this.call('GET', `/apis/apps.ryansu.com/v1/namespaces/default/mysqlclusters/${this.cluster}`);
+    return (c.metadata.annotations ?? {}) as Record<string, string>;
   }
 
   /** The API server's port (a fault blocks it). */

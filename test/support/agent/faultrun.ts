@@ -2,7 +2,10 @@
 // read_only probe (test/support/history) running throughout, fault marks, and at the end the checker's
 // verdict on the whole history with the final lists read on the primary. Used by the fault tests
 // (test/agent/faults-*.test.ts) and the failover bench (bench/failover.ts).
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { templateDir } from '../mariadb/template.ts';
 import { AgentEnv, ROOT_PASSWORD, type AgentEnvOptions, type AgentStatus } from './env.ts';
 import { eventually } from '../eventually.ts';
 import { Writer, prepareSchema, readFinal, type WriterOptions } from '../history/writer.ts';
@@ -72,6 +75,9 @@ export class FaultRun {
         user: APP_USER,
         password: APP_PASSWORD,
         localAddress: run.clientAddress,
+        // About 100 transactions a second per client at most: a steady load, not a flood that makes
+        // replicas lag by seconds on a small shared machine (failover would then measure the lag).
+        thinkMs: 10,
         ...o.writer,
       });
       run.probe = new Probe({
@@ -196,16 +202,38 @@ export class FaultRun {
     return { result, history, primary: l };
   }
 
+  /** Replaces node `i` by a fresh, empty mysqld (a new pod on a new volume, as an operator would
+   * recover an errant node) and restarts its agent: it comes back as a replica that replays the
+   * primary's binary log. */
+  async reclone(i: number): Promise<void> {
+    const h = this.env.harness!;
+    const inst = h.instances[i]!;
+    this.env.signal(i, 'SIGKILL');
+    await h.kill9(inst);
+    rmSync(inst.dataDir, { recursive: true, force: true });
+    cpSync(join(templateDir(), 'data'), inst.dataDir, { recursive: true });
+    await h.restart(inst);
+    const c = await createConnection({ ...h.root(inst), connectTimeout: 5000 });
+    try {
+      await c.query('SET SESSION sql_log_bin = 0');
+      const [hosts] = await c.query("SELECT Host AS host FROM mysql.user WHERE User = 'root'");
+      for (const { host } of hosts as { host: string }[])
+        await c.query(`ALTER USER 'root'@'${host}' IDENTIFIED BY '${ROOT_PASSWORD}'`).catch(() => undefined);
+    } finally {
+      c.destroy();
+    }
+    this.env.launch(i);
+  }
+
   /** The checker on the history so far, with the lists read now on the current primary `l`: operations
    * still in flight count as unknown outcomes. */
   async checkNow(l: number): Promise<CheckResult> {
     const readAt = performance.now();
     const final = await this.root(l, (c) => readFinal(c));
-    const ops = this.writer.ops
-      .filter((o) => o.invokeMs < readAt)
-      .map((o) =>
-        o.completeMs === 0 || o.completeMs > readAt ? { ...o, type: 'info' as const, completeMs: Infinity } : o,
-      );
+    // Operations not complete when the read began may or may not be in it: unknown outcomes.
+    const ops = this.writer.ops.map((o) =>
+      o.completeMs === 0 || o.completeMs >= readAt ? { ...o, type: 'info' as const, completeMs: Infinity } : o,
+    );
     return checkHistory({ ops, probes: [...this.probe.samples], faults: this.faults, final });
   }
 

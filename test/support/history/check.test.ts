@@ -25,7 +25,7 @@ function append(key: string, value: number, invokeMs: number, completeMs: number
 function read(key: string, list: number[], invokeMs: number, completeMs: number, more: Partial<Op> = {}): Op {
   return { id: nextId++, client: 1, kind: 'read', key, list, invokeMs, completeMs, type: 'ok', ...more };
 }
-function probe(node: string, atMs: number, writable: boolean): ProbeSample {
+function probe(node: string, atMs: number, writable: boolean | null): ProbeSample {
   return { node, atMs, writable };
 }
 
@@ -131,6 +131,11 @@ const broken: [string, Rule, (h: History) => void][] = [
     'double-writable',
     (h) => (h.probes.find((p) => p.node === 'n2' && p.atMs === 50)!.writable = true),
   ],
+  [
+    'two writable runs of one node split by a miss still overlap another node',
+    'double-writable',
+    (h) => h.probes.push(probe('n1', 160, null), probe('n1', 170, true), probe('n2', 200, true)),
+  ],
 ];
 
 for (const [name, rule, mutate] of broken)
@@ -159,10 +164,34 @@ t.test('double-writable time is the length of the overlap', async (t) => {
     ],
   });
   t.equal(r.doubleWritableMs, 50);
+  t.equal(r.doubleWritableSamples, 2, "b's sample at 30 inside a's interval, a's at 80 inside b's");
   t.same(
     writableIntervals([probe('a', 10, true), probe('a', 0, true)]).map((i) => [i.fromMs, i.toMs]),
     [[0, 10]],
     'samples are ordered by instant first',
+  );
+});
+
+t.test('a sample without an answer ends a writable run', async (t) => {
+  const r = checkHistory({
+    ops: [],
+    final: {},
+    faults: [],
+    probes: [
+      probe('a', 0, true),
+      probe('a', 40, null),
+      probe('b', 50, true),
+      probe('a', 100, null),
+      probe('b', 150, true),
+    ],
+  });
+  t.ok(r.valid, 'a (stopped, not answering) is not taken as writable while b is');
+  t.same(
+    r.intervals.map((i) => [i.node, i.fromMs, i.toMs]),
+    [
+      ['a', 0, 0],
+      ['b', 50, 150],
+    ],
   );
 });
 

@@ -20,7 +20,8 @@ export interface Violation {
   detail: string;
 }
 
-/** A node's writable interval: from the first to the last of a run of consecutive writable samples. */
+/** A node's writable interval: from the first to the last of a run of consecutive writable samples
+ * (a sample without an answer ends the run: a stopped or unreachable node is not observed writable). */
 export interface Interval {
   node: string;
   fromMs: number;
@@ -47,6 +48,9 @@ export interface CheckResult {
   lostAcked: number;
   /** Total length of overlaps between writable intervals of different nodes. */
   doubleWritableMs: number;
+  /** Writable samples of a node taken at an instant inside another node's writable interval (a single
+   * such sample is an overlap of length 0 ms, yet an observed instant with two writable nodes). */
+  doubleWritableSamples: number;
   intervals: Interval[];
   faults: FaultWindow[];
 }
@@ -198,7 +202,7 @@ export function writableIntervals(probes: ProbeSample[]): Interval[] {
     samples.sort((a, b) => a.atMs - b.atMs);
     let cur: Interval | undefined;
     for (const s of samples) {
-      if (s.writable) {
+      if (s.writable === true) {
         if (cur) cur.toMs = s.atMs;
         else cur = { node, fromMs: s.atMs, toMs: s.atMs };
       } else if (cur) {
@@ -256,6 +260,9 @@ export function checkHistory(h: History): CheckResult {
   checkTerms(h, violations);
   const intervals = writableIntervals(h.probes);
   const doubleWritableMs = checkWritable(intervals, violations);
+  const doubleWritableSamples = h.probes.filter(
+    (p) => p.writable === true && intervals.some((i) => i.node !== p.node && i.fromMs <= p.atMs && p.atMs <= i.toMs),
+  ).length;
   return {
     valid: violations.length === 0,
     violations,
@@ -263,6 +270,7 @@ export function checkHistory(h: History): CheckResult {
     acked: h.ops.filter((o) => o.type === 'ok').length,
     lostAcked,
     doubleWritableMs,
+    doubleWritableSamples,
     intervals,
     faults: faultWindows(h.ops, h.faults),
   };

@@ -83,6 +83,7 @@ export class Probe {
         });
       } catch {
         this.misses.set(name, (this.misses.get(name) ?? 0) + 1);
+        this.samples.push({ node: name, atMs: performance.now(), writable: null });
         conn?.destroy();
         conn = undefined;
       } finally {

@@ -35,8 +35,10 @@ export interface Op {
 export interface ProbeSample {
   node: string;
   atMs: number;
-  /** read_only = 0: a client without READ ONLY ADMIN (the writer's account) could write. */
-  writable: boolean;
+  /** read_only = 0: a client without READ ONLY ADMIN (the writer's account) could write. null: no
+   * answer within the probe's timeout (down, stopped, cut off); `atMs` is then when the probe gave up,
+   * on the recorder's clock. */
+  writable: boolean | null;
 }
 
 /** A fault and when it was injected / healed (monotonic ms). */
