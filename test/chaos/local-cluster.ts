@@ -18,6 +18,16 @@ export interface PodView {
   ip: string;
   ready: boolean;
   role: string | undefined;
+  /** The agent says this node holds transactions the primary does not have (it stays detached). */
+  errant: boolean;
+}
+
+function agentSaysErrant(p: any): boolean {
+  try {
+    return JSON.parse(p.metadata?.annotations?.[Annotations.agentStatus] ?? '{}').errant === true;
+  } catch {
+    return false;
+  }
 }
 
 /** How to start the cluster. */
@@ -108,6 +118,7 @@ export class LocalCluster {
       ip: p.status?.podIP ?? '',
       ready: (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
       role: p.metadata.labels?.[Labels.role],
+      errant: agentSaysErrant(p),
     }));
   }
 
@@ -170,6 +181,19 @@ export class LocalCluster {
 
   /** `kubectl delete pod` (graceful, as a user or a drain does) without waiting for it to go. */
   async deletePod(name: string): Promise<void> {
+    must(await this.kubectl.run(['delete', 'pod', name, '--wait=false']), `delete pod ${name}`);
+  }
+
+  /**
+   * Re-clones an errant node as an operator would: its data claim and pod are deleted (in that order,
+   * as Kubernetes' docs say), the StatefulSet recreates both, and the empty mysqld replicates
+   * everything from the primary. Its unacknowledged transactions are dropped with the old data.
+   */
+  async reclone(name: string): Promise<void> {
+    must(
+      await this.kubectl.run(['delete', 'pvc', `${PodNames.dataVolume}-${name}`, '--wait=false']),
+      `delete pvc of ${name}`,
+    );
     must(await this.kubectl.run(['delete', 'pod', name, '--wait=false']), `delete pod ${name}`);
   }
 

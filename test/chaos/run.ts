@@ -55,6 +55,8 @@ export interface ChaosReport {
   converged: boolean;
   checksums: Record<string, string>;
   unrecovered: string[];
+  /** Errant nodes the harness re-cloned, as an operator would (docs/chaos.md). */
+  reclones: Reclone[];
   skippedKinds: { kind: FaultKind; reason: string }[];
   outDir: string;
 }
@@ -180,6 +182,45 @@ class PodCache {
   }
 }
 
+/** An errant node re-cloned after a fault. */
+export interface Reclone {
+  after: string;
+  pod: string;
+  /** Whether it came back as a healthy replica. */
+  rejoined: boolean;
+}
+
+/**
+ * Nodes the agents report errant (a primary cut off commits what its clients sent while it waited for
+ * acknowledgements; none of it was acknowledged) are re-cloned, so the next faults meet three nodes.
+ * Waits until each is a ready, non-errant replica again.
+ */
+async function recloneErrant(c: LocalCluster, after: string, log: (l: string) => void): Promise<Reclone[]> {
+  const errant = (await c.pods().catch(() => [])).filter((p) => p.errant);
+  const out: Reclone[] = [];
+  for (const p of errant) {
+    log(`  ${p.name} is errant: re-cloning it`);
+    await c.reclone(p.name);
+    let rejoined = true;
+    try {
+      await eventually(
+        async () => {
+          const now = (await c.pods()).find((x) => x.name === p.name);
+          return now && now.uid !== p.uid && now.ready && now.role === 'replica' && !now.errant;
+        },
+        `${p.name} back as a healthy replica`,
+        240_000,
+        1000,
+      );
+    } catch {
+      rejoined = false;
+      log(`  ${p.name} did not come back as a healthy replica within 240 s`);
+    }
+    out.push({ after, pod: p.name, rejoined });
+  }
+  return out;
+}
+
 /** Kinds this machine cannot inject, with why. */
 async function unavailableKinds(): Promise<{ kind: FaultKind; reason: string }[]> {
   const net: FaultKind[] = ['partition-primary', 'partition-heal-mid-failover', 'apiserver-down'];
@@ -270,6 +311,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     const marks: FaultMark[] = [];
     const unrecovered: string[] = [];
+    const reclones: Reclone[] = [];
     const end = performance.now() + o.minutes * 60_000;
     await deps.sleep(3000);
     for (const f of plan) {
@@ -286,6 +328,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         unrecovered.push(mark.name);
         log(`  NOT recovered within 180 s after ${mark.name}`);
       }
+      reclones.push(...(await recloneErrant(cluster, mark.name, log)));
       await deps.sleep(f.quietMs);
     }
     const ops = await writer.stop();
@@ -299,7 +342,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const check = checkHistory(history);
     const converged = new Set(Object.values(checksums)).size === 1;
     const summary = summarise(o.seed, o.minutes, check, marks.length);
-    const report: ChaosReport = { summary, check, converged, checksums, unrecovered, skippedKinds, outDir: o.outDir };
+    const report: ChaosReport = {
+      summary,
+      check,
+      converged,
+      checksums,
+      unrecovered,
+      reclones,
+      skippedKinds,
+      outDir: o.outDir,
+    };
     writeFileSync(join(o.outDir, 'history.json'), JSON.stringify(history));
     writeFileSync(join(o.outDir, 'report.json'), JSON.stringify(report, null, 2));
     const nodes = [...Array(replicas).keys()].map((i) => `${cluster.name}-${i}`);
