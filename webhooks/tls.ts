@@ -56,7 +56,10 @@ export class CertWatcher {
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private checking = false;
+  /** Pairs taken over. */
   reloads = 0;
+  /** Checks that found an unusable pair (half-written, mismatched) and kept the current one. */
+  rejected = 0;
 
   constructor(
     private readonly opts: CertWatcherOptions,
@@ -90,6 +93,7 @@ export class CertWatcher {
         this.opts.logger.info({ certDir: this.opts.certDir }, 'serving certificate reloaded');
       }
     } catch (e) {
+      this.rejected++;
       this.opts.logger.warn({ err: (e as Error).message }, 'serving certificate not reloaded; keeping the current one');
     } finally {
       this.checking = false;

@@ -15,6 +15,8 @@ import {
   union,
   type GtidSet,
   MysqlError,
+  type ErrantReport,
+  type MysqlNode,
 } from '../mysql/index.ts';
 import type { Action, Observation } from './decide.ts';
 import type { MysqlSide } from './mysql-side.ts';
@@ -22,6 +24,7 @@ import type { RaftHost } from './raft-host.ts';
 import type { AppState } from './state-machine.ts';
 import type { FailoverRecord } from './publication.ts';
 import { switchover } from './switchover.ts';
+import { advanceTermRow, discardableTermRow, prepareSource, rejoinFacts, rewindTermRow } from './term-row.ts';
 
 /** What the agent remembers between rounds. */
 export interface AgentMemory {
@@ -35,6 +38,11 @@ export interface AgentMemory {
   leaderSince?: number;
   /** Why this node started to take over, and when (ms): the failover's reason and its start. */
   cause?: FailoverCause;
+  /** A promotion under way: its term, the previous primary, when it started (ms). */
+  promoting?: { term: number; from: string; started: number };
+  /** The term whose term row this node wrote, and the one whose row a replica has received. */
+  termRowWritten?: number;
+  termRowAcked?: number;
 }
 
 /** How a failover began, as the node that takes over saw it. */
@@ -54,7 +62,8 @@ export interface ActContext {
   /** The other voters. */
   peers: () => string[];
   timeoutMs: number;
-  semiSync: { waitCount: number; fallbackAfterMs: 'never' | number };
+  /** spec.semiSync: wait count, fallback, and whether it is on at all (`enabled: false`). */
+  semiSync: { waitCount: number; fallbackAfterMs: 'never' | number; enabled?: boolean };
   memory: AgentMemory;
   log: Logger;
   /** A Kubernetes Event on the MysqlCluster (best effort). */
@@ -140,33 +149,40 @@ async function drainRelayLog(c: ActContext): Promise<{ received: GtidSet; mariad
 
 /** The new-leader sequence: (1) an entry of our term is committed and (2) the old leader's lease has
  * passed (both guaranteed before decide() says promote: the core elects no one inside a lease and
- * holds a transfer until promises pass), (3) fence the old primary, (4) drain the relay log, (5) term
- * row, (6) writable, (7) propose `primary = self @ term` with our GTID set. */
+ * holds a transfer until promises pass), (3) fence the old primary, (4) drain the relay log, (5)
+ * semi-sync source side on, still read-only, (6) propose `primary = self @ term` with our GTID set,
+ * (7) once it is committed and a replica attached, the term row, acknowledged (term-row.ts), (8)
+ * writable. Steps 7-8 run over as many rounds as they need. */
 export async function becomePrimary(c: ActContext, o: Observation): Promise<void> {
+  const term = o.term;
+  if (c.memory.promotedTerm !== term) await proposeSelf(c, o);
+  const progress = await advanceTermRow(c, term);
+  if (progress !== 'acknowledged') {
+    c.log.debug({ term, progress }, 'promotion: term row not acknowledged yet, still read-only');
+    return;
+  }
+  await rewritable(c, term);
+  const p = c.memory.promoting;
+  if (p?.term !== term) return;
+  c.memory.promoting = undefined;
+  recordFailover(c, p.from, term, p.started);
+}
+
+/** Steps 3-6. */
+async function proposeSelf(c: ActContext, o: Observation): Promise<void> {
   const started = Date.now();
   const term = o.term;
-  if (c.memory.promotedTerm === term) return rewritable(c, term);
   const old = c.state().primary;
   if (o.mysql.up && o.mysql.writable) await fenceSelf(c, `becoming primary of term ${term}: start read-only`);
   await fenceOldPrimary(c);
   const { received, mariadb } = await drainRelayLog(c);
   if (!c.raft.hasLeaseWithMargin()) throw new Error(`lost the lease while promoting in term ${term}`);
-  await promote(
-    c.side.own,
-    {
-      requireExecuted: received,
-      termRow: { term, leader: c.self },
-      // MariaDB always waits for exactly one acknowledgement (docs/mysql.md).
-      waitCount: mariadb ? 1 : c.semiSync.waitCount,
-      fallbackAfterMs: c.semiSync.fallbackAfterMs,
-    },
-    c.timeoutMs,
-  );
+  await prepareSource(c, received, mariadb);
   const gtid = (await status(c.side.own, c.timeoutMs)).executed.toString();
   const r = c.raft.propose({ kind: 'primary', pod: c.self, term, gtid });
   if (!r?.ok) throw new Error(`proposing primary=${c.self}@${term} refused: ${r ? r.reason : 'stopped'}`);
   c.memory.promotedTerm = term;
-  recordFailover(c, old?.pod ?? '', term, started);
+  c.memory.promoting = { term, from: old?.pod ?? '', started };
 }
 
 /** The Elected Event; when another pod was primary before, also FailedOver (from, to, reason,
@@ -189,8 +205,8 @@ function recordFailover(c: ActContext, from: string, term: number, started: numb
   c.log.info({ term, from, reason, durationMs }, 'became primary');
 }
 
-/** Our record of this term stands and the lease is back after a fence: writable again (semi-sync
- * source side first), nothing else repeated. */
+/** Our record of this term stands and its term row is acknowledged (first time, or the lease is back
+ * after a fence): writable (semi-sync source side first), nothing else repeated. */
 async function rewritable(c: ActContext, term: number): Promise<void> {
   const s = await status(c.side.own, c.timeoutMs);
   if (!c.raft.hasLeaseWithMargin()) throw new Error(`lost the lease while promoting in term ${term}`);
@@ -208,7 +224,8 @@ export async function repoint(c: ActContext, to: string, term: number): Promise<
   const primary = c.side.peer(to);
   const source = c.side.source(to);
   if (!primary || !source) return;
-  const report = await detectErrant(c.side.own, primary, c.timeoutMs);
+  let report = await detectErrant(c.side.own, primary, c.timeoutMs);
+  if (report.errant) report = await maybeDiscardTermRow(c, primary, to, report);
   if (report.errant) {
     c.memory.errantAgainst = `${to}@${term}`;
     c.event('Warning', 'ErrantDetected', `${c.self} holds transactions ${to} lacks (${report.gtids}): not re-attached`);
@@ -216,6 +233,29 @@ export async function repoint(c: ActContext, to: string, term: number): Promise<
   }
   await pointAt(c.side.own, { ...source, semiSync: true }, c.timeoutMs);
   c.log.info({ primary: to }, 'replicating from the primary');
+}
+
+/** An errant report that is exactly our own unacknowledged term row (term-row.ts) is resolved by
+ * dropping that row; anything else stays errant. */
+async function maybeDiscardTermRow(
+  c: ActContext,
+  primary: MysqlNode,
+  to: string,
+  report: ErrantReport,
+): Promise<ErrantReport> {
+  // The rule rests on "never writable before the term row reached a replica", which holds only when
+  // semi-sync is on without a fallback (term-row.ts writes without waiting otherwise).
+  if (c.semiSync.fallbackAfterMs !== 'never' || c.semiSync.enabled === false) return report;
+  const f = await rejoinFacts(c, primary);
+  if (!f.record || !discardableTermRow(f)) return report;
+  await rewindTermRow(c, f.record);
+  c.event(
+    'Normal',
+    'TermRowDiscarded',
+    `${c.self} dropped its unacknowledged term row of term ${f.record.term} (${report.gtids}); rejoining ${to}`,
+  );
+  c.log.warn({ term: f.record.term, gtids: report.gtids }, 'discarded an unacknowledged term row');
+  return detectErrant(c.side.own, primary, c.timeoutMs);
 }
 
 async function have(c: ActContext, pod: string): Promise<{ pod: string; set: GtidSet; s: StatusSnapshot } | null> {

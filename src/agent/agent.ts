@@ -220,6 +220,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       semiSync: {
         waitCount: effectiveWaitForSlaveCount(cluster.spec),
         fallbackAfterMs: typeof semi?.timeout === 'number' ? semi.timeout : 'never',
+        enabled: semi?.enabled !== false,
       },
       memory,
       log,

@@ -38,10 +38,9 @@ export interface FastPathFacts {
 /** The next step; pure (test/agent/leader-watch.test.ts). */
 export function fastPathStep(f: FastPathFacts): FastPathStep {
   if (f.role !== 'follower' || !f.lead) return { next: 'idle', reason: 'no leader to watch' };
-  if (f.probe === undefined) {
-    if (f.silentMs < 1.5 * f.heartbeatMs) return { next: 'idle', reason: 'the leader spoke recently' };
-    return { next: 'probe', leader: f.lead };
-  }
+  // Checked at every stage: a leader heard from meanwhile is alive, whatever a probe said.
+  if (f.silentMs < 1.5 * f.heartbeatMs) return { next: 'idle', reason: 'the leader spoke recently' };
+  if (f.probe === undefined) return { next: 'probe', leader: f.lead };
   if (f.probe !== 'refused')
     return {
       next: 'idle',

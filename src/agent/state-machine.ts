@@ -20,10 +20,13 @@ export interface AppState {
   gtid: string;
   /** How many primary changes the log holds (for status and metrics). */
   changes: number;
+  /** Each pod's latest record: the term it became primary in and the GTID set it had before its term
+   * row (a node that died before its term row reached a replica discards exactly what follows it). */
+  records: Readonly<Record<string, { term: number; gtid: string }>>;
 }
 
 /** The state before any entry. */
-export const INITIAL_STATE: AppState = Object.freeze({ primary: null, gtid: '', changes: 0 });
+export const INITIAL_STATE: AppState = Object.freeze({ primary: null, gtid: '', changes: 0, records: {} });
 
 /** A primary entry's data, or undefined for any other payload. */
 export function asPrimaryEntry(data: JsonValue): PrimaryEntry | undefined {
@@ -42,7 +45,12 @@ export function applyCommitted(state: AppState, snapshot: Snapshot | undefined, 
     if (!p) continue;
     // A later term's record wins; an older one committed late never moves the primary back.
     if (s.primary && p.term < s.primary.term) continue;
-    s = { primary: { pod: p.pod, term: p.term }, gtid: p.gtid, changes: s.changes + 1 };
+    s = {
+      primary: { pod: p.pod, term: p.term },
+      gtid: p.gtid,
+      changes: s.changes + 1,
+      records: { ...s.records, [p.pod]: { term: p.term, gtid: p.gtid } },
+    };
   }
   return s;
 }
@@ -53,10 +61,13 @@ function fromSnapshot(data: JsonValue): AppState {
     primary: d.primary && typeof d.primary.pod === 'string' ? { pod: d.primary.pod, term: d.primary.term } : null,
     gtid: typeof d.gtid === 'string' ? d.gtid : '',
     changes: typeof d.changes === 'number' ? d.changes : 0,
+    records: typeof d.records === 'object' && d.records !== null ? { ...d.records } : {},
   };
 }
 
 /** The state as snapshot data. */
 export function toSnapshotData(s: AppState): JsonValue {
-  return { primary: s.primary ? { ...s.primary } : null, gtid: s.gtid, changes: s.changes };
+  const records: Record<string, JsonValue> = {};
+  for (const [pod, r] of Object.entries(s.records)) records[pod] = { term: r.term, gtid: r.gtid };
+  return { primary: s.primary ? { ...s.primary } : null, gtid: s.gtid, changes: s.changes, records };
 }

@@ -124,7 +124,8 @@ export async function switchover(c: ActContext, target: string): Promise<void> {
     c.event('Normal', 'SwitchedOver', `${c.self} is already the primary: nothing to do`);
     return;
   }
-  const to = c.side.peer(v.to)!;
+  const to = c.side.peer(v.to);
+  if (!to) return refuse(c, target, `no address known for ${v.to}`);
   const wait = c.timeoutMs * 5;
   try {
     // Catch up while still writable, so the read-only window below is short.

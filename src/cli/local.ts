@@ -6,6 +6,7 @@ import { createLogger } from '../util/log.ts';
 import { nextSteps, startLocal, type LocalManager } from '../local/local.ts';
 import { parseFlags, reconcilerFactory, startOperatorManager } from './manager.ts';
 
+/** `mysql-raft-operator local --help`. */
 export const USAGE = `usage: mysql-raft-operator local [--data-dir DIR] [--kubeconfig FILE] [--no-controllers] [--no-manager] [--node-name NAME]
 
   --data-dir DIR     where the cluster lives: API server state, kubeconfig, volumes, pod logs
@@ -50,6 +51,7 @@ function untilStopped(): Promise<string> {
   });
 }
 
+/** Runs `local` in the foreground until SIGINT/SIGTERM; resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {

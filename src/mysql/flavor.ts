@@ -52,6 +52,25 @@ export interface ChangeSourceArgs {
   heartbeatSec: number;
 }
 
+/** One my.cnf line: option name and value. */
+export type MycnfSetting = readonly [name: string, value: string];
+
+/** What a flavor's my.cnf needs that another flavor spells differently (src/operator renders my.cnf). */
+export interface MycnfWords {
+  /** GTID-based replication switched on. */
+  readonly gtid: readonly MycnfSetting[];
+  /** Replicas write what they apply to their own binlog (so any of them can become the primary). */
+  readonly logReplicaUpdates: string;
+  /** Replication does not start at boot: the agent starts it once it knows the primary. */
+  readonly skipReplicaStart: string;
+  /** Binlog retention for `seconds` (5.7 only has whole days). */
+  binlogExpiry(seconds: number): MycnfSetting;
+  /** Crash-safe replication metadata where it is not the default (5.7's FILE repositories). */
+  readonly crashSafeReplication: readonly MycnfSetting[];
+  /** The image entrypoint's variable for the root password. */
+  readonly rootPasswordEnv: string;
+}
+
 /** Everything that differs between server versions: SQL statements, variable and column names, privileges. */
 export interface Flavor {
   readonly name: FlavorName;
@@ -82,6 +101,7 @@ export interface Flavor {
   /** Privileges the agent user needs on *.* (narrowest set that lets it run every operation). */
   readonly agentPrivileges: readonly string[];
   readonly replicationPrivileges: readonly string[];
+  readonly mycnf: MycnfWords;
 }
 
 const MYSQL_MAX_TIMEOUT = '4294967295';
@@ -139,6 +159,11 @@ const MYSQL_AGENT_PRIVS = [
   'INSERT',
 ] as const;
 
+const MYSQL_GTID: readonly MycnfSetting[] = [
+  ['gtid_mode', 'ON'],
+  ['enforce_gtid_consistency', 'ON'],
+];
+
 const MYSQL57: Flavor = {
   name: 'mysql57',
   gtidKind: 'mysql',
@@ -164,6 +189,17 @@ const MYSQL57: Flavor = {
   semiSync: semiSync('master', true),
   agentPrivileges: MYSQL_AGENT_PRIVS,
   replicationPrivileges: ['REPLICATION SLAVE'],
+  mycnf: {
+    gtid: MYSQL_GTID,
+    logReplicaUpdates: 'log_slave_updates',
+    skipReplicaStart: 'skip_slave_start',
+    binlogExpiry: (seconds) => ['expire_logs_days', String(Math.max(1, Math.ceil(seconds / 86400)))],
+    crashSafeReplication: [
+      ['relay_log_info_repository', 'TABLE'],
+      ['master_info_repository', 'TABLE'],
+    ],
+    rootPasswordEnv: 'MYSQL_ROOT_PASSWORD',
+  },
 };
 
 // 8.0.26+: every replication statement and semi-sync name uses source/replica.
@@ -195,6 +231,15 @@ const MYSQL80: Flavor = {
     'SELECT',
     'INSERT',
   ],
+  // 8.0.23+ names; the TABLE repositories are the default (and deprecated as settings).
+  mycnf: {
+    gtid: MYSQL_GTID,
+    logReplicaUpdates: 'log_replica_updates',
+    skipReplicaStart: 'skip_replica_start',
+    binlogExpiry: (seconds) => ['binlog_expire_logs_seconds', String(seconds)],
+    crashSafeReplication: [],
+    rootPasswordEnv: 'MYSQL_ROOT_PASSWORD',
+  },
 };
 
 // 8.4 removed the master/slave spellings entirely; the statements we use are 8.0.26's.
@@ -239,6 +284,14 @@ const MARIADB: Flavor = {
     'RELOAD',
   ],
   replicationPrivileges: ['REPLICATION SLAVE'],
+  mycnf: {
+    gtid: [['gtid_strict_mode', 'ON']],
+    logReplicaUpdates: 'log_slave_updates',
+    skipReplicaStart: 'skip_slave_start',
+    binlogExpiry: (seconds) => ['binlog_expire_logs_seconds', String(seconds)],
+    crashSafeReplication: [],
+    rootPasswordEnv: 'MARIADB_ROOT_PASSWORD',
+  },
 };
 
 /** The flavor table's rows by name. */
@@ -265,4 +318,35 @@ export function detectFlavor(version: string): Flavor {
   }
   if ((major === 8 && minor >= 1) || major >= 9) return MYSQL84;
   throw new UnsupportedVersionError(`MySQL ${major}.${minor} is not supported (allowed: 5.7, 8.0.26+, 8.4+)`);
+}
+
+/** What a cluster's spec.mysql.flavor may say (src/api's `Flavor` setting). */
+export type FlavorSetting = 'auto' | 'mysql' | 'mariadb';
+
+/** The repository's last path segment and the tag of an image reference (digest dropped). */
+export function parseImage(image: string): { repo: string; tag: string } {
+  const noDigest = image.split('@')[0] ?? '';
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  const hasTag = colon > slash;
+  const path = hasTag ? noDigest.slice(0, colon) : noDigest;
+  return { repo: path.slice(path.lastIndexOf('/') + 1).toLowerCase(), tag: hasTag ? noDigest.slice(colon + 1) : '' };
+}
+
+function mysqlFromTag(tag: string): FlavorName {
+  if (/^5\.7(\b|[.-])/.test(tag) || tag === '5.7' || tag === '5') return 'mysql57';
+  if (/^8\.0(\b|[.-])/.test(tag) || tag === '8.0') return 'mysql80';
+  if (/^(8\.[1-9]|8$|9|lts|latest|innovation)/.test(tag)) return 'mysql84';
+  return 'mysql80';
+}
+
+/**
+ * The row an image will run, decided from the image reference and spec.mysql.flavor before any server
+ * exists (the agent later confirms it with detectFlavor): `mariadb` by name or setting, else MySQL by
+ * tag. An unknown MySQL tag is taken as 8.0, whose my.cnf is also valid on 8.4.
+ */
+export function flavorForImage(image: string, setting: FlavorSetting | undefined): FlavorName {
+  const { repo, tag } = parseImage(image);
+  if (setting === 'mariadb' || (setting !== 'mysql' && repo.includes('mariadb'))) return 'mariadb';
+  return mysqlFromTag(tag);
 }

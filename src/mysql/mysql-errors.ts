@@ -152,16 +152,41 @@ interface Failure {
   phase: 'connect' | 'query';
 }
 
+/** One row of the classifier table: which driver failures it recognises, and the typed error they become. */
+interface FailureRule {
+  matches(f: Failure): boolean;
+  make(f: Failure): MysqlError;
+}
+
+/**
+ * Refused credentials, an unreachable server and a dropped connection; the first row that matches decides. A timeout
+ * while connecting means the server was never reached; during a query, that the connection was lost.
+ */
+const CONNECTION_FAILURES: readonly FailureRule[] = [
+  {
+    matches: ({ errno }) => errno !== undefined && AUTH_ERRNOS.has(errno),
+    make: ({ msg, target }) => new AuthFailedError(msg, target),
+  },
+  {
+    matches: ({ code }) => UNREACHABLE_CODES.has(code),
+    make: ({ code, msg, target }) => new UnreachableError(`${code}: ${msg}`, target),
+  },
+  {
+    matches: ({ code }) => code === 'ETIMEDOUT',
+    make: ({ msg, target, phase }) =>
+      phase === 'connect'
+        ? new UnreachableError(`connect timed out: ${msg}`, target)
+        : new ConnectionLostError(msg, target),
+  },
+  {
+    matches: ({ code, errno }) => LOST_CODES.has(code) || (errno !== undefined && LOST_ERRNOS.has(errno)),
+    make: ({ msg, target, phase }) => lost(msg, target, phase),
+  },
+];
+
 /** Refused credentials, an unreachable server or a dropped connection; undefined for anything else. */
-function connectionFailure({ code, errno, msg, target, phase }: Failure): MysqlError | undefined {
-  if (errno !== undefined && AUTH_ERRNOS.has(errno)) return new AuthFailedError(msg, target);
-  if (UNREACHABLE_CODES.has(code)) return new UnreachableError(`${code}: ${msg}`, target);
-  if (code === 'ETIMEDOUT')
-    return phase === 'connect'
-      ? new UnreachableError(`connect timed out: ${msg}`, target)
-      : new ConnectionLostError(msg, target);
-  if (LOST_CODES.has(code) || (errno !== undefined && LOST_ERRNOS.has(errno))) return lost(msg, target, phase);
-  return undefined;
+function connectionFailure(f: Failure): MysqlError | undefined {
+  return CONNECTION_FAILURES.find((rule) => rule.matches(f))?.make(f);
 }
 
 /** A server error number means the statement failed; without one, the connection is taken as lost. */

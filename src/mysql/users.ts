@@ -1,6 +1,7 @@
 // Bootstrap of the accounts the operator needs on every node. Runs with sql_log_bin = 0 on each node
 // separately: accounts are node-local setup, and a binlogged CREATE USER on a replica would be an
 // errant transaction. Idempotent: re-running updates passwords and grants to the given values.
+import { TERM_SCHEMA } from './term-row.ts';
 import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
 
@@ -62,6 +63,8 @@ export async function bootstrapUsers(node: MysqlNode, input: BootstrapInput, tim
       await s.query(`CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (id INT PRIMARY KEY) ENGINE=InnoDB`);
       await ensureAccount(s, input.replication, s.flavor.replicationPrivileges, '*.*');
       await ensureAccount(s, input.agent, s.flavor.agentPrivileges, '*.*');
+      // Peers read the term table of the primary (src/agent/term-row.ts: was our term row acknowledged?).
+      await s.query(`GRANT SELECT ON ${TERM_SCHEMA}.* TO ?@?`, [input.agent.user, input.agent.host ?? '%']);
       await ensureAccount(s, input.probe, ['INSERT'], PROBE_TABLE);
     },
     secrets,

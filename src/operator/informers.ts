@@ -1,7 +1,7 @@
 // The caches the reconciler reads, all from one shared InformerFactory (the Controller gets the same
 // instances): owned kinds by the managed-by label, Pods by the cluster label, Raft ConfigMaps and the
-// leader Lease by the raft-cluster label the agents put on them, claims by the cluster label. Each watched object maps back to the
-// key of its MysqlCluster.
+// leader Lease by the raft-cluster label the agents put on them, claims by the cluster label. Each
+// watched object maps back to the key of its MysqlCluster.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Labels, PROJECT_NAME } from '../api/names.ts';
 import { ownerKeys, type WatchSpec } from '../kube/controller.ts';

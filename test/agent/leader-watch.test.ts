@@ -23,6 +23,7 @@ t.test('fast path: one step per named state', async (t) => {
     ['refused-and-mysqld-fenced', { ...follower, probe: 'refused', fence: 'fenced' }, 'campaign'],
     ['refused-and-mysqld-gone', { ...follower, probe: 'refused', fence: 'gone' }, 'campaign'],
     ['refused-but-fence-failed', { ...follower, probe: 'refused', fence: 'failed' }, 'idle'],
+    ['refused-but-leader-spoke-since', { ...follower, silentMs: 50, probe: 'refused', fence: 'fenced' }, 'idle'],
   ];
   for (const [name, f, next] of cases) t.equal(fastPathStep(f).next, next, name);
   t.match(fastPathStep({ ...follower, probe: 'ok' }), { reason: /slow, not gone/ });

@@ -164,3 +164,24 @@ t.test('forged, unsigned, wrong-cluster, misaddressed and non-member requests ne
   t.equal(ok.status, 204, 'the genuine request is accepted');
   t.equal(b.got.length, 1);
 });
+
+t.test('probe: ok while the peer listens (even when it does not answer), refused once it is gone', async (t) => {
+  const addrs = new Map<string, number>();
+  const a = await node('db-0', addrs);
+  const b = await node('db-1', addrs);
+  t.teardown(() => a.t.stop());
+  t.equal(await a.t.probe('db-1'), 'ok', 'a listening peer');
+  // A peer that accepts connections but never answers (a stopped or overloaded agent): still ok.
+  const silent: Server = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  addrs.set('db-2', (silent.address() as AddressInfo).port);
+  t.equal(await a.t.probe('db-2'), 'ok', 'a silent peer whose socket lives');
+  silent.close();
+  await b.t.stop();
+  t.equal(await a.t.probe('db-1'), 'refused', 'nothing listens: the agent is gone');
+  t.ok(
+    a.states.some((s) => s.peer === 'db-1' && s.state === 'refused'),
+    'reported through onPeerState',
+  );
+  t.equal(await a.t.probe('db-9'), 'error', 'no address known');
+});

@@ -82,8 +82,11 @@ t.test(
     );
     t.equal(inf.get('order-a', ns)?.data?.['v'], '2');
     t.equal(lists, 1, 'one list');
-    await new Promise((r) => setTimeout(r, 300));
-    t.equal(seen.length, 5, 'no duplicate or stray events');
+    // A barrier, not a pause: events arrive in order, so once a later write is seen, any duplicate or
+    // stray event of the writes above is already in `seen`.
+    await mk('order-fence', { suite: 'order' });
+    await target.eventually(() => seen.some((s) => s.name === 'order-fence'), 'the fence write');
+    t.same(summary(seen.slice(5)), ['add:order-fence'], 'no duplicate or stray events');
   },
 );
 
@@ -112,15 +115,20 @@ t.test('makeInformer with a label selector sees only matching objects, and selec
     body: { ...web, metadata: { ...web.metadata, labels: { tier: 'db' } } },
   });
   await target.eventually(() => seen.length >= 3, 'transition events');
-  await new Promise((r) => setTimeout(r, 300));
+  // A barrier, not a pause: once this later matching write is seen, every earlier event is in `seen`.
+  await mk('sel-fence', { tier: 'db' });
+  await target.eventually(() => seen.some((s) => s.name === 'sel-fence'), 'the fence write');
   t.same(
     summary(seen),
-    ['add:sel-db', 'delete:sel-db', 'add:sel-web'],
+    ['add:sel-db', 'delete:sel-db', 'add:sel-web', 'add:sel-fence'],
     'leaving the selector is a delete, entering it an add',
   );
   t.same(
-    inf.list(ns).map((o) => o.metadata?.name),
-    ['sel-web'],
+    inf
+      .list(ns)
+      .map((o) => o.metadata?.name)
+      .sort(),
+    ['sel-fence', 'sel-web'],
   );
 });
 

@@ -123,14 +123,25 @@ t.test('a watch without resourceVersion starts with ADDED for existing objects',
   t.equal(evs[1]!.object.metadata.name, 'init-2');
 });
 
-t.test('watch from a compacted resourceVersion gets an ERROR event with a 410 Expired Status', async (t) => {
-  const w = target.rawWatch(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=1`);
-  t.teardown(() => w.close());
-  const [ev] = await w.waitFor(1);
-  t.equal(ev!.type, 'ERROR');
-  t.match(ev!.object, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 });
-  t.match(ev!.object.message, /^too old resource version: 1 \(\d+\)$/);
-});
+// On a real server RV 1 is "compacted" only once etcd has compacted and the watch cache moved past it: the
+// envtest pair started for this file still holds it (its cache began at a lower resourceVersion), and answers
+// ADDED. The embedded server's history starts after bootstrap; a long-running external cluster has compacted.
+const compactedRv1 =
+  target.kind === 'envtest'
+    ? 'a fresh etcd has compacted nothing yet: resourceVersion 1 is still served from the watch cache'
+    : false;
+t.test(
+  'watch from a compacted resourceVersion gets an ERROR event with a 410 Expired Status',
+  { skip: compactedRv1 },
+  async (t) => {
+    const w = target.rawWatch(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=1`);
+    t.teardown(() => w.close());
+    const [ev] = await w.waitFor(1);
+    t.equal(ev!.type, 'ERROR');
+    t.match(ev!.object, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 });
+    t.match(ev!.object.message, /^too old resource version: 1 \(\d+\)$/);
+  },
+);
 
 t.test('label selector transitions show as ADDED and DELETED on a filtered watch', async (t) => {
   const cm = await core.createNamespacedConfigMap({
@@ -159,13 +170,17 @@ t.test('label selector transitions show as ADDED and DELETED on a filtered watch
 });
 
 t.test('client-node Watch receives events and the done callback after timeoutSeconds', async (t) => {
+  // The watch starts from the resourceVersion before the write, so the write's event is delivered however
+  // late the watch connects (no pause hoping it is open first, no race with its 2 s timeout).
+  const from = (await core.listNamespacedConfigMap({ namespace: ns })).metadata!.resourceVersion!;
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cn-1', labels: { cn: 'yes' } } } });
   const watch = new Watch(target.kc);
   const got: string[] = [];
   let doneErr: unknown = 'not called';
   const done = new Promise<void>((resolve) => {
     void watch.watch(
       `/api/v1/namespaces/${ns}/configmaps`,
-      { timeoutSeconds: 2, labelSelector: 'cn=yes' },
+      { timeoutSeconds: 2, labelSelector: 'cn=yes', resourceVersion: from },
       (type, obj) => got.push(`${type}:${obj.metadata.name}`),
       (err) => {
         doneErr = err;
@@ -173,8 +188,6 @@ t.test('client-node Watch receives events and the done callback after timeoutSec
       },
     );
   });
-  await new Promise((r) => setTimeout(r, 300));
-  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cn-1', labels: { cn: 'yes' } } } });
   await done;
   t.same(got, ['ADDED:cn-1']);
   t.equal(doneErr, null, 'the server closed the stream cleanly');

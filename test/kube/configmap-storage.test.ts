@@ -166,7 +166,9 @@ t.test(
 t.test('a write whose answer is lost is resolved by a fresh read, not assumed lost', async (t) => {
   const k = await startKube({ tls: false });
   t.teardown(() => k.close());
-  const s = await ConfigMapStorage.open(k.kc, opts(2, { writeTimeoutMs: 700 }));
+  // The muted PUT costs one writeTimeout; the read back that resolves it must fit in one too, on a loaded
+  // machine as well (a read that times out would be retried as a write, and resolvedByRead would stay 0).
+  const s = await ConfigMapStorage.open(k.kc, opts(2, { writeTimeoutMs: 3000 }));
   k.proxy.muteReplyTo('PUT /api/v1/namespaces/default/configmaps/db-raft-2');
   await s.persist({ entries: [entry(1, 1)], hardState: { term: 1, vote: 'db-2', commit: 0 } });
   t.equal(s.stats.resolvedByRead, 1, 'resolved by reading the ConfigMap back');

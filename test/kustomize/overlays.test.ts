@@ -266,7 +266,9 @@ t.test('fresh clone: the dev overlay names the command that makes its certificat
   cpSync(join(root, 'crds'), join(fresh, 'crds'), { recursive: true });
   let stderr = '';
   try {
-    execFileSync(KUSTOMIZE, ['build', join(fresh, 'kustomize', 'overlays', 'dev')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(KUSTOMIZE, ['build', join(fresh, 'kustomize', 'overlays', 'dev')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     stderr = String((e as { stderr?: Buffer }).stderr ?? '');
   }

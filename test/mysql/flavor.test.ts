@@ -1,7 +1,7 @@
 // MySQL cannot run on this machine (Debian ships only MariaDB): the MySQL rows of the flavor table are
 // checked here against the statements and variable names each version documents.
 import t from 'tap';
-import { detectFlavor, FLAVOURS, type FlavorName } from '../../src/mysql/flavor.ts';
+import { detectFlavor, flavorForImage, FLAVOURS, parseImage, type FlavorName } from '../../src/mysql/flavor.ts';
 import { UnsupportedVersionError } from '../../src/mysql/mysql-errors.ts';
 import { ioThreadState } from '../../src/mysql/status.ts';
 
@@ -138,3 +138,84 @@ t.test(
     t.equal(ioThreadState('Something new'), 'connecting', 'an unknown state is never read as stopped');
   },
 );
+
+const IMAGE_CASES: [string, 'auto' | 'mysql' | 'mariadb' | undefined, FlavorName][] = [
+  ['mysql:5.7', undefined, 'mysql57'],
+  ['mysql:5.7.44', 'auto', 'mysql57'],
+  ['mysql:8.0', undefined, 'mysql80'],
+  ['mysql:8.0.36-debian', undefined, 'mysql80'],
+  ['mysql:8.4', undefined, 'mysql84'],
+  ['mysql:lts', undefined, 'mysql84'],
+  ['mysql', undefined, 'mysql80'],
+  ['registry.local:5000/db/mysql:9.1@sha256:abcd', undefined, 'mysql84'],
+  ['mariadb:11.4', undefined, 'mariadb'],
+  ['docker.io/library/mariadb:10.11', undefined, 'mariadb'],
+  ['registry.local:5000/corp/db:1.2', 'mariadb', 'mariadb'],
+  ['registry.local:5000/corp/mariadb-fork:8.0', 'mysql', 'mysql80'],
+];
+t.test('the row an image will run, from the image and spec.mysql.flavor', async (t) => {
+  for (const [image, setting, want] of IMAGE_CASES)
+    t.equal(flavorForImage(image, setting), want, `${image} ${setting ?? ''}`);
+  t.same(parseImage('registry.local:5000/db/mysql'), { repo: 'mysql', tag: '' });
+});
+
+t.test("my.cnf words per flavor, as each version's documentation spells them", async (t) => {
+  const week = 7 * 24 * 3600;
+  const rows: [FlavorName, string, string, string[], string, number, string][] = [
+    // flavor, log updates, skip start, gtid settings, expiry, crash-safe settings, root password env
+    [
+      'mysql57',
+      'log_slave_updates',
+      'skip_slave_start',
+      ['gtid_mode', 'enforce_gtid_consistency'],
+      'expire_logs_days=7',
+      2,
+      'MYSQL_ROOT_PASSWORD',
+    ],
+    [
+      'mysql80',
+      'log_replica_updates',
+      'skip_replica_start',
+      ['gtid_mode', 'enforce_gtid_consistency'],
+      `binlog_expire_logs_seconds=${week}`,
+      0,
+      'MYSQL_ROOT_PASSWORD',
+    ],
+    [
+      'mysql84',
+      'log_replica_updates',
+      'skip_replica_start',
+      ['gtid_mode', 'enforce_gtid_consistency'],
+      `binlog_expire_logs_seconds=${week}`,
+      0,
+      'MYSQL_ROOT_PASSWORD',
+    ],
+    [
+      'mariadb',
+      'log_slave_updates',
+      'skip_slave_start',
+      ['gtid_strict_mode'],
+      `binlog_expire_logs_seconds=${week}`,
+      0,
+      'MARIADB_ROOT_PASSWORD',
+    ],
+  ];
+  for (const [f, logUpdates, skipStart, gtid, expiry, crashSafe, env] of rows) {
+    const w = FLAVOURS[f].mycnf;
+    t.equal(w.logReplicaUpdates, logUpdates, `${f}: replica updates logged`);
+    t.equal(w.skipReplicaStart, skipStart, `${f}: replication not started at boot`);
+    t.same(
+      w.gtid.map(([k]) => k),
+      gtid,
+      `${f}: GTID settings`,
+    );
+    t.ok(
+      w.gtid.every(([, v]) => v === 'ON'),
+      `${f}: GTID settings on`,
+    );
+    t.equal(w.binlogExpiry(week).join('='), expiry, `${f}: binlog retention`);
+    t.equal(w.crashSafeReplication.length, crashSafe, `${f}: crash-safe replication settings`);
+    t.equal(w.rootPasswordEnv, env, `${f}: root password variable`);
+  }
+  t.equal(FLAVOURS.mysql57.mycnf.binlogExpiry(3600).join('='), 'expire_logs_days=1', '5.7: at least a day');
+});

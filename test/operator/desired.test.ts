@@ -9,8 +9,7 @@ import type {
   V1Service,
   V1StatefulSet,
 } from '@kubernetes/client-node';
-import { desiredState, flavorFor, renderMycnf } from '../../src/operator/desired/index.ts';
-import { parseImage } from '../../src/operator/desired/flavor.ts';
+import { desiredState, renderMycnf } from '../../src/operator/desired/index.ts';
 import { counterRandom, OPTS, seed } from './fixtures.ts';
 
 const byKind = (kind: string, name?: string) => (o: { obj: { kind?: string; metadata?: { name?: string } } }) =>
@@ -93,26 +92,6 @@ t.test('credentials: three distinct random passwords, or the user Secret and not
 t.test('peer-auth: an HMAC key of 32 random bytes, base64', async (t) => {
   const s = objects().objects.find(byKind('Secret', 'mysql-raft-cluster-peer-auth'))!.obj as V1Secret;
   t.equal(Buffer.from(s.stringData!['hmac-key']!, 'base64').length, 32);
-});
-
-const FLAVOR_CASES: [string, string | undefined, string][] = [
-  ['mysql:5.7', undefined, 'mysql57'],
-  ['mysql:5.7.44', 'auto', 'mysql57'],
-  ['mysql:8.0', undefined, 'mysql80'],
-  ['mysql:8.0.36-debian', undefined, 'mysql80'],
-  ['mysql:8.4', undefined, 'mysql84'],
-  ['mysql:lts', undefined, 'mysql84'],
-  ['mysql', undefined, 'mysql80'],
-  ['registry.local:5000/db/mysql:9.1@sha256:abcd', undefined, 'mysql84'],
-  ['mariadb:11.4', undefined, 'mariadb'],
-  ['docker.io/library/mariadb:10.11', undefined, 'mariadb'],
-  ['registry.local:5000/corp/db:1.2', 'mariadb', 'mariadb'],
-  ['registry.local:5000/corp/mariadb-fork:8.0', 'mysql', 'mysql80'],
-];
-t.test('flavor from image and spec.mysql.flavor', async (t) => {
-  for (const [image, setting, want] of FLAVOR_CASES)
-    t.equal(flavorFor(image, setting as 'auto' | 'mysql' | 'mariadb' | undefined), want, `${image} ${setting ?? ''}`);
-  t.same(parseImage('registry.local:5000/db/mysql'), { repo: 'mysql', tag: '' });
 });
 
 const MYCNF_CASES: { image: string; has: RegExp[]; hasNot: RegExp[] }[] = [
@@ -306,7 +285,7 @@ t.test('StatefulSet: Parallel, OnDelete, PVCs retained, volume claims from spec.
   t.same(noClass.spec?.resources?.requests, { storage: '5' });
 });
 
-t.test('StatefulSet pod: mysqld and the agent sidecar as the agent contract says', async (t) => {
+t.test('StatefulSet pod: mysqld and the agent sidecar, mysqld as the agent contract says', async (t) => {
   const sts = objects().statefulSet;
   const pod = sts.spec!.template.spec!;
   t.same(
@@ -329,7 +308,11 @@ t.test('StatefulSet pod: mysqld and the agent sidecar as the agent contract says
   t.same(mysql.resources, { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } });
   t.ok(mysql.volumeMounts?.some((m) => m.name === 'mycnf' && m.mountPath === '/etc/mysql/conf.d/zz-mysql-raft.cnf'));
   t.ok(mysql.volumeMounts?.some((m) => m.name === 'data' && m.mountPath === '/var/lib/mysql'));
+});
 
+t.test('StatefulSet pod: the agent sidecar as the agent contract says; both containers restricted', async (t) => {
+  const sts = objects().statefulSet;
+  const pod = sts.spec!.template.spec!;
   const agent = container(sts, 'agent');
   t.equal(agent.image, 'mysql-raft-operator:test');
   t.same(agent.args, ['agent']);

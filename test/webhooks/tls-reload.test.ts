@@ -54,8 +54,10 @@ t.test('replacing tls.crt/tls.key changes the certificate the next handshake pre
 t.test('a half-written pair keeps the current certificate and is picked up once complete', async (t) => {
   const current = (await presented(h.cert.caPem)).fingerprint256;
   const next = h.renew('third');
+  const rejectedBefore = h.server.certs.rejected;
   writeFileSync(join(h.certDir, 'tls.crt'), next.certPem); // the key still belongs to the old certificate
-  await new Promise((r) => setTimeout(r, 200));
+  // Wait until the watcher has seen the mismatched pair (not for a while): then the old one must still be served.
+  await waitFor(async () => h.server.certs.rejected > rejectedBefore, 'the watcher to refuse the mismatched pair');
   t.equal((await presented(h.cert.caPem)).fingerprint256, current, 'mismatched pair ignored');
   writeFileSync(join(h.certDir, 'tls.key'), next.keyPem);
   await waitFor(

@@ -199,46 +199,42 @@ export class Admission {
     for (const w of collect(this.deps, 'mutating')) {
       const k = matchingKind(w.hook, { ...a, object }, this.deps);
       if (!k || !selectorsMatch(w.hook, { ...a, object }, this.deps)) continue;
-      const asSeen = object && k !== a.kind ? await this.deps.convert(a.kind, object, k.version) : object;
-      const oldSeen =
-        a.oldObject && k !== a.kind ? await this.deps.convert(a.kind, a.oldObject, k.version) : a.oldObject;
-      const response = await this.call(w, a, k, asSeen, oldSeen);
+      const asSeen = await this.asSeenBy(a.kind, k, object);
+      const response = await this.call(w, a, k, asSeen, await this.asSeenBy(a.kind, k, a.oldObject));
       if (!response) continue;
       warnings.push(...this.warningsOf(response));
       if (!response['allowed']) throw denied(w.name, response['status']);
-      if (response['patch'] && asSeen) {
-        if (response['patchType'] !== 'JSONPatch')
-          throw callFailed(w.name, `unsupported patch type "${String(response['patchType'])}"`);
-        let ops: unknown;
-        try {
-          ops = JSON.parse(Buffer.from(String(response['patch']), 'base64').toString('utf8'));
-        } catch {
-          throw callFailed(w.name, 'patch is not base64-encoded JSON');
-        }
-        const scale = isScale(a, k);
-        let patched: Obj;
-        try {
-          patched = applyJsonPatch(scale ? toScale(k, asSeen) : asSeen, ops);
-        } catch (e) {
-          throw errors.internal(
-            `admission webhook "${w.name}" returned an invalid patch: ${e instanceof Error ? e.message : String(e)}`,
-          );
-        }
-        if (scale) {
-          // Only spec.replicas of a Scale maps back onto the object.
-          object = clone(asSeen);
-          setPath(object, k.scale!.specReplicasPath, patched['spec']?.['replicas']);
-          if (k !== a.kind)
-            object = await this.deps.convert(a.kind, { ...object, apiVersion: apiVersionOf(k) }, a.kind.version);
-        } else {
-          object =
-            k !== a.kind
-              ? await this.deps.convert(a.kind, { ...patched, apiVersion: apiVersionOf(k) }, a.kind.version)
-              : patched;
-        }
-      }
+      if (response['patch'] && asSeen) object = await this.patched(a, k, w.name, asSeen, patchOps(w.name, response));
     }
     return { object, warnings };
+  }
+
+  /** The object in the version the webhook asked for (`k`), converted from the request's kind when they differ. */
+  private async asSeenBy(from: KindInfo, k: KindInfo, o: Obj | undefined): Promise<Obj | undefined> {
+    return o && k !== from ? await this.deps.convert(from, o, k.version) : o;
+  }
+
+  /**
+   * A webhook's JSON patch applied to the object as it saw it, converted back to the request's version; for the
+   * scale subresource only spec.replicas of the patched Scale maps back onto the object.
+   */
+  private async patched(a: AdmissionAttributes, k: KindInfo, hook: string, asSeen: Obj, ops: unknown): Promise<Obj> {
+    const scale = isScale(a, k);
+    let patched: Obj;
+    try {
+      patched = applyJsonPatch(scale ? toScale(k, asSeen) : asSeen, ops);
+    } catch (e) {
+      throw errors.internal(
+        `admission webhook "${hook}" returned an invalid patch: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    let object = patched;
+    if (scale) {
+      object = clone(asSeen);
+      setPath(object, k.scale!.specReplicasPath, patched['spec']?.['replicas']);
+    }
+    if (k === a.kind) return object;
+    return this.deps.convert(a.kind, { ...object, apiVersion: apiVersionOf(k) }, a.kind.version);
   }
 
   async validate(a: AdmissionAttributes): Promise<{ warnings: string[] }> {
@@ -248,9 +244,8 @@ export class Admission {
       if (!k || !selectorsMatch(w.hook, a, this.deps)) return [];
       return [
         (async () => {
-          const o = a.object && k !== a.kind ? await this.deps.convert(a.kind, a.object, k.version) : a.object;
-          const old =
-            a.oldObject && k !== a.kind ? await this.deps.convert(a.kind, a.oldObject, k.version) : a.oldObject;
+          const o = await this.asSeenBy(a.kind, k, a.object);
+          const old = await this.asSeenBy(a.kind, k, a.oldObject);
           return { w, response: await this.call(w, a, k, o, old) };
         })(),
       ];
@@ -266,6 +261,17 @@ export class Admission {
         throw denied(r.value.w.name, r.value.response['status']);
     }
     return { warnings };
+  }
+}
+
+/** The JSON patch operations of a mutating webhook's response; a failed call when they are not base64 JSONPatch. */
+function patchOps(hook: string, response: Obj): unknown {
+  if (response['patchType'] !== 'JSONPatch')
+    throw callFailed(hook, `unsupported patch type "${String(response['patchType'])}"`);
+  try {
+    return JSON.parse(Buffer.from(String(response['patch']), 'base64').toString('utf8'));
+  } catch {
+    throw callFailed(hook, 'patch is not base64-encoded JSON');
   }
 }
 

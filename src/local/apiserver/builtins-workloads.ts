@@ -17,17 +17,32 @@ export function defaultPodSpec(spec: Obj): void {
   spec['schedulerName'] ??= 'default-scheduler';
   spec['securityContext'] ??= {};
   for (const list of ['containers', 'initContainers'])
-    for (const c of (Array.isArray(spec[list]) ? spec[list] : []) as Obj[]) {
-      if (!isPlainObject(c)) continue;
-      const image = typeof c['image'] === 'string' ? c['image'] : '';
-      const tag = image.includes('@') ? 'digest' : (/:([^/:]+)$/.exec(image)?.[1] ?? 'latest');
-      c['imagePullPolicy'] ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
-      c['terminationMessagePath'] ??= '/dev/termination-log';
-      c['terminationMessagePolicy'] ??= 'File';
-      c['resources'] ??= {};
-      for (const p of (Array.isArray(c['ports']) ? c['ports'] : []) as Obj[])
-        if (isPlainObject(p)) p['protocol'] ??= 'TCP';
-    }
+    for (const c of (Array.isArray(spec[list]) ? spec[list] : []) as Obj[]) if (isPlainObject(c)) defaultContainer(c);
+}
+
+/** A container's defaults: pull policy from the image tag (Always for latest), termination message, TCP ports. */
+function defaultContainer(c: Obj): void {
+  const image = typeof c['image'] === 'string' ? c['image'] : '';
+  const tag = image.includes('@') ? 'digest' : (/:([^/:]+)$/.exec(image)?.[1] ?? 'latest');
+  c['imagePullPolicy'] ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+  c['terminationMessagePath'] ??= '/dev/termination-log';
+  c['terminationMessagePolicy'] ??= 'File';
+  c['resources'] ??= {};
+  for (const p of (Array.isArray(c['ports']) ? c['ports'] : []) as Obj[]) if (isPlainObject(p)) p['protocol'] ??= 'TCP';
+}
+
+/** spec.replicas of a workload: a number, not negative. */
+export function replicasProblems(spec: Obj): FieldError[] {
+  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
+    return [
+      {
+        type: 'Invalid',
+        field: 'spec.replicas',
+        value: spec['replicas'],
+        detail: 'must be greater than or equal to 0',
+      },
+    ];
+  return [];
 }
 
 function selectorMatchesTemplate(spec: Obj, errs: FieldError[]): void {
@@ -72,14 +87,7 @@ function replicated(o: Obj, kind: 'Deployment' | 'ReplicaSet'): FieldError[] {
   }
   const tspec = isPlainObject(spec['template']) ? ((spec['template']['spec'] ??= {}) as Obj) : undefined;
   if (tspec) defaultPodSpec(tspec);
-  const errs: FieldError[] = [];
-  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
-    errs.push({
-      type: 'Invalid',
-      field: 'spec.replicas',
-      value: spec['replicas'],
-      detail: 'must be greater than or equal to 0',
-    });
+  const errs: FieldError[] = replicasProblems(spec);
   selectorMatchesTemplate(spec, errs);
   return errs;
 }

@@ -7,7 +7,7 @@ import { isPlainObject, type Obj } from './meta.ts';
 import { normalizeMicroTime } from './go-time.ts';
 import { crdProblems } from './crd-definition.ts';
 import type { ClusterIpAllocator } from './cluster-ip.ts';
-import { defaultPodSpec, workloadHooks } from './builtins-workloads.ts';
+import { defaultPodSpec, replicasProblems, workloadHooks } from './builtins-workloads.ts';
 
 /** core.MaxSecretSize: the cap on a ConfigMap's or Secret's total data. */
 export const MAX_DATA_SIZE = 1024 * 1024;
@@ -71,10 +71,7 @@ const hooks: Record<string, Hook> = {
     o['status'] ??= { loadBalancer: {} };
     const oldSpec = old && isPlainObject(old['spec']) ? old['spec'] : undefined;
     if (env.clusterIps) return env.clusterIps.assign(spec, oldSpec);
-    if (oldSpec) spec['clusterIP'] ??= oldSpec['clusterIP'];
-    if (spec['clusterIP'] === undefined || spec['clusterIP'] === '')
-      spec['clusterIP'] = `10.96.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
-    spec['clusterIPs'] = [spec['clusterIP']];
+    randomClusterIp(spec, oldSpec);
     return [];
   },
   Pod: (o) => {
@@ -95,14 +92,7 @@ const hooks: Record<string, Hook> = {
     spec['updateStrategy'] ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
     const errs: FieldError[] = [];
     if (!isPlainObject(spec['selector'])) errs.push({ type: 'Required', field: 'spec.selector' });
-    if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
-      errs.push({
-        type: 'Invalid',
-        field: 'spec.replicas',
-        value: spec['replicas'],
-        detail: 'must be greater than or equal to 0',
-      });
-    return errs;
+    return [...errs, ...replicasProblems(spec)];
   },
   Lease: (o) => {
     const errs: FieldError[] = [];
@@ -133,6 +123,14 @@ const hooks: Record<string, Hook> = {
   ValidatingWebhookConfiguration: (o) => webhookConfigProblems(o, false),
 };
 
+/** Without an allocator (contexts built by hand): the old clusterIP kept, else a random 10.96.x.y. */
+function randomClusterIp(spec: Obj, oldSpec: Obj | undefined): void {
+  if (oldSpec) spec['clusterIP'] ??= oldSpec['clusterIP'];
+  if (spec['clusterIP'] === undefined || spec['clusterIP'] === '')
+    spec['clusterIP'] = `10.96.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+  spec['clusterIPs'] = [spec['clusterIP']];
+}
+
 function webhookConfigProblems(o: Obj, mutating: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const hooks = (o['webhooks'] ?? []) as Obj[];
@@ -142,48 +140,59 @@ function webhookConfigProblems(o: Obj, mutating: boolean): FieldError[] {
     if (!h['name']) errs.push({ type: 'Required', field: `${p}.name` });
     else if (names.has(h['name'])) errs.push({ type: 'Duplicate', field: `${p}.name`, value: h['name'] });
     names.add(h['name']);
-    if (!['None', 'NoneOnDryRun'].includes(h['sideEffects'])) {
-      errs.push(
-        h['sideEffects'] === undefined
-          ? { type: 'Required', field: `${p}.sideEffects`, detail: 'must specify one of None, NoneOnDryRun' }
-          : {
-              type: 'Unsupported',
-              field: `${p}.sideEffects`,
-              value: h['sideEffects'],
-              detail: 'supported values: "None", "NoneOnDryRun"',
-            },
-      );
-    }
-    const versions = h['admissionReviewVersions'];
-    if (!Array.isArray(versions) || !versions.includes('v1'))
-      errs.push({ type: 'Required', field: `${p}.admissionReviewVersions`, detail: 'must specify one of v1, v1beta1' });
-    const cc = (h['clientConfig'] ?? {}) as Obj;
-    if (!cc['url'] === !cc['service'])
-      errs.push({ type: 'Required', field: `${p}.clientConfig`, detail: 'exactly one of url or service is required' });
-    if (typeof cc['url'] === 'string' && !cc['url'].startsWith('https://'))
-      errs.push({
-        type: 'Invalid',
-        field: `${p}.clientConfig.url`,
-        value: cc['url'],
-        detail: "'https' is the only allowed URL scheme",
-      });
-    const t = h['timeoutSeconds'];
-    if (t !== undefined && (t < 1 || t > 30))
-      errs.push({
-        type: 'Invalid',
-        field: `${p}.timeoutSeconds`,
-        value: t,
-        detail: 'the timeout value must be between 1 and 30 seconds',
-      });
-    h['failurePolicy'] ??= 'Fail';
-    h['matchPolicy'] ??= 'Equivalent';
-    h['timeoutSeconds'] ??= 10;
-    h['namespaceSelector'] ??= {};
-    h['objectSelector'] ??= {};
-    if (mutating) h['reinvocationPolicy'] ??= 'Never';
-    for (const r of (h['rules'] ?? []) as Obj[]) r['scope'] ??= '*';
+    errs.push(...webhookProblems(h, p));
+    defaultWebhook(h, mutating);
   });
   return errs;
+}
+
+/** One webhook's sideEffects, review versions, client config and timeout; `p` is its path (`webhooks[0]`). */
+function webhookProblems(h: Obj, p: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!['None', 'NoneOnDryRun'].includes(h['sideEffects'])) {
+    errs.push(
+      h['sideEffects'] === undefined
+        ? { type: 'Required', field: `${p}.sideEffects`, detail: 'must specify one of None, NoneOnDryRun' }
+        : {
+            type: 'Unsupported',
+            field: `${p}.sideEffects`,
+            value: h['sideEffects'],
+            detail: 'supported values: "None", "NoneOnDryRun"',
+          },
+    );
+  }
+  const versions = h['admissionReviewVersions'];
+  if (!Array.isArray(versions) || !versions.includes('v1'))
+    errs.push({ type: 'Required', field: `${p}.admissionReviewVersions`, detail: 'must specify one of v1, v1beta1' });
+  const cc = (h['clientConfig'] ?? {}) as Obj;
+  if (!cc['url'] === !cc['service'])
+    errs.push({ type: 'Required', field: `${p}.clientConfig`, detail: 'exactly one of url or service is required' });
+  if (typeof cc['url'] === 'string' && !cc['url'].startsWith('https://'))
+    errs.push({
+      type: 'Invalid',
+      field: `${p}.clientConfig.url`,
+      value: cc['url'],
+      detail: "'https' is the only allowed URL scheme",
+    });
+  const t = h['timeoutSeconds'];
+  if (t !== undefined && (t < 1 || t > 30))
+    errs.push({
+      type: 'Invalid',
+      field: `${p}.timeoutSeconds`,
+      value: t,
+      detail: 'the timeout value must be between 1 and 30 seconds',
+    });
+  return errs;
+}
+
+function defaultWebhook(h: Obj, mutating: boolean): void {
+  h['failurePolicy'] ??= 'Fail';
+  h['matchPolicy'] ??= 'Equivalent';
+  h['timeoutSeconds'] ??= 10;
+  h['namespaceSelector'] ??= {};
+  h['objectSelector'] ??= {};
+  if (mutating) h['reinvocationPolicy'] ??= 'Never';
+  for (const r of (h['rules'] ?? []) as Obj[]) r['scope'] ??= '*';
 }
 
 /** Defaults in place, then returns field errors for the built-in kinds (none for custom ones). */

@@ -61,13 +61,24 @@ function join(path: string, k: string): string {
 
 function walk(schema: Obj, v: unknown, old: unknown, path: string, out: FieldError[]): void {
   if (v === undefined || v === null) return;
-  const rules = (schema['x-kubernetes-validations'] ?? []) as Rule[];
-  for (const r of rules) {
+  out.push(...ruleErrors(schema, v, old, path));
+  walkChildren(schema, v, old, path, out);
+}
+
+/** The failing rules of one schema node; transition rules (oldSelf) run only when there is an old value. */
+function ruleErrors(schema: Obj, v: unknown, old: unknown, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const r of (schema['x-kubernetes-validations'] ?? []) as Rule[]) {
     if (usesOldSelf(r.rule) && old === undefined) continue;
     const why = evalRule(r, v, old, schema);
     if (why)
       out.push({ type: 'Invalid', field: path || '<nil>', value: String(schema['type'] ?? 'object'), detail: why });
   }
+  return out;
+}
+
+/** Walks an object's fields (with the old object's same fields) or an array's items. */
+function walkChildren(schema: Obj, v: unknown, old: unknown, path: string, out: FieldError[]): void {
   if (isPlainObject(v)) {
     const props = (schema['properties'] ?? {}) as Obj;
     const extra = schema['additionalProperties'];

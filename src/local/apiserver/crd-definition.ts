@@ -27,6 +27,18 @@ export function defaultCrd(o: Obj): void {
 /** Every problem the real server would report on writing this CRD (after defaulting it in place); empty when valid. */
 export function crdProblems(o: Obj): FieldError[] {
   defaultCrd(o);
+  const spec = o['spec'] as Obj;
+  const versions = (spec['versions'] ?? []) as Obj[];
+  return [
+    ...identityProblems(o),
+    ...storageVersionProblems(versions),
+    ...versionSchemaProblems(versions),
+    ...conversionProblems(spec['conversion'] as Obj),
+  ];
+}
+
+/** Group, names, scope, and the object's name, which must be <plural>.<group>. */
+function identityProblems(o: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const spec = o['spec'] as Obj;
   const names = spec['names'] as Obj;
@@ -49,7 +61,12 @@ export function crdProblems(o: Obj): FieldError[] {
       value: spec['scope'],
       detail: 'supported values: "Cluster", "Namespaced"',
     });
-  const versions = (spec['versions'] ?? []) as Obj[];
+  return errs;
+}
+
+/** Exactly one version is the storage version. */
+function storageVersionProblems(versions: Obj[]): FieldError[] {
+  const errs: FieldError[] = [];
   if (versions.length === 0)
     errs.push({
       type: 'Invalid',
@@ -64,8 +81,12 @@ export function crdProblems(o: Obj): FieldError[] {
       value: versions.map((v) => v['name']),
       detail: 'must have exactly one version marked as storage version',
     });
-  errs.push(...versionSchemaProblems(versions));
-  const conv = spec['conversion'] as Obj;
+  return errs;
+}
+
+/** Strategy None, or Webhook with a client config and v1 conversion reviews. */
+function conversionProblems(conv: Obj): FieldError[] {
+  const errs: FieldError[] = [];
   if (conv['strategy'] === 'Webhook') {
     const cc = conv['webhook']?.['clientConfig'];
     if (!isPlainObject(cc))

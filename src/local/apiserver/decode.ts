@@ -128,51 +128,51 @@ const shortName = (t: GoType): string =>
  */
 function mismatch(v: unknown, t: GoType, struct: string, path: string[]): string | undefined {
   if (v === null || v === undefined) return undefined;
-  const fail = (want: GoType) => {
-    const what = typeof v === 'number' && want.t === 'int64' ? `number ${String(v)}` : jsonType(v);
-    return `json: cannot unmarshal ${what} into Go struct field ${struct}.${path.join('.')} of type ${shortName(want)}`;
-  };
-  switch (t.t) {
-    case 'string':
-      return typeof v === 'string' ? undefined : fail(t);
-    case 'bool':
-      return typeof v === 'boolean' ? undefined : fail(t);
-    case 'microtime':
-      // MicroTime.UnmarshalJSON: json into a string (Go value, no struct field), then time.Parse.
-      if (typeof v !== 'string') return `json: cannot unmarshal ${jsonType(v)} into Go value of type string`;
-      return microTimeParseError(v);
-    case 'int64':
-      return typeof v === 'number' && Number.isSafeInteger(v) ? undefined : fail(t);
-    case 'map':
-      if (!isPlainObject(v)) return fail(t);
-      for (const x of Object.values(v)) {
-        const m = mismatch(x, t.value, struct, path);
-        if (m) return m;
-      }
-      return undefined;
-    case 'slice':
-      if (!Array.isArray(v)) return fail(t);
-      for (const x of v) {
-        const m = mismatch(x, t.elem, struct, path);
-        if (m) return m;
-      }
-      return undefined;
-    case 'struct': {
-      if (!isPlainObject(v)) return fail(t);
-      const inner = t.name.replace(/^v1\./, '');
-      for (const [key, x] of Object.entries(v)) {
-        const ft = t.fields[key];
-        if (!ft) continue;
-        const m = mismatch(x, ft, inner, [...path, key]);
-        if (m) return m;
-      }
-      return undefined;
-    }
-    default: {
-      const never: never = t;
-      return never;
-    }
+  if (t.t === 'microtime') {
+    // MicroTime.UnmarshalJSON: json into a string (Go value, no struct field), then time.Parse.
+    if (typeof v !== 'string') return `json: cannot unmarshal ${jsonType(v)} into Go value of type string`;
+    return microTimeParseError(v);
   }
+  if (!HAS_SHAPE[t.t](v)) {
+    const what = typeof v === 'number' && t.t === 'int64' ? `number ${String(v)}` : jsonType(v);
+    return `json: cannot unmarshal ${what} into Go struct field ${struct}.${path.join('.')} of type ${shortName(t)}`;
+  }
+  switch (t.t) {
+    case 'map':
+      return firstMismatch(Object.values(v as Obj), t.value, struct, path);
+    case 'slice':
+      return firstMismatch(v as unknown[], t.elem, struct, path);
+    case 'struct': {
+      const inner = t.name.replace(/^v1\./, '');
+      for (const [key, x] of Object.entries(v as Obj)) {
+        const ft = t.fields[key];
+        const m = ft && mismatch(x, ft, inner, [...path, key]);
+        if (m) return m;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a JSON value has the JSON shape of a Go type, without looking inside it. */
+const HAS_SHAPE: Record<Exclude<GoType['t'], 'microtime'>, (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  bool: (v) => typeof v === 'boolean',
+  int64: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  map: isPlainObject,
+  slice: Array.isArray,
+  struct: isPlainObject,
+};
+
+/** The first mismatch among the elements of a map or slice (same struct and path: Go names no index). */
+function firstMismatch(values: unknown[], t: GoType, struct: string, path: string[]): string | undefined {
+  for (const x of values) {
+    const m = mismatch(x, t, struct, path);
+    if (m) return m;
+  }
+  return undefined;
 }
 
 /** apiserver's summarizeData: the body as text when it looks like an object, else hex. */
@@ -212,16 +212,21 @@ function checkTypeMeta(k: KindInfo, kinds: KindRegistry, body: unknown, raw: str
     typeof body['apiVersion'] === 'string' && body['apiVersion'] ? body['apiVersion'] : apiVersionOf(k);
   const kind = typeof body['kind'] === 'string' && body['kind'] ? body['kind'] : k.kind;
   if (apiVersion === apiVersionOf(k) && kind === k.kind) return body;
+  throw otherKind(k, kinds, apiVersion, kind);
+}
+
+/** 400 for a built-in body of another apiVersion/kind, worded as the decoder words it. */
+function otherKind(k: KindInfo, kinds: KindRegistry, apiVersion: string, kind: string): ApiError {
   const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
   const prefix = `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${k.kind}`;
   const other = kinds.byApiVersionKind(apiVersion, kind);
   if (other && !other.crd) {
     // The body decodes as another registered built-in type, which has no conversion to this one.
-    throw errors.badRequest(
+    return errors.badRequest(
       `${prefix}: converting (${other.version}.${kind}) to (${internalPackage(k.group)}.${k.kind}): unknown conversion`,
     );
   }
-  throw errors.badRequest(
+  return errors.badRequest(
     `${prefix}: no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme "pkg/api/legacyscheme/scheme.go:30"`,
   );
 }

@@ -33,8 +33,7 @@ export function finalizeIfDone(ctx: ServerContext, k: KindInfo, o: Obj): Obj | u
   if (((m['finalizers'] ?? []) as string[]).length > 0) return undefined;
   // A pod in its grace period stays until the kubelet (our pod runner) deletes it with grace 0.
   if (Number(m['deletionGracePeriodSeconds'] ?? 0) > 0) return undefined;
-  if (k.kind === 'Namespace' && !k.group && ((o['spec']?.['finalizers'] ?? []) as string[]).length > 0)
-    return undefined;
+  if (isNamespace(k) && ((o['spec']?.['finalizers'] ?? []) as string[]).length > 0) return undefined;
   return ctx.store.remove(k, String(m['namespace'] ?? ''), String(m['name']));
 }
 
@@ -61,22 +60,25 @@ function gracePeriod(k: KindInfo, o: Obj, opts: DeleteOptions): number {
   return Math.max(0, Number(g));
 }
 
-/**
- * Deletes one object as the real server does: preconditions, validating admission, propagation finalizers, grace
- * period. Answers 200 with a Success Status when it is gone, else with the object as it now is; ApiError otherwise.
- */
-export async function deleteObject(
-  ctx: ServerContext,
-  k: KindInfo,
-  ns: string,
-  name: string,
-  opts: DeleteOptions,
-): Promise<{ body: Obj; code: number; warnings: string[] }> {
-  const stored = ctx.store.get(grOf(k), ns, name);
-  if (!stored) throw errors.notFound(k.group, k.resource, name);
-  const m = meta(stored);
-  const pre = opts.preconditions ?? {};
-  // rest.BeforeDelete checks preconditions first and names the Kind (not the resource) in its Conflict.
+/** A delete's answer: a Success Status when the object is gone, else the object as it now is. */
+export interface DeleteOutcome {
+  body: Obj;
+  code: number;
+  warnings: string[];
+}
+
+/** What a delete does to an object that stays for now: the finalizers it will carry and its grace period (s). */
+interface DeletionPlan {
+  finalizers: string[];
+  grace: number;
+}
+
+function isNamespace(k: KindInfo): boolean {
+  return k.kind === 'Namespace' && !k.group;
+}
+
+/** rest.BeforeDelete checks preconditions first and names the Kind (not the resource) in its Conflict. */
+function checkPreconditions(k: KindInfo, name: string, m: Obj, pre: NonNullable<DeleteOptions['preconditions']>): void {
   if (pre.uid && pre.uid !== m['uid'])
     throw errors.conflict(
       k.group,
@@ -91,7 +93,33 @@ export async function deleteObject(
       name,
       `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${String(m['resourceVersion'])}). The object might have been modified`,
     );
-  if (k.kind === 'Namespace' && !k.group && UNDELETABLE_NAMESPACES.has(name)) {
+}
+
+/** The object's finalizers plus the one its propagation policy needs (Foreground or Orphan). */
+function propagationFinalizers(m: Obj, opts: DeleteOptions): string[] {
+  const policy: Propagation = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : 'Background');
+  const finalizers = [...((m['finalizers'] ?? []) as string[])];
+  if (policy === 'Foreground' && !finalizers.includes(FOREGROUND)) finalizers.push(FOREGROUND);
+  if (policy === 'Orphan' && !finalizers.includes(ORPHAN)) finalizers.push(ORPHAN);
+  return finalizers;
+}
+
+/**
+ * Deletes one object as the real server does: preconditions, validating admission, propagation finalizers, grace
+ * period. Answers 200 with a Success Status when it is gone, else with the object as it now is; ApiError otherwise.
+ */
+export async function deleteObject(
+  ctx: ServerContext,
+  k: KindInfo,
+  ns: string,
+  name: string,
+  opts: DeleteOptions,
+): Promise<DeleteOutcome> {
+  const stored = ctx.store.get(grOf(k), ns, name);
+  if (!stored) throw errors.notFound(k.group, k.resource, name);
+  const m = meta(stored);
+  checkPreconditions(k, name, m, opts.preconditions ?? {});
+  if (isNamespace(k) && UNDELETABLE_NAMESPACES.has(name)) {
     throw errors.forbidden('', 'namespaces', name, 'this namespace may not be deleted');
   }
   const current = await toRequestVersion(ctx, k, stored);
@@ -105,45 +133,48 @@ export async function deleteObject(
     dryRun: opts.dryRun,
     options: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' },
   });
-  const policy: Propagation = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : 'Background');
-  const finalizers = [...((m['finalizers'] ?? []) as string[])];
-  if (policy === 'Foreground' && !finalizers.includes(FOREGROUND)) finalizers.push(FOREGROUND);
-  if (policy === 'Orphan' && !finalizers.includes(ORPHAN)) finalizers.push(ORPHAN);
-  const isNamespace = k.kind === 'Namespace' && !k.group;
-  const grace = gracePeriod(k, stored, opts);
-  if (opts.dryRun) return { body: current, code: 200, warnings: v.warnings };
-  if (finalizers.length === 0 && !isNamespace && grace === 0) {
+  const plan: DeletionPlan = { finalizers: propagationFinalizers(m, opts), grace: gracePeriod(k, stored, opts) };
+  const answer = (body: Obj): DeleteOutcome => ({ body, code: 200, warnings: v.warnings });
+  if (opts.dryRun) return answer(current);
+  if (plan.finalizers.length === 0 && !isNamespace(k) && plan.grace === 0) {
     const gone = ctx.store.remove(k, ns, name);
-    return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
+    return answer(successStatus(k, name, String(meta(gone)['uid'])));
   }
-  if (m['deletionTimestamp']) {
-    // Already terminating: a second delete may add propagation finalizers or shorten the grace period.
-    let changed = false;
-    if (finalizers.length !== ((m['finalizers'] ?? []) as string[]).length) {
-      m['finalizers'] = finalizers;
-      changed = true;
-    }
-    if (grace < Number(m['deletionGracePeriodSeconds'] ?? 0)) {
-      m['deletionGracePeriodSeconds'] = grace;
-      m['deletionTimestamp'] = nowTime(() => ctx.clock() + grace * 1000);
-      changed = true;
-    }
-    if (!changed) return { body: current, code: 200, warnings: v.warnings };
-    const updated = ctx.store.update(k, ns, stored, String(m['resourceVersion']));
-    const gone = finalizeIfDone(ctx, k, updated);
-    if (gone) return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
-    return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };
-  }
-  m['finalizers'] = finalizers;
-  if (finalizers.length === 0) delete m['finalizers'];
-  m['deletionTimestamp'] = nowTime(() => ctx.clock() + grace * 1000);
-  m['deletionGracePeriodSeconds'] = grace;
-  if (typeof m['generation'] === 'number' && m['generation'] > 0) m['generation'] += 1;
-  if (isNamespace) stored['status'] = { ...(stored['status'] ?? {}), phase: 'Terminating' };
+  // Already terminating: a second delete may add propagation finalizers or shorten the grace period.
+  const changed = m['deletionTimestamp'] ? redelete(ctx, stored, plan) : markDeleting(ctx, k, stored, plan);
+  if (!changed) return answer(current);
   const updated = ctx.store.update(k, ns, stored, String(m['resourceVersion']));
   const gone = finalizeIfDone(ctx, k, updated);
-  if (gone) return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
-  return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };
+  if (gone) return answer(successStatus(k, name, String(meta(gone)['uid'])));
+  return answer(await toRequestVersion(ctx, k, updated));
+}
+
+/** A delete of an object already terminating: adds missing finalizers, shortens the grace period; false if neither. */
+function redelete(ctx: ServerContext, stored: Obj, plan: DeletionPlan): boolean {
+  const m = meta(stored);
+  let changed = false;
+  if (plan.finalizers.length !== ((m['finalizers'] ?? []) as string[]).length) {
+    m['finalizers'] = plan.finalizers;
+    changed = true;
+  }
+  if (plan.grace < Number(m['deletionGracePeriodSeconds'] ?? 0)) {
+    m['deletionGracePeriodSeconds'] = plan.grace;
+    m['deletionTimestamp'] = nowTime(() => ctx.clock() + plan.grace * 1000);
+    changed = true;
+  }
+  return changed;
+}
+
+/** The first delete of an object that stays for now: deletionTimestamp, finalizers, grace; namespaces Terminate. */
+function markDeleting(ctx: ServerContext, k: KindInfo, stored: Obj, plan: DeletionPlan): true {
+  const m = meta(stored);
+  m['finalizers'] = plan.finalizers;
+  if (plan.finalizers.length === 0) delete m['finalizers'];
+  m['deletionTimestamp'] = nowTime(() => ctx.clock() + plan.grace * 1000);
+  m['deletionGracePeriodSeconds'] = plan.grace;
+  if (typeof m['generation'] === 'number' && m['generation'] > 0) m['generation'] += 1;
+  if (isNamespace(k)) stored['status'] = { ...(stored['status'] ?? {}), phase: 'Terminating' };
+  return true;
 }
 
 /** Deletes every object the selectors match, skipping any gone meanwhile; lists what was deleted or is terminating. */

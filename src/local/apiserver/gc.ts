@@ -139,18 +139,27 @@ export class GarbageCollector {
     const owner = this.ctx.store.get(ref.gr, ref.ns, ref.name);
     if (!k || !owner || !owner['metadata']['deletionTimestamp']) return;
     const fins = (owner['metadata']['finalizers'] ?? []) as string[];
-    const deps = [...(this.dependents.get(uid)?.values() ?? [])];
-    if (fins.includes(ORPHAN)) {
-      for (const d of deps) await this.dropOwnerRef(d, uid);
-      this.removeFinalizer(k, ref, ORPHAN);
-      return;
-    }
-    if (!fins.includes(FOREGROUND)) return;
-    for (const d of deps) {
+    if (fins.includes(ORPHAN)) await this.orphanDependents(k, ref, uid);
+    else if (fins.includes(FOREGROUND)) await this.deleteDependentsFirst(k, ref, uid);
+  }
+
+  private dependentsOf(uid: string): Ref[] {
+    return [...(this.dependents.get(uid)?.values() ?? [])];
+  }
+
+  /** Orphan propagation: every dependent loses its reference to the owner, then the owner's finalizer goes. */
+  private async orphanDependents(k: KindInfo, ref: Ref, uid: string): Promise<void> {
+    for (const d of this.dependentsOf(uid)) await this.dropOwnerRef(d, uid);
+    this.removeFinalizer(k, ref, ORPHAN);
+  }
+
+  /** Foreground propagation: dependents are deleted first (foreground too); the finalizer goes when none is left. */
+  private async deleteDependentsFirst(k: KindInfo, ref: Ref, uid: string): Promise<void> {
+    for (const d of this.dependentsOf(uid)) {
       const o = this.ctx.store.get(d.gr, d.ns, d.name);
       if (o && !o['metadata']['deletionTimestamp']) await this.remove(d, 'Foreground');
     }
-    const left = [...(this.dependents.get(uid)?.values() ?? [])].filter((d) => this.ctx.store.get(d.gr, d.ns, d.name));
+    const left = this.dependentsOf(uid).filter((d) => this.ctx.store.get(d.gr, d.ns, d.name));
     if (left.length === 0) this.removeFinalizer(k, ref, FOREGROUND);
   }
 

@@ -3,6 +3,7 @@
 // JavaScript's three (`...27.605Z`) is refused by a real server; this reproduces that refusal and Go's
 // ParseError wording (`parsing time "..." as "...": cannot parse ".605Z" as ".000000"`).
 
+/** Go's layout name for RFC 3339 with microseconds, as Go's ParseError quotes it. */
 export const RFC3339_MICRO = '2006-01-02T15:04:05.000000Z07:00';
 
 interface Element {

@@ -54,6 +54,7 @@ function protobufBody(bytes: Buffer): RawBody {
   }
 }
 
+/** The request body decoded (JSON, YAML or protobuf; empty: undefined); 400 when it does not decode. */
 export async function readBody(req: IncomingMessage): Promise<unknown> {
   const b = await readRawBody(req);
   if (b.parseError !== undefined)

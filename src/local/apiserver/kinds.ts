@@ -68,103 +68,100 @@ export function apiVersionOf(k: { group: string; version: string }): string {
   return k.group ? `${k.group}/${k.version}` : k.version;
 }
 
+/** Where a built-in kind's objects live: in a namespace, or cluster-wide. */
+type Scope = 'Namespaced' | 'Cluster';
+
+/** A built-in kind from its apiVersion (`apps/v1`, `v1`), plural, Kind, scope and what differs from the defaults. */
 function builtin(
-  group: string,
-  version: string,
+  apiVersion: string,
   resource: string,
   kind: string,
-  namespaced: boolean,
+  scope: Scope,
   opts: Partial<KindInfo> = {},
 ): KindInfo {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   return {
-    group,
-    version,
+    group: group!,
+    version: version!,
     resource,
     kind,
     listKind: `${kind}List`,
     singular: kind.toLowerCase(),
-    namespaced,
+    namespaced: scope === 'Namespaced',
     shortNames: [],
     categories: [],
     status: false,
     generation: 'none',
-    storageVersion: version,
+    storageVersion: version!,
     ...opts,
   };
 }
 
-/** The built-in kinds the server serves from the start. */
+/** A workload controller: status and scale subresources, generation bumped on spec changes, in `kubectl get all`. */
+function workload(labelSelectorPath: string): Partial<KindInfo> {
+  return {
+    status: true,
+    generation: 'spec',
+    categories: ['all'],
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath },
+  };
+}
+
+/** The built-in kinds the server serves from the start (a new one: a row here, its group in GROUP_ORDER). */
 export const BUILTIN_KINDS: readonly KindInfo[] = [
-  builtin('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], status: true }),
-  builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
-  builtin('', 'v1', 'secrets', 'Secret', true),
-  builtin('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], status: true, categories: ['all'] }),
-  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], status: true, categories: ['all'] }),
-  builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
-  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
-  builtin('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { shortNames: ['pvc'], status: true }),
-  builtin('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
-  builtin('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], status: true }),
-  builtin('apps', 'v1', 'deployments', 'Deployment', true, {
+  builtin('v1', 'namespaces', 'Namespace', 'Cluster', { shortNames: ['ns'], status: true }),
+  builtin('v1', 'configmaps', 'ConfigMap', 'Namespaced', { shortNames: ['cm'] }),
+  builtin('v1', 'secrets', 'Secret', 'Namespaced'),
+  builtin('v1', 'services', 'Service', 'Namespaced', { shortNames: ['svc'], status: true, categories: ['all'] }),
+  builtin('v1', 'pods', 'Pod', 'Namespaced', { shortNames: ['po'], status: true, categories: ['all'] }),
+  builtin('v1', 'events', 'Event', 'Namespaced', { shortNames: ['ev'] }),
+  builtin('v1', 'serviceaccounts', 'ServiceAccount', 'Namespaced', { shortNames: ['sa'] }),
+  builtin('v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', 'Namespaced', { shortNames: ['pvc'], status: true }),
+  builtin('v1', 'endpoints', 'Endpoints', 'Namespaced', { shortNames: ['ep'], singular: 'endpoints' }),
+  builtin('v1', 'nodes', 'Node', 'Cluster', { shortNames: ['no'], status: true }),
+  builtin('apps/v1', 'deployments', 'Deployment', 'Namespaced', {
     shortNames: ['deploy'],
-    status: true,
-    generation: 'spec',
-    categories: ['all'],
-    scale: {
-      specReplicasPath: '.spec.replicas',
-      statusReplicasPath: '.status.replicas',
-      labelSelectorPath: '.status.selector',
-    },
+    ...workload('.status.selector'),
   }),
-  builtin('apps', 'v1', 'replicasets', 'ReplicaSet', true, {
+  builtin('apps/v1', 'replicasets', 'ReplicaSet', 'Namespaced', {
     shortNames: ['rs'],
-    status: true,
-    generation: 'spec',
-    categories: ['all'],
-    scale: {
-      specReplicasPath: '.spec.replicas',
-      statusReplicasPath: '.status.replicas',
-      labelSelectorPath: '.status.selector',
-    },
+    ...workload('.status.selector'),
   }),
-  builtin('apps', 'v1', 'statefulsets', 'StatefulSet', true, {
+  builtin('apps/v1', 'statefulsets', 'StatefulSet', 'Namespaced', {
     shortNames: ['sts'],
-    status: true,
-    generation: 'spec',
-    categories: ['all'],
-    scale: {
-      specReplicasPath: '.spec.replicas',
-      statusReplicasPath: '.status.replicas',
-      labelSelectorPath: '.spec.selector',
-    },
+    ...workload('.spec.selector'),
   }),
-  builtin('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, {
+  builtin('policy/v1', 'poddisruptionbudgets', 'PodDisruptionBudget', 'Namespaced', {
     shortNames: ['pdb'],
     status: true,
     generation: 'spec',
   }),
-  builtin('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, {
+  builtin('networking.k8s.io/v1', 'networkpolicies', 'NetworkPolicy', 'Namespaced', {
     shortNames: ['netpol'],
     generation: 'spec',
   }),
-  builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
-  builtin('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
-  builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
-  builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
-  builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
-  builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
-  builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
+  builtin('coordination.k8s.io/v1', 'leases', 'Lease', 'Namespaced'),
+  builtin('discovery.k8s.io/v1', 'endpointslices', 'EndpointSlice', 'Namespaced'),
+  builtin('rbac.authorization.k8s.io/v1', 'roles', 'Role', 'Namespaced'),
+  builtin('rbac.authorization.k8s.io/v1', 'rolebindings', 'RoleBinding', 'Namespaced'),
+  builtin('rbac.authorization.k8s.io/v1', 'clusterroles', 'ClusterRole', 'Cluster'),
+  builtin('rbac.authorization.k8s.io/v1', 'clusterrolebindings', 'ClusterRoleBinding', 'Cluster'),
+  builtin('apiextensions.k8s.io/v1', 'customresourcedefinitions', 'CustomResourceDefinition', 'Cluster', {
     shortNames: ['crd', 'crds'],
     status: true,
     generation: 'spec',
   }),
-  builtin('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
   builtin(
-    'admissionregistration.k8s.io',
-    'v1',
+    'admissionregistration.k8s.io/v1',
+    'mutatingwebhookconfigurations',
+    'MutatingWebhookConfiguration',
+    'Cluster',
+  ),
+  builtin(
+    'admissionregistration.k8s.io/v1',
     'validatingwebhookconfigurations',
     'ValidatingWebhookConfiguration',
-    false,
+    'Cluster',
   ),
 ];
 

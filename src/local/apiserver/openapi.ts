@@ -46,7 +46,8 @@ export function openApiV3Doc(kinds: KindRegistry, group: string, version: string
     const base = `/${gvPath(group, version)}${k.namespaced ? '/namespaces/{namespace}' : ''}/${k.resource}/{name}`;
     const gvk = { group, version, kind: k.kind };
     const ref = `${group || 'core'}.${version}.${k.kind}`;
-    // No strategic-merge-patch entry: kubectl then builds SMPs from its compiled-in types, not from a schema we do not publish.
+    // No strategic-merge-patch entry: kubectl then builds SMPs from its compiled-in types, not from a schema
+    // we do not publish.
     const content = Object.fromEntries(
       ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'].map((t) => [
         t,

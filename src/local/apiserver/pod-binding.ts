@@ -11,13 +11,19 @@ import { ApiError, errors } from './status-errors.ts';
 
 const SUCCESS_201 = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 
-/** POST pods/{name}/binding: 201 Success, or 409 when the pod is already bound. */
-export function bindPod(ctx: ServerContext, k: KindInfo, ns: string, name: string, body: unknown): Obj {
+/** The node a Binding names; 400 when it names none or something other than a Node. */
+function bindingTarget(body: unknown): string {
   const target = isPlainObject(body) && isPlainObject(body['target']) ? body['target'] : undefined;
   if (!target || typeof target['name'] !== 'string' || !target['name'])
     throw errors.badRequest('Binding target name must be specified');
   if (target['kind'] !== undefined && target['kind'] !== 'Node' && target['kind'] !== '')
     throw errors.badRequest(`invalid binding target kind ${String(target['kind'])}: only Node is supported`);
+  return target['name'];
+}
+
+/** POST pods/{name}/binding: 201 Success, or 409 when the pod is already bound. */
+export function bindPod(ctx: ServerContext, k: KindInfo, ns: string, name: string, body: unknown): Obj {
+  const nodeName = bindingTarget(body);
   const pod = ctx.store.get(grOf(k), ns, name);
   if (!pod) throw errors.notFound('', 'pods', name);
   if (pod['metadata']['deletionTimestamp'])
@@ -25,7 +31,7 @@ export function bindPod(ctx: ServerContext, k: KindInfo, ns: string, name: strin
   const current = pod['spec']?.['nodeName'];
   if (current)
     throw errors.conflict('', 'pods/binding', name, `pod ${name} is already assigned to node "${String(current)}"`);
-  pod['spec']['nodeName'] = target['name'];
+  pod['spec']['nodeName'] = nodeName;
   const conds = ((pod['status'] ??= {})['conditions'] ??= []) as Obj[];
   if (!conds.some((c) => c['type'] === 'PodScheduled'))
     conds.push({

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { errors } from './status-errors.ts';
 import { isPlainObject, type Obj } from './meta.ts';
 import type { DeleteOptions, Propagation } from './deletion.ts';
-import type { ListQuery } from './rest.ts';
+import type { ListQuery } from './list.ts';
 import type { WatchQuery } from './watch.ts';
 import type { IncludeObject } from './table.ts';
 import type { WriteOptions } from './context.ts';

@@ -1,6 +1,6 @@
-// create / get / list / update / patch for any kind: the write pipeline the real server runs
+// create / get / update / patch for any kind: the write pipeline the real server runs
 // (system metadata, defaulting, pruning, mutating admission, validation, generation, validating
-// admission, storage with optimistic concurrency). Deletion lives in deletion.ts.
+// admission, storage with optimistic concurrency). Lists live in list.ts, deletion in deletion.ts.
 import { randomUUID } from 'node:crypto';
 import { ApiError, errors, invalid, type FieldError } from './status-errors.ts';
 import { prepareBuiltin } from './builtins.ts';
@@ -18,11 +18,9 @@ import {
   type Obj,
 } from './meta.ts';
 import { applyPatch, type PatchType } from './patch.ts';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import {
   grOf,
   toRequestVersion,
-  toRequestVersionAll,
   toStorageVersion,
   type ServerContext,
   type WriteOptions,
@@ -35,14 +33,6 @@ import type { AdmissionAttributes } from './admission-chain.ts';
 
 /** Which part of an object a write addresses: the main resource, status or scale. */
 export type Subresource = '' | 'status' | 'scale';
-
-/** A list's query parameters: selectors and paging. */
-export interface ListQuery {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-}
 
 const SYSTEM_META = [
   'uid',
@@ -116,7 +106,7 @@ function specChanged(k: KindInfo, a: Obj, b: Obj): boolean {
 }
 
 /** Defaulting + pruning for custom resources; the pruned paths drive fieldValidation. */
-function shapeCustom(k: KindInfo, o: Obj): string[] {
+export function shapeCustom(k: KindInfo, o: Obj): string[] {
   const schema = k.crd?.schema;
   if (!schema) return [];
   const pruned = k.crd!.preserveAll ? [] : schema.prune(o);
@@ -287,65 +277,6 @@ export async function getObject(ctx: ServerContext, k: KindInfo, ns: string, nam
   const out = await toRequestVersion(ctx, k, o);
   shapeCustom(k, out);
   return out;
-}
-
-interface ContinueToken {
-  v: string;
-  rv: number;
-  start: string;
-}
-
-/**
- * The matching objects as a list, paged by limit and continue; 400 for a bad selector or token, 410 for an expired one.
- */
-export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | undefined, q: ListQuery): Promise<Obj> {
-  const labels = parseLabelSelector(q.labelSelector);
-  const fields = parseFieldSelector(q.fieldSelector, k.kind, apiVersionOf(k));
-  let rv = ctx.store.currentRv();
-  let start = '';
-  if (q.continue) {
-    let tok: ContinueToken;
-    try {
-      tok = JSON.parse(Buffer.from(q.continue, 'base64').toString('utf8')) as ContinueToken;
-    } catch {
-      throw errors.badRequest(
-        'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
-      );
-    }
-    if (typeof tok.rv !== 'number' || typeof tok.start !== 'string')
-      throw errors.badRequest('continue key is not valid');
-    if (tok.rv < ctx.store.oldestResumableRv())
-      throw errors.gone(
-        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-      );
-    rv = tok.rv;
-    start = tok.start;
-  }
-  const keyOf = (o: Obj) => `${o['metadata']['namespace'] ?? ''}/${o['metadata']['name']}`;
-  const all = ctx.store
-    .list(grOf(k), ns)
-    .filter((o) => keyOf(o) > start)
-    .filter((o) => matchesLabels(labels, o['metadata']['labels']) && matchesFields(fields, o));
-  const limit = q.limit && q.limit > 0 ? q.limit : all.length;
-  const page = all.slice(0, limit);
-  const listMeta: Obj = { resourceVersion: String(rv) };
-  if (all.length > page.length) {
-    const last = page[page.length - 1]!;
-    listMeta['continue'] = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: keyOf(last) })).toString(
-      'base64',
-    );
-    // etcd3's store counts the rest only when nothing filters the list (SelectionPredicate.Empty()).
-    if (!q.labelSelector && !q.fieldSelector) listMeta['remainingItemCount'] = all.length - page.length;
-  }
-  const items = await toRequestVersionAll(ctx, k, page);
-  for (const it of items) {
-    shapeCustom(k, it);
-    if (!k.crd) {
-      delete it['apiVersion'];
-      delete it['kind'];
-    }
-  }
-  return { kind: k.listKind, apiVersion: apiVersionOf(k), metadata: listMeta, items };
 }
 
 /**

@@ -19,13 +19,13 @@ import type { Duplex } from 'node:stream';
 import { kubeletTarget, proxyUpgrade } from './kubelet-proxy.ts';
 import { route } from './router.ts';
 import { GarbageCollector } from './gc.ts';
-import { handle } from './handlers.ts';
+import { handle, type HandlerOptions } from './handlers.ts';
 import { requestUrl, writeError, writeText } from './http-io.ts';
 import { KindRegistry } from './kinds.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { FilePersistence, loadSnapshot } from './persistence.ts';
 import { createObject } from './rest.ts';
-import { Store } from './store.ts';
+import { Store, type StoreSnapshot } from './store.ts';
 import type { ServiceResolver } from './webhook-client.ts';
 import type { Obj } from './meta.ts';
 
@@ -74,75 +74,33 @@ const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-nod
 export async function startApiServer(o: ApiServerOptions = {}): Promise<EmbeddedApiServer> {
   const log = o.logger ?? silentLogger();
   const token = o.token ?? randomBytes(24).toString('base64url');
-  const clock = o.clock ?? Date.now;
   const snapshot = o.dataFile ? loadSnapshot(o.dataFile) : undefined;
-  const store = new Store({ historyLimit: o.historyLimit ?? 5000, ...(snapshot ? { initial: snapshot } : {}) });
-  const kinds = new KindRegistry();
-  const converter = createConverter(o.serviceResolver);
-  const ctx = { store, kinds, converter, clock } as ServerContext;
-  ctx.clusterIps = new ClusterIpAllocator(o.serviceCidr ?? DEFAULT_SERVICE_CIDR, () => usedClusterIps(store));
-  ctx.admission = new Admission({
-    listConfigurations: (type) =>
-      store.list(
-        type === 'mutating'
-          ? 'mutatingwebhookconfigurations.admissionregistration.k8s.io'
-          : 'validatingwebhookconfigurations.admissionregistration.k8s.io',
-      ),
-    namespaceLabels: (ns) => store.get('namespaces', '', ns)?.['metadata']?.['labels'],
-    versionsOf: (k) => kinds.versionsOf(k.group, k.resource),
-    convert: async (k, obj, toVersion) => (await converter.convert(k, [obj], toVersion))[0]!,
-    resolve: o.serviceResolver,
-    user: { username: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] },
-  });
-  const onError = (key: string, err: unknown) =>
+  const ctx = createContext(o, snapshot);
+  const { store } = ctx;
+  const onError = (key: string, err: unknown): void =>
     log.warn({ key, err: err instanceof Error ? err.message : String(err) }, 'controller job failed');
   const crds = new CrdController(ctx, onError);
   const gc = new GarbageCollector(ctx, onError);
-  if (!snapshot) {
-    const nsKind = kinds.get('', 'v1', 'namespaces')!;
-    for (const name of BOOTSTRAP_NAMESPACES) {
-      if (!store.get(grOf(nsKind), '', name))
-        await createObject(ctx, nsKind, '', { metadata: { name } }, { dryRun: false, fieldValidation: 'Ignore' });
-    }
-    // As a fresh watch cache: history starts after bootstrap, so a watch from resourceVersion 1 is 410.
-    store.markHistoryStart();
-  }
+  if (!snapshot) await bootstrapNamespaces(ctx);
   const persistence = o.dataFile ? new FilePersistence(store, o.dataFile) : undefined;
 
-  const cert =
-    o.tls === false ? undefined : o.tls === undefined || o.tls === 'self-signed' ? loopbackCertificate() : o.tls;
+  const cert = servingCertificate(o.tls);
   const watches = new Set<() => void>();
   const host = o.host ?? '127.0.0.1';
   let address = '';
-  const listener = async (req: IncomingMessage, res: ServerResponse) => {
+  const handlerOptions: HandlerOptions = {
+    serverAddress: () => address,
+    bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
+    watchTimeoutMs: o.watchTimeoutMs ?? 30 * 60_000,
+    token,
+    trackWatch: (end) => {
+      watches.add(end);
+      return () => watches.delete(end);
+    },
+  };
+  const listener = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      const url = requestUrl(req);
-      // A malformed target (bad %-escape): Go's net/http refuses it before kube-apiserver sees it.
-      if (!url) {
-        writeText(res, 400, '400 Bad Request');
-        return;
-      }
-      const path = url.pathname;
-      if (!isPublicPath(path) && !tokenMatches(req.headers.authorization, token)) {
-        if (req.headers.authorization === undefined) throw anonymousForbidden(req.method ?? 'GET', url);
-        throw errors.unauthorized();
-      }
-      await handle(
-        ctx,
-        {
-          serverAddress: () => address,
-          bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
-          watchTimeoutMs: o.watchTimeoutMs ?? 30 * 60_000,
-          token,
-          trackWatch: (end) => {
-            watches.add(end);
-            return () => watches.delete(end);
-          },
-        },
-        req,
-        res,
-        url,
-      );
+      await authenticatedRequest(ctx, handlerOptions, req, res);
     } catch (e) {
       if (!(e instanceof Error && e.name === 'ApiError'))
         log.error({ err: e instanceof Error ? e.stack : String(e), url: req.url }, 'request failed');
@@ -153,30 +111,9 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
     ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => void listener(req, res))
     : createHttpServer((req, res) => void listener(req, res));
   server.keepAliveTimeout = 5000;
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    try {
-      const url = requestUrl(req);
-      if (!url) throw errors.badRequest('bad request target');
-      if (!tokenMatches(req.headers.authorization, token)) throw errors.unauthorized();
-      const r = route(url.pathname);
-      const k = r.type === 'resource' ? ctx.kinds.get(r.group, r.version, r.resource) : undefined;
-      if (r.type !== 'resource' || k?.kind !== 'Pod' || r.subresource !== 'exec' || !r.namespace || !r.name)
-        throw errors.resourceNotFound();
-      proxyUpgrade(
-        kubeletTarget(ctx, k, { ns: r.namespace, name: r.name, what: 'exec' }, url.searchParams),
-        token,
-        req,
-        socket,
-        head,
-      );
-    } catch (e) {
-      const status = (e instanceof ApiError ? e : errors.internal(String(e))).toStatus();
-      const body = JSON.stringify(status);
-      socket.end(
-        `HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    }
-  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    upgrade(ctx, token, req, { socket, head }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, host, () => resolve());
@@ -217,6 +154,96 @@ export async function startApiServer(o: ApiServerOptions = {}): Promise<Embedded
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The store (from the snapshot when there is one), kinds, conversion, clusterIP allocation and admission. */
+function createContext(o: ApiServerOptions, snapshot: StoreSnapshot | undefined): ServerContext {
+  const store = new Store({ historyLimit: o.historyLimit ?? 5000, ...(snapshot ? { initial: snapshot } : {}) });
+  const kinds = new KindRegistry();
+  const converter = createConverter(o.serviceResolver);
+  const ctx = { store, kinds, converter, clock: o.clock ?? Date.now } as ServerContext;
+  ctx.clusterIps = new ClusterIpAllocator(o.serviceCidr ?? DEFAULT_SERVICE_CIDR, () => usedClusterIps(store));
+  ctx.admission = new Admission({
+    listConfigurations: (type) =>
+      store.list(
+        type === 'mutating'
+          ? 'mutatingwebhookconfigurations.admissionregistration.k8s.io'
+          : 'validatingwebhookconfigurations.admissionregistration.k8s.io',
+      ),
+    namespaceLabels: (ns) => store.get('namespaces', '', ns)?.['metadata']?.['labels'],
+    versionsOf: (k) => kinds.versionsOf(k.group, k.resource),
+    convert: async (k, obj, toVersion) => (await converter.convert(k, [obj], toVersion))[0]!,
+    resolve: o.serviceResolver,
+    user: { username: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] },
+  });
+  return ctx;
+}
+
+/** The namespaces a fresh server has; history then starts after them, as a fresh watch cache's does. */
+async function bootstrapNamespaces(ctx: ServerContext): Promise<void> {
+  const nsKind = ctx.kinds.get('', 'v1', 'namespaces')!;
+  for (const name of BOOTSTRAP_NAMESPACES) {
+    if (!ctx.store.get(grOf(nsKind), '', name))
+      await createObject(ctx, nsKind, '', { metadata: { name } }, { dryRun: false, fieldValidation: 'Ignore' });
+  }
+  // As a fresh watch cache: history starts after bootstrap, so a watch from resourceVersion 1 is 410.
+  ctx.store.markHistoryStart();
+}
+
+function servingCertificate(tls: ApiServerOptions['tls']): ServingCertificate | undefined {
+  if (tls === false) return undefined;
+  return tls === undefined || tls === 'self-signed' ? loopbackCertificate() : tls;
+}
+
+/** Checks the request target and the bearer token (public paths need none), then serves the request. */
+async function authenticatedRequest(
+  ctx: ServerContext,
+  opts: HandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = requestUrl(req);
+  // A malformed target (bad %-escape): Go's net/http refuses it before kube-apiserver sees it.
+  if (!url) {
+    writeText(res, 400, '400 Bad Request');
+    return;
+  }
+  if (!isPublicPath(url.pathname) && !tokenMatches(req.headers.authorization, opts.token)) {
+    if (req.headers.authorization === undefined) throw anonymousForbidden(req.method ?? 'GET', url);
+    throw errors.unauthorized();
+  }
+  await handle(ctx, opts, req, res, url);
+}
+
+/** An upgrade request: pods/exec is proxied to the kubelet; anything else is answered with a Status and closed. */
+function upgrade(
+  ctx: ServerContext,
+  token: string,
+  req: IncomingMessage,
+  conn: { socket: Duplex; head: Buffer },
+): void {
+  try {
+    const url = requestUrl(req);
+    if (!url) throw errors.badRequest('bad request target');
+    if (!tokenMatches(req.headers.authorization, token)) throw errors.unauthorized();
+    const r = route(url.pathname);
+    const k = r.type === 'resource' ? ctx.kinds.get(r.group, r.version, r.resource) : undefined;
+    if (r.type !== 'resource' || k?.kind !== 'Pod' || r.subresource !== 'exec' || !r.namespace || !r.name)
+      throw errors.resourceNotFound();
+    proxyUpgrade(
+      kubeletTarget(ctx, k, { ns: r.namespace, name: r.name, what: 'exec' }, url.searchParams),
+      token,
+      req,
+      conn.socket,
+      conn.head,
+    );
+  } catch (e) {
+    const status = (e instanceof ApiError ? e : errors.internal(String(e))).toStatus();
+    const body = JSON.stringify(status);
+    conn.socket.end(
+      `HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
 }
 
 function usedClusterIps(store: Store): Set<string> {

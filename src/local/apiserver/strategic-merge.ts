@@ -29,19 +29,34 @@ const CONTAINER_LISTS: Record<string, string> = {
 
 /** The list strategy of `field` at `path` (field names from the object root, list indices dropped). */
 export function listStrategy(kind: string, path: string[], field: string): ListStrategy {
+  const keyed =
+    metadataListStrategy(path, field) ?? podListStrategy(path, field) ?? kindListStrategy(kind, path, field);
+  return keyed ?? { type: 'replace' };
+}
+
+/** metadata.finalizers is a set; metadata.ownerReferences merge by uid. */
+function metadataListStrategy(path: string[], field: string): ListStrategy | undefined {
+  if (path.length !== 1 || path[0] !== 'metadata') return undefined;
+  if (field === 'finalizers') return { type: 'set' };
+  if (field === 'ownerReferences') return { type: 'key', key: 'uid' };
+  return undefined;
+}
+
+/** The keyed lists of a pod spec (wherever it sits) and of its containers. */
+function podListStrategy(path: string[], field: string): ListStrategy | undefined {
   const parent = path[path.length - 1];
   const inContainer = parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers';
-  if (path.length === 1 && path[0] === 'metadata') {
-    if (field === 'finalizers') return { type: 'set' };
-    if (field === 'ownerReferences') return { type: 'key', key: 'uid' };
-  }
-  if (inContainer && CONTAINER_LISTS[field]) return { type: 'key', key: CONTAINER_LISTS[field]! };
-  if (!inContainer && parent === 'spec' && POD_SPEC_LISTS[field]) return { type: 'key', key: POD_SPEC_LISTS[field]! };
+  const key = inContainer ? CONTAINER_LISTS[field] : parent === 'spec' ? POD_SPEC_LISTS[field] : undefined;
+  return key ? { type: 'key', key } : undefined;
+}
+
+/** Kind-specific keyed lists: Service ports, webhook configurations' webhooks, status conditions. */
+function kindListStrategy(kind: string, path: string[], field: string): ListStrategy | undefined {
   if (kind === 'Service' && path.join('.') === 'spec' && field === 'ports') return { type: 'key', key: 'port' };
   if (path.length === 0 && field === 'webhooks' && /WebhookConfiguration$/.test(kind))
     return { type: 'key', key: 'name' };
   if (path[0] === 'status' && field === 'conditions') return { type: 'key', key: 'type' };
-  return { type: 'replace' };
+  return undefined;
 }
 
 /** Applies a strategic merge patch to a built-in object of `kind`. */
@@ -61,7 +76,7 @@ function mergeMap(kind: string, path: string[], target: Obj | undefined, patch: 
       continue;
     }
     if (Array.isArray(v)) {
-      out[k] = mergeList(kind, path, k, out[k], v, patch);
+      out[k] = mergeList(kind, [...path, k], out[k], v);
       continue;
     }
     if (isPlainObject(v)) {
@@ -108,19 +123,14 @@ function applyElementOrder(kind: string, path: string[], out: Obj, patch: Obj): 
   }
 }
 
-function mergeList(
-  kind: string,
-  path: string[],
-  field: string,
-  current: unknown,
-  patch: unknown[],
-  parent: Obj,
-): unknown[] {
+/** Merges a list at `listPath` (the path of the list itself) by its strategy. */
+function mergeList(kind: string, listPath: string[], current: unknown, patch: unknown[]): unknown[] {
+  const path = listPath.slice(0, -1);
+  const field = listPath[listPath.length - 1]!;
   const s = listStrategy(kind, path, field);
   if (patch.some((x) => isPlainObject(x) && x['$patch'] === 'replace'))
     return patch.filter((x) => !(isPlainObject(x) && x['$patch'] === 'replace')).map(stripDirectives);
   const cur = Array.isArray(current) ? current : [];
-  void parent;
   switch (s.type) {
     case 'replace':
       return patch.map(stripDirectives);

@@ -376,7 +376,7 @@ function mapListProblems(s: Obj, path: string, keys: string[]): FieldError[] {
   return out;
 }
 
-/** x-kubernetes-validations entries: a rule is required and must parse (the real server also type-checks and costs it). */
+/** x-kubernetes-validations: a rule is required and must parse (the real server also type-checks and costs it). */
 function celRuleProblems(s: Obj, path: string): FieldError[] {
   const rules = Array.isArray(s['x-kubernetes-validations']) ? (s['x-kubernetes-validations'] as Obj[]) : [];
   return rules.flatMap((r, i): FieldError[] => {
@@ -390,12 +390,12 @@ function celRuleProblems(s: Obj, path: string): FieldError[] {
 
 function openApiProblems(s: unknown, path: string, ctx: OpenApiContext): FieldError[] {
   if (!isPlainObject(s)) return [];
-  const out = [...keywordProblems(s, path, ctx), ...celRuleProblems(s, path)];
   const child: OpenApiContext = {
     root: false,
     insideMeta: ctx.insideMeta,
     ...(ctx.noDefaults ? { noDefaults: ctx.noDefaults } : {}),
   };
+  const out = [...keywordProblems(s, path, ctx), ...celRuleProblems(s, path)];
   if (isPlainObject(s['additionalProperties']))
     out.push(
       ...openApiProblems(s['additionalProperties'], `${path}.additionalProperties`, {
@@ -403,28 +403,29 @@ function openApiProblems(s: unknown, path: string, ctx: OpenApiContext): FieldEr
         ...(ctx.insideMeta ? { noDefaults: 'inside additionalProperties applying to object metadata' } : {}),
       }),
     );
-  for (const [k, v] of Object.entries(isPlainObject(s['properties']) ? s['properties'] : {})) {
-    const meta =
-      (ctx.root || s['x-kubernetes-embedded-resource'] === true) && ['metadata', 'kind', 'apiVersion'].includes(k);
-    const sub: OpenApiContext = meta
-      ? {
-          root: false,
-          insideMeta: true,
-          ...(ctx.root
-            ? { noDefaults: `in top-level ${k}` }
-            : child.noDefaults
-              ? { noDefaults: child.noDefaults }
-              : {}),
-        }
-      : child;
-    out.push(...openApiProblems(v, key(path, k), sub));
-  }
+  for (const [k, v] of Object.entries(isPlainObject(s['properties']) ? s['properties'] : {}))
+    out.push(...openApiProblems(v, key(path, k), propertyContext(s, k, ctx, child)));
+  out.push(...subSchemaProblems(s, path, child), ...listMapProblems(s, path));
+  return out;
+}
+
+/** The context of property `k`: an embedded object's (or the root's) apiVersion, kind and metadata are metadata. */
+function propertyContext(s: Obj, k: string, ctx: OpenApiContext, child: OpenApiContext): OpenApiContext {
+  const meta =
+    (ctx.root || s['x-kubernetes-embedded-resource'] === true) && ['metadata', 'kind', 'apiVersion'].includes(k);
+  if (!meta) return child;
+  const noDefaults = ctx.root ? `in top-level ${k}` : child.noDefaults;
+  return { root: false, insideMeta: true, ...(noDefaults ? { noDefaults } : {}) };
+}
+
+/** The problems of `not`, the allOf / oneOf / anyOf branches and `items`. */
+function subSchemaProblems(s: Obj, path: string, child: OpenApiContext): FieldError[] {
+  const out: FieldError[] = [];
   if (isPlainObject(s['not'])) out.push(...openApiProblems(s['not'], `${path}.not`, child));
   for (const j of ['allOf', 'oneOf', 'anyOf'])
     if (Array.isArray(s[j]))
       (s[j] as unknown[]).forEach((b, i) => out.push(...openApiProblems(b, `${path}.${j}[${i}]`, child)));
   if (isPlainObject(s['items'])) out.push(...openApiProblems(s['items'], `${path}.items`, child));
-  out.push(...listMapProblems(s, path));
   return out;
 }
 

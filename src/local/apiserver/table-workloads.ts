@@ -28,8 +28,11 @@ const selectorText = (sel: Obj | undefined): string =>
 export function podStatusText(o: Obj): string {
   if (o['metadata']['deletionTimestamp']) return 'Terminating';
   const st = o['status'] ?? {};
-  let reason = String(st['reason'] ?? st['phase'] ?? '');
-  const inits = (st['initContainerStatuses'] ?? []) as Obj[];
+  return initStatusText((st['initContainerStatuses'] ?? []) as Obj[]) ?? containerStatusText(st);
+}
+
+/** `Init:<reason>` or `Init:<done>/<all>` while an init container has not succeeded; undefined once all have. */
+function initStatusText(inits: Obj[]): string | undefined {
   for (let i = 0; i < inits.length; i++) {
     const s = inits[i]!['state'] ?? {};
     if (s['terminated']?.['exitCode'] === 0) continue;
@@ -37,6 +40,12 @@ export function podStatusText(o: Obj): string {
       return `Init:${s['waiting']['reason']}`;
     return `Init:${i}/${inits.length}`;
   }
+  return undefined;
+}
+
+/** The first container's waiting or terminated reason (kubectl walks them last to first), else the phase. */
+function containerStatusText(st: Obj): string {
+  let reason = String(st['reason'] ?? st['phase'] ?? '');
   let running = false;
   for (const c of [...((st['containerStatuses'] ?? []) as Obj[])].reverse()) {
     const s = c['state'] ?? {};

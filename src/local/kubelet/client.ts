@@ -11,7 +11,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * simply resumes from its last resourceVersion). */
 const WATCH_IDLE_MS = 60_000;
 
-/** A Kubernetes object as JSON. */
+/** A Kubernetes object as JSON (untyped on purpose: the runner reads every kind's fields by name). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain JSON of any kind, read by field name
 export type Obj = Record<string, any>;
 
 /** A non-2xx answer from the API server. */

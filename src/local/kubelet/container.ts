@@ -93,13 +93,7 @@ export class ContainerRunner {
         }
         break;
       }
-      const code = Number(this.state['terminated']?.['exitCode'] ?? 1);
-      const policy = this.deps.init
-        ? code === 0
-          ? 'Never'
-          : 'Always'
-        : String(this.deps.pod()['spec']['restartPolicy'] ?? 'Always');
-      if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) break;
+      if (!this.restarts()) break;
       if (ranMs > 600_000) backoff = this.deps.backoffMs;
       this.lastState = { terminated: this.state['terminated'] };
       const m = this.deps.pod()['metadata'];
@@ -114,6 +108,14 @@ export class ContainerRunner {
       backoff = Math.min(backoff * 2, 300_000);
       if (!this.stopping) this.restartCount++;
     }
+  }
+
+  /** Whether the container that just exited starts again (restartPolicy; init containers until success). */
+  private restarts(): boolean {
+    const code = Number(this.state['terminated']?.['exitCode'] ?? 1);
+    if (this.deps.init) return code !== 0;
+    const policy = String(this.deps.pod()['spec']['restartPolicy'] ?? 'Always');
+    return !(policy === 'Never' || (policy === 'OnFailure' && code === 0));
   }
 
   /** One start; resolves with how long it ran, or undefined when it could not start. */

@@ -1,7 +1,8 @@
 // The Endpoints controller: for every Service with a selector, the pods it selects become the
-// Service's Endpoints (and one EndpointSlice `<service>-local` with the same content), ready ones under `addresses` and the rest under `notReadyAddresses` (all under
-// `addresses` with publishNotReadyAddresses), each service port resolved to the pod's target port
-// (a number, or a container port name). Rewritten when pods come, go, change readiness or move labels,
+// Service's Endpoints (and one EndpointSlice `<service>-local` with the same content), ready ones under
+// `addresses` and the rest under `notReadyAddresses` (all under `addresses` with
+// publishNotReadyAddresses), each service port resolved to the pod's target port (a number, or a
+// container port name). Rewritten when pods come, go, change readiness or move labels,
 // which is how a role label moving from one pod to another re-routes a Service.
 import type { Obj } from './client.ts';
 import { isNotFound, restPath } from './client.ts';

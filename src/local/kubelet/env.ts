@@ -24,31 +24,26 @@ export class ContainerConfigError extends Error {
   }
 }
 
+/** fieldRef paths read straight from the pod (status ones get the pod's addresses filled in first). */
+const FIELD_PATHS: Record<string, (pod: Obj) => unknown> = {
+  'metadata.name': (p) => p['metadata']['name'],
+  'metadata.namespace': (p) => p['metadata']['namespace'],
+  'metadata.uid': (p) => p['metadata']['uid'],
+  'spec.nodeName': (p) => p['spec']['nodeName'] ?? '',
+  'spec.serviceAccountName': (p) => p['spec']['serviceAccountName'] ?? 'default',
+  'status.podIP': (p) => p['status']?.['podIP'] ?? '',
+  'status.podIPs': (p) => p['status']?.['podIP'] ?? '',
+  'status.hostIP': (p) => p['status']?.['hostIP'] ?? '',
+  'status.hostIPs': (p) => p['status']?.['hostIP'] ?? '',
+};
+
 /** The value of a downward-API fieldRef path (env and files share it). */
 export function fieldValue(pod: Obj, path: string): string {
-  const m = pod['metadata'];
   const sel = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (sel) return String(m[sel[1]!]?.[sel[2]!] ?? '');
-  switch (path) {
-    case 'metadata.name':
-      return m['name'];
-    case 'metadata.namespace':
-      return m['namespace'];
-    case 'metadata.uid':
-      return m['uid'];
-    case 'spec.nodeName':
-      return pod['spec']['nodeName'] ?? '';
-    case 'spec.serviceAccountName':
-      return pod['spec']['serviceAccountName'] ?? 'default';
-    case 'status.podIP':
-    case 'status.podIPs':
-      return pod['status']?.['podIP'] ?? '';
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return pod['status']?.['hostIP'] ?? '';
-    default:
-      throw new ContainerConfigError(`unsupported fieldRef path "${path}"`);
-  }
+  if (sel) return String(pod['metadata'][sel[1]!]?.[sel[2]!] ?? '');
+  const read = FIELD_PATHS[path];
+  if (!read) throw new ContainerConfigError(`unsupported fieldRef path "${path}"`);
+  return String(read(pod));
 }
 
 function keyRef(src: EnvSources, kind: 'secret' | 'configMap', ref: Obj): string | undefined {

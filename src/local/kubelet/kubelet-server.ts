@@ -81,19 +81,17 @@ function serveLogs(lookup: WorkerLookup, req: IncomingMessage, res: ServerRespon
     res.end();
     return;
   }
-  follow(runner, n, path, statSync(path).size, req, res);
+  follow({ runner, attempt: n, path, from: statSync(path).size }, req, res);
 }
 
 /** Streams what is appended to a log file until that attempt has ended and been read, or the client goes. */
 function follow(
-  runner: ContainerRunner,
-  n: number,
-  path: string,
-  from: number,
+  log: { runner: ContainerRunner; attempt: number; path: string; from: number },
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  let offset = from;
+  const { runner, attempt: n, path } = log;
+  let offset = log.from;
   let closed = false;
   req.on('close', () => (closed = true));
   const poll = (): void => {

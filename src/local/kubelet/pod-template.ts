@@ -28,25 +28,28 @@ export function ownedBy(o: Obj, uid: string): boolean {
   return ((o['metadata']['ownerReferences'] ?? []) as Obj[]).some((r) => r['controller'] && r['uid'] === uid);
 }
 
+/** One matchExpressions requirement against a label map. */
+function requirementHolds(e: Obj, l: Record<string, string>): boolean {
+  const has = e['key'] in l;
+  const inValues = ((e['values'] ?? []) as string[]).includes(l[e['key']] ?? '');
+  switch (e['operator']) {
+    case 'In':
+      return has && inValues;
+    case 'NotIn':
+      return !has || !inValues;
+    case 'Exists':
+      return has;
+    default:
+      return !has;
+  }
+}
+
 /** matchLabels + matchExpressions against a label map. */
 export function selects(selector: Obj | undefined, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries((selector?.['matchLabels'] ?? {}) as Record<string, string>))
     if (l[k] !== v) return false;
-  for (const e of (selector?.['matchExpressions'] ?? []) as Obj[]) {
-    const has = e['key'] in l;
-    const inValues = ((e['values'] ?? []) as string[]).includes(l[e['key']] ?? '');
-    const ok =
-      e['operator'] === 'In'
-        ? has && inValues
-        : e['operator'] === 'NotIn'
-          ? !has || !inValues
-          : e['operator'] === 'Exists'
-            ? has
-            : !has;
-    if (!ok) return false;
-  }
-  return true;
+  return ((selector?.['matchExpressions'] ?? []) as Obj[]).every((e) => requirementHolds(e, l));
 }
 
 /** Ready condition True and not being deleted. */

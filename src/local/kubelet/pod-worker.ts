@@ -197,7 +197,7 @@ export class PodWorker {
   }
 
   private containerDeps(c: Obj, init: boolean): ConstructorParameters<typeof ContainerRunner>[1] {
-    const worker = this;
+    const ip = (): string => this.ip;
     return {
       pod: () => this.pod,
       podDir: this.podDir,
@@ -208,7 +208,7 @@ export class PodWorker {
       event: (type, reason, message) => this.deps.event(this.podRef(), type, reason, message),
       probeTarget: {
         get podIP() {
-          return worker.ip;
+          return ip();
         },
         container: c,
         exec: (command, timeoutMs) => this.runCaptured(c, command, timeoutMs),

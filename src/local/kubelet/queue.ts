@@ -1,6 +1,7 @@
 // A keyed work queue for the runner's controllers: one reconcile per key at a time, changes that
 // arrive meanwhile coalesce into one more run, a failed run retries with backoff, and a reconcile may
 // ask to be run again after a delay (e.g. to wait for a pod to become ready).
+/** One reconcile of a key; a number asks to run it again after that many milliseconds. */
 export type Reconcile = (key: string) => Promise<number | void>;
 
 /** Serialises reconciles per key. */

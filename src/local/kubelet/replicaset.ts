@@ -104,6 +104,38 @@ async function ensureReplicaSet(d: WorkloadDeps, dep: Obj, sets: ObjectCache, ha
   return rs;
 }
 
+/** Old ReplicaSets go to 0 once the new one is ready (at once for Recreate). */
+async function scaleDownOld(d: WorkloadDeps, dep: Obj, old: Obj[], newReady: boolean): Promise<void> {
+  const m = dep['metadata'];
+  const recreate = dep['spec']['strategy']?.['type'] === 'Recreate';
+  for (const s of old) {
+    if (!(recreate || newReady) || s['spec']['replicas'] === 0) continue;
+    await d.client.mergePatch(
+      restPath('apps/v1', 'replicasets', { namespace: m['namespace'], name: s['metadata']['name'] }),
+      { spec: { replicas: 0 } },
+    );
+    d.event(dep, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${s['metadata']['name']} to 0`);
+  }
+}
+
+/** The Deployment's Available condition, keeping its times while its status stays the same. */
+function availableCondition(dep: Obj, available: boolean): Obj {
+  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const status = available ? 'True' : 'False';
+  const prev = ((dep['status']?.['conditions'] ?? []) as Obj[]).find((c) => c['type'] === 'Available');
+  const same = prev?.['status'] === status;
+  return {
+    type: 'Available',
+    status,
+    reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+    message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+    lastUpdateTime: same ? prev['lastUpdateTime'] : at,
+    lastTransitionTime: same ? prev['lastTransitionTime'] : at,
+  };
+}
+
+const count = (sets: Obj[], field: string): number => sets.reduce((n, s) => n + Number(s['status']?.[field] ?? 0), 0);
+
 async function reconcileDeployment(
   deps: ObjectCache,
   sets: ObjectCache,
@@ -113,26 +145,14 @@ async function reconcileDeployment(
   const dep = deps.get(key);
   if (!dep || dep['metadata']['deletionTimestamp']) return;
   const m = dep['metadata'];
-  const hash = templateHash(dep['spec']['template']);
-  const current = await ensureReplicaSet(d, dep, sets, hash);
+  const current = await ensureReplicaSet(d, dep, sets, templateHash(dep['spec']['template']));
   const owned = sets.list(m['namespace']).filter((s) => ownedBy(s, m['uid']));
   const old = owned.filter((s) => s['metadata']['name'] !== current['metadata']['name']);
   const want = Number(dep['spec']['replicas'] ?? 1);
   const ready = Number(current['status']?.['readyReplicas'] ?? 0);
-  const recreate = dep['spec']['strategy']?.['type'] === 'Recreate';
-  for (const s of old)
-    if ((recreate || ready >= want) && s['spec']['replicas'] !== 0) {
-      await d.client.mergePatch(
-        restPath('apps/v1', 'replicasets', { namespace: m['namespace'], name: s['metadata']['name'] }),
-        { spec: { replicas: 0 } },
-      );
-      d.event(dep, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${s['metadata']['name']} to 0`);
-    }
-  const total = owned.reduce((n, s) => n + Number(s['status']?.['replicas'] ?? 0), 0);
-  const allReady = owned.reduce((n, s) => n + Number(s['status']?.['readyReplicas'] ?? 0), 0);
-  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const available = allReady >= want;
-  const prevAvail = ((dep['status']?.['conditions'] ?? []) as Obj[]).find((c) => c['type'] === 'Available');
+  await scaleDownOld(d, dep, old, ready >= want);
+  const total = count(owned, 'replicas');
+  const allReady = count(owned, 'readyReplicas');
   await patchStatus(d, dep, 'deployments', {
     observedGeneration: m['generation'],
     replicas: total,
@@ -140,17 +160,7 @@ async function reconcileDeployment(
     readyReplicas: allReady,
     availableReplicas: allReady,
     ...(total - allReady > 0 ? { unavailableReplicas: total - allReady } : {}),
-    conditions: [
-      {
-        type: 'Available',
-        status: available ? 'True' : 'False',
-        reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-        lastUpdateTime: prevAvail?.['status'] === (available ? 'True' : 'False') ? prevAvail['lastUpdateTime'] : at,
-        lastTransitionTime:
-          prevAvail?.['status'] === (available ? 'True' : 'False') ? prevAvail['lastTransitionTime'] : at,
-      },
-    ],
+    conditions: [availableCondition(dep, allReady >= want)],
   });
   return ready < want || old.some((s) => Number(s['status']?.['replicas'] ?? 0) > 0) ? 2000 : undefined;
 }

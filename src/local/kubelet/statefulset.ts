@@ -125,27 +125,38 @@ async function deletePod(d: WorkloadDeps, set: Obj, pod: Obj, why: string): Prom
 
 const healthy = (p: Obj | undefined): boolean => Boolean(p && p['status']?.['phase'] === 'Running' && podReady(p));
 
-async function reconcile(sets: ObjectCache, d: WorkloadDeps, key: string): Promise<number | void> {
-  const set = sets.get(key);
-  if (!set || set['metadata']['deletionTimestamp']) return;
-  const name = String(set['metadata']['name']);
-  const spec = set['spec'];
-  const replicas = Number(spec['replicas'] ?? 1);
-  const ordered = spec['podManagementPolicy'] !== 'Parallel';
-  const revision = `${name}-${templateHash(spec['template'])}`;
+/** The set's pods by ordinal (only those it controls). */
+function podsByOrdinal(d: WorkloadDeps, set: Obj): Map<number, Obj> {
   const byOrdinal = new Map<number, Obj>();
   for (const p of d.pods.list(set['metadata']['namespace'])) {
-    const i = ordinalOf(name, p);
+    const i = ordinalOf(String(set['metadata']['name']), p);
     if (i !== undefined && ownedBy(p, set['metadata']['uid'])) byOrdinal.set(i, p);
   }
-  await publishStatus(d, set, [...byOrdinal.values()], revision);
-  for (const p of byOrdinal.values()) {
+  return byOrdinal;
+}
+
+/** Finished pods are deleted (to be created again); returns whether one was. */
+async function replaceFinished(d: WorkloadDeps, set: Obj, pods: Iterable<Obj>): Promise<boolean> {
+  for (const p of pods) {
     const phase = p['status']?.['phase'];
     if ((phase === 'Failed' || phase === 'Succeeded') && !p['metadata']['deletionTimestamp']) {
       await deletePod(d, set, p, ` (pod ${phase})`);
-      return 1000;
+      return true;
     }
   }
+  return false;
+}
+
+async function reconcile(sets: ObjectCache, d: WorkloadDeps, key: string): Promise<number | void> {
+  const set = sets.get(key);
+  if (!set || set['metadata']['deletionTimestamp']) return;
+  const spec = set['spec'];
+  const replicas = Number(spec['replicas'] ?? 1);
+  const ordered = spec['podManagementPolicy'] !== 'Parallel';
+  const revision = `${set['metadata']['name']}-${templateHash(spec['template'])}`;
+  const byOrdinal = podsByOrdinal(d, set);
+  await publishStatus(d, set, [...byOrdinal.values()], revision);
+  if (await replaceFinished(d, set, byOrdinal.values())) return 1000;
   for (let i = 0; i < replicas; i++) {
     const p = byOrdinal.get(i);
     if (!p) {

@@ -5,9 +5,8 @@
 // agent to hand leadership over before mysqld gets SIGTERM.
 import type { V1Container, V1EnvVar, V1SecurityContext } from '@kubernetes/client-node';
 import { CredentialKeys, headlessServiceName, PEER_KEY, PodNames, POD_INDEX_LABEL } from '../../api/names.ts';
-import type { FlavorName } from '../../mysql/flavor.ts';
+import { FLAVOURS, type FlavorName } from '../../mysql/index.ts';
 import type { BuildOptions, Cluster } from './cluster.ts';
-import { rootPasswordEnv } from './flavor.ts';
 import { MYSQL_PORT } from './mycnf.ts';
 import { AGENT_HTTP_PORT, AGENT_PEER_PORT, CREDENTIALS_DIR, PEER_DIR } from './ports.ts';
 
@@ -37,19 +36,22 @@ export function mysqlContainer(cluster: Cluster, flavor: FlavorName, secretName:
       field('POD_NAME', 'metadata.name'),
       field('POD_INDEX', `metadata.labels['${POD_INDEX_LABEL}']`),
       {
-        name: rootPasswordEnv(flavor),
+        name: FLAVOURS[flavor].mycnf.rootPasswordEnv,
         valueFrom: { secretKeyRef: { name: secretName, key: CredentialKeys.root } },
       },
     ],
     ports: [{ name: PodNames.mysqlPort, containerPort: MYSQL_PORT, protocol: 'TCP' }],
     ...(cluster.spec.resources ? { resources: stringQuantities(cluster.spec.resources) } : {}),
-    startupProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 10, failureThreshold: 60 },
+    // Every 2 s for up to 10 min (a large crash recovery): a member is Ready seconds after mysqld listens.
+    startupProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 2, failureThreshold: 300 },
     livenessProbe: { tcpSocket: { port: MYSQL_PORT }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    // Every second: a new primary joins the master Service's endpoints within a second of /readyz saying
+    // so (the failover write gap), and leaves it after 3 failures.
     readinessProbe: {
       httpGet: { path: '/readyz', port: AGENT_HTTP_PORT },
-      periodSeconds: 3,
-      timeoutSeconds: 2,
-      failureThreshold: 2,
+      periodSeconds: 1,
+      timeoutSeconds: 1,
+      failureThreshold: 3,
     },
     lifecycle: { preStop: { httpGet: { path: '/prestop', port: AGENT_HTTP_PORT } } },
     securityContext: restrictedContainer,

@@ -14,7 +14,6 @@ export type { BuildOptions, Cluster } from './cluster.ts';
 export { asCluster, ClusterShapeError } from './cluster.ts';
 export { cryptoRandom, missingCredentialKeys, credentialsSecretRef, type RandomSource } from './secrets.ts';
 export { selectorLabels, commonLabels, podLabels } from './labels.ts';
-export { flavorFor } from './flavor.ts';
 export { renderMycnf, contentHash } from './mycnf.ts';
 
 /** How the reconciler may write an object: `create-only` objects are never updated once they exist

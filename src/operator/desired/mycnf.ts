@@ -3,14 +3,14 @@
 // be overridden (the webhook refuses them; here they are dropped as well, in case a cluster was stored
 // without the webhook): GTID on, ROW binlog, replica updates logged, read-only at start, replication not
 // started at boot, crash-safe relay log, semi-sync loaded (source side off until promotion, see
-// docs/ARCHITECTURE.md), binlogs kept a week. server_id is per pod: the StatefulSet passes it.
+// docs/ARCHITECTURE.md), binlogs kept a week. server_id is per pod: the StatefulSet passes it. How each
+// flavor spells these is its row's `mycnf` in src/mysql/flavor.ts; this file only orders them.
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { MYCNF_KEY, mycnfConfigMapName } from '../../api/names.ts';
 import { OWNED_MYSQL_SETTINGS } from '../../api/rules.ts';
-import { FLAVOURS, type FlavorName } from '../../mysql/flavor.ts';
+import { FLAVOURS, flavorForImage, type FlavorName } from '../../mysql/index.ts';
 import type { Cluster } from './cluster.ts';
-import { flavorFor } from './flavor.ts';
 import { childMeta } from './labels.ts';
 
 /** The port mysqld listens on (the agent's MYSQL_PORT). */
@@ -18,45 +18,7 @@ export const MYSQL_PORT = 3306;
 /** Binlog retention: long enough for a replica that was down a while to catch up from GTIDs. */
 export const BINLOG_RETENTION_SECONDS = 7 * 24 * 3600;
 
-type Setting = [string, string];
-
-function replicationNames(f: FlavorName): { logUpdates: string; skipStart: string } {
-  switch (f) {
-    case 'mysql57':
-    case 'mariadb':
-      return { logUpdates: 'log_slave_updates', skipStart: 'skip_slave_start' };
-    case 'mysql80':
-    case 'mysql84':
-      return { logUpdates: 'log_replica_updates', skipStart: 'skip_replica_start' };
-    default: {
-      const never: never = f;
-      throw new Error(`unknown flavor ${String(never)}`);
-    }
-  }
-}
-
-function gtidSettings(f: FlavorName): Setting[] {
-  if (f === 'mariadb') return [['gtid_strict_mode', 'ON']];
-  return [
-    ['gtid_mode', 'ON'],
-    ['enforce_gtid_consistency', 'ON'],
-  ];
-}
-
-function retention(f: FlavorName): Setting[] {
-  const extra: Setting[] =
-    f === 'mysql57'
-      ? [
-          ['relay_log_info_repository', 'TABLE'],
-          ['master_info_repository', 'TABLE'],
-        ]
-      : [];
-  const expire: Setting =
-    f === 'mysql57'
-      ? ['expire_logs_days', String(BINLOG_RETENTION_SECONDS / 86400)]
-      : ['binlog_expire_logs_seconds', String(BINLOG_RETENTION_SECONDS)];
-  return [expire, ...extra];
-}
+type Setting = readonly [string, string];
 
 function semiSyncSettings(f: FlavorName, replicaOn: boolean): Setting[] {
   const s = FLAVOURS[f].semiSync;
@@ -71,21 +33,23 @@ function semiSyncSettings(f: FlavorName, replicaOn: boolean): Setting[] {
   ];
 }
 
-/** The operator's settings, in the order they are written. */
+/** The operator's settings, in the order they are written; the flavor's words come from its row. */
 export function operatorSettings(f: FlavorName, semiSyncOn: boolean): Setting[] {
-  const names = replicationNames(f);
+  const row = FLAVOURS[f];
+  const words = row.mycnf;
   return [
     ['port', String(MYSQL_PORT)],
-    ...gtidSettings(f),
+    ...words.gtid,
     ['log_bin', 'mysql-bin'],
     ['binlog_format', 'ROW'],
-    [names.logUpdates, 'ON'],
+    [words.logReplicaUpdates, 'ON'],
     ['relay_log', 'relay-bin'],
     ['relay_log_recovery', 'ON'],
     ['read_only', 'ON'],
-    ...(FLAVOURS[f].superReadOnly ? ([['super_read_only', 'ON']] as Setting[]) : []),
-    [names.skipStart, 'ON'],
-    ...retention(f),
+    ...(row.superReadOnly ? ([['super_read_only', 'ON']] as Setting[]) : []),
+    [words.skipReplicaStart, 'ON'],
+    words.binlogExpiry(BINLOG_RETENTION_SECONDS),
+    ...words.crashSafeReplication,
     ...semiSyncSettings(f, semiSyncOn),
   ];
 }
@@ -113,7 +77,7 @@ export function isOwnedSetting(key: string, owned: ReadonlySet<string>): boolean
 
 /** The rendered my.cnf, and the user keys that were dropped because the operator owns them. */
 export function renderMycnf(cluster: Cluster): { text: string; ignored: string[] } {
-  const f = flavorFor(cluster.spec.image, cluster.spec.mysql?.flavor);
+  const f = flavorForImage(cluster.spec.image, cluster.spec.mysql?.flavor);
   const ours = operatorSettings(f, cluster.spec.semiSync?.enabled !== false);
   const owned = new Set([...OWNED_MYSQL_SETTINGS.map(normalizeKey), ...ours.map(([k]) => normalizeKey(k))]);
   const user = cluster.spec.mysql?.config ?? {};

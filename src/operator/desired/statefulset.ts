@@ -18,7 +18,7 @@ import {
 } from '../../api/names.ts';
 import type { BuildOptions, Cluster } from './cluster.ts';
 import { agentContainer, mysqlContainer } from './containers.ts';
-import { flavorFor } from './flavor.ts';
+import { flavorForImage } from '../../mysql/index.ts';
 import { childMeta, podLabels, selectorLabels } from './labels.ts';
 import { TERMINATION_GRACE_SECONDS } from './ports.ts';
 
@@ -83,7 +83,7 @@ export interface StatefulSetInputs {
 /** The cluster's StatefulSet. */
 export function statefulSet(cluster: Cluster, opts: BuildOptions, inputs: StatefulSetInputs): V1StatefulSet {
   const name = cluster.metadata.name;
-  const flavor = flavorFor(cluster.spec.image, cluster.spec.mysql?.flavor);
+  const flavor = flavorForImage(cluster.spec.image, cluster.spec.mysql?.flavor);
   const storage = cluster.spec.storage;
   return {
     apiVersion: 'apps/v1',

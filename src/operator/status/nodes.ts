@@ -21,19 +21,29 @@ function drop<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** What the agent's report says of its node (all undefined without a report). */
+function reported(r: AgentReport | undefined): Partial<RaftNodeStatus> {
+  if (!r) return {};
+  return {
+    role: r.role ? RAFT_ROLE[r.role] : undefined,
+    term: r.term,
+    commitIndex: r.commit,
+    lastApplied: r.applied,
+    gtidExecuted: r.gtid,
+    lag: typeof r.lagSeconds === 'number' ? r.lagSeconds : undefined,
+    errant: r.errant,
+    lastHeartbeatTime: r.at,
+  };
+}
+
 function node(name: string, pod: PodView | undefined, raft: RaftStateView | undefined): RaftNodeStatus {
-  const r = pod?.report;
+  const r = reported(pod?.report);
   return drop({
+    ...r,
     name,
-    role: r?.role ? RAFT_ROLE[r.role] : undefined,
-    term: r?.term ?? raft?.term,
-    commitIndex: r?.commit ?? raft?.commit,
-    lastApplied: r?.applied,
-    gtidExecuted: r?.gtid,
+    term: r.term ?? raft?.term,
+    commitIndex: r.commitIndex ?? raft?.commit,
     healthy: isHealthy(pod),
-    lag: typeof r?.lagSeconds === 'number' ? r.lagSeconds : undefined,
-    errant: r?.errant,
-    lastHeartbeatTime: r?.at,
   });
 }
 

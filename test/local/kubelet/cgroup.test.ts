@@ -39,7 +39,11 @@ t.test(
     }
     t.match(line, `0::/${podCgroupPath(uid)}`);
     await new Promise((r) => setTimeout(r, 100));
-    t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /^sleep\x0030/, 'the pid is the program after exec');
+    t.equal(
+      readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')[0],
+      'sleep',
+      'the pid is the program after exec',
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     for (let i = 0; i < 50 && readFileSync(procs!, 'utf8').trim() !== ''; i++)

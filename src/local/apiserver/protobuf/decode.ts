@@ -120,24 +120,20 @@ function isZero(v: Json): boolean {
   return v === '' || v === 0 || v === false || v === null || v === undefined;
 }
 
+/** The wire-to-JSON rendering of the types Kubernetes serialises as scalars; Skip is dropped. */
+const SCALARS: Record<string, (o: Obj) => Json> = {
+  Time: (o) => timeString(o, false),
+  MicroTime: (o) => timeString(o, true),
+  IntOrString: (o) => (Number(o['type'] ?? 0) === 1 ? String(o['strVal'] ?? '') : Number(o['intVal'] ?? 0)),
+  Quantity: (o) => String(o['string'] ?? ''),
+  FieldsV1: (o) => JSON.parse(Buffer.from(String(o['Raw'] ?? ''), 'base64').toString('utf8') || '{}') as Json,
+  Skip: () => undefined,
+};
+
 /** Special types become scalars; the rest keep set fields, inline embedded structs, drop Go zero values. */
 function toGoJson(type: protobuf.Type, o: Obj): Json {
-  switch (type.name) {
-    case 'Time':
-      return timeString(o, false);
-    case 'MicroTime':
-      return timeString(o, true);
-    case 'IntOrString':
-      return Number(o['type'] ?? 0) === 1 ? String(o['strVal'] ?? '') : Number(o['intVal'] ?? 0);
-    case 'Quantity':
-      return String(o['string'] ?? '');
-    case 'FieldsV1':
-      return JSON.parse(Buffer.from(String(o['Raw'] ?? ''), 'base64').toString('utf8') || '{}');
-    case 'Skip':
-      return undefined;
-    default:
-      break;
-  }
+  const scalar = Object.hasOwn(SCALARS, type.name) ? SCALARS[type.name] : undefined;
+  if (scalar) return scalar(o);
   const out: Obj = {};
   for (const [k, v] of Object.entries(o)) {
     const meta = fieldMeta(type.name, k);
