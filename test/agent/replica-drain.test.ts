@@ -74,9 +74,16 @@ t.test('SIGTERM of a replica agent applies its relay log before it exits', async
   env.signal(r, 'SIGTERM');
   t.equal(await exited, 0, 'the agent exits 0 after its graceful stop');
   if (process.env['DEBUG_DRAIN']) {
-    t.comment(env.agents[r]!.log.join('').split('\n').filter((l) => /drain|stop/i.test(l)).join('\n'));
+    t.comment(
+      env.agents[r]!.log.join('')
+        .split('\n')
+        .filter((l) => /drain|stop/i.test(l))
+        .join('\n'),
+    );
     const st = await sql(env, r, 'SHOW SLAVE STATUS');
-    t.comment(JSON.stringify({ io: st[0]?.['Gtid_IO_Pos'], sql: st[0]?.['Slave_SQL_Running'], e: st[0]?.['Last_SQL_Error'] }));
+    t.comment(
+      JSON.stringify({ io: st[0]?.['Gtid_IO_Pos'], sql: st[0]?.['Slave_SQL_Running'], e: st[0]?.['Last_SQL_Error'] }),
+    );
     t.comment(JSON.stringify(await sql(env, r, 'SELECT @@gtid_slave_pos AS s, @@gtid_binlog_pos AS b')));
   }
   t.same(
