@@ -14,6 +14,7 @@ import { RaftHost } from './raft-host.ts';
 import { timingsFrom } from './timings.ts';
 import { StatusServer } from './status-server.ts';
 import { MysqlSide } from './mysql-side.ts';
+import { drainReplica } from './replica-drain.ts';
 import { Controller } from './controller.ts';
 import { applyCommitted, INITIAL_STATE, toSnapshotData, type AppState } from './state-machine.ts';
 import type { AgentMemory } from './act.ts';
@@ -64,10 +65,16 @@ async function waitForCluster(view: ClusterView, log: Logger): Promise<void> {
 /** GET /prestop answers within terminationGracePeriodSeconds (60) - 5 s. */
 const PRESTOP_TIMEOUT_MS = 55_000;
 
-async function drain(ctl: Controller, raft: RaftHost, timeoutMs: number): Promise<void> {
+/** Graceful stop: a leader hands over (decide() sees `stopping`); then, as a replica, apply everything
+ * received before mysqld stops (replica-drain.ts says why). Bounded by `timeoutMs` in all. */
+async function drain(ctl: Controller, raft: RaftHost, side: MysqlSide, log: Logger, timeoutMs: number): Promise<void> {
   ctl.stopping = true;
   const deadline = Date.now() + timeoutMs;
   while (raft.status().role === 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  ctl.replicaDrain ??= drainReplica(side.own, Math.max(1000, deadline - Date.now())).then((r) => {
+    log[r.applied ? 'info' : 'warn']({ detail: r.detail }, 'graceful stop: relay log drained');
+  });
+  await ctl.replicaDrain;
 }
 
 /** Creates the MySQL accounts on our own mysqld, retrying until it answers. */
@@ -273,7 +280,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   const http = new StatusServer({
     host: c.bindAddress,
     port: c.httpPort,
-    prestop: () => drain(ctl, raft, PRESTOP_TIMEOUT_MS),
+    prestop: () => drain(ctl, raft, side, log, PRESTOP_TIMEOUT_MS),
     ready: () => readiness(ctl.facts()),
     metrics: () => metrics.render(),
     status: () => ({
@@ -299,7 +306,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     controller: ctl,
     credentials,
     metrics,
-    drain: (timeoutMs) => drain(ctl, raft, timeoutMs),
+    drain: (timeoutMs) => drain(ctl, raft, side, log, timeoutMs),
     fatal,
     stop: async () => {
       ctl.stop();

@@ -22,6 +22,8 @@ export class Controller {
   private running = false;
   private readonly candidates = new Map<NodeId, CandidateGtid>();
   stopping = false;
+  /** The graceful stop's relay-log drain, once started (the SIGTERM and /prestop paths share it). */
+  replicaDrain: Promise<void> | undefined;
   lastAction: Action = { kind: 'none', reason: 'not started' };
   /** Runs after every round with the facts it saw (publications, metrics); must not throw. */
   onRound: ((f: NodeFacts) => void) | undefined;
@@ -130,10 +132,10 @@ export class Controller {
 
   // ---- Raft hooks ---------------------------------------------------------------------------------
 
-  /** No campaign while mysqld is down or holds errant transactions. */
+  /** No campaign while mysqld is down, holds errant transactions, or this node is stopping. */
   canCampaign(): boolean {
     const v = this.mysql.view;
-    return v.up && !v.errant;
+    return v.up && !v.errant && !this.stopping;
   }
 
   /** What this node has received (executed + relay log), for the voters' predicate. */

@@ -94,6 +94,8 @@ function decideFollower(o: Observation): Action {
   if (!m.up) return { kind: 'none', reason: `own mysqld is down (${m.detail})` };
   if (m.writable) return { kind: 'fence-self', reason: `writable but ${o.role}, not leader: stop writes` };
   if (m.errant) return { kind: 'none', reason: 'errant transactions: not re-attached' };
+  // Stopping: the relay log is being applied with the IO thread stopped; re-attaching would refill it.
+  if (o.stopping) return { kind: 'none', reason: 'graceful stop: applying the relay log, not re-attaching' };
   const p = o.primary;
   if (!p || p.pod === o.self) return { kind: 'none', reason: 'no other primary to replicate from yet' };
   if (m.replicatingFrom === p.pod) return { kind: 'none', reason: `healthy replica of ${p.pod}` };

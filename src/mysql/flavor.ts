@@ -86,6 +86,7 @@ export interface Flavor {
   readonly startReplica: string;
   readonly stopReplica: string;
   readonly stopIoThread: string;
+  readonly startSqlThread: string;
   readonly resetReplicaAll: string;
   readonly showReplicaStatus: string;
   readonly replicaStatus: ReplicaStatusFields;
@@ -176,6 +177,7 @@ const MYSQL57: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',
   showReplicaStatus: 'SHOW SLAVE STATUS',
   replicaStatus: OLD_STATUS,
@@ -213,6 +215,7 @@ const MYSQL80: Flavor = {
   startReplica: 'START REPLICA',
   stopReplica: 'STOP REPLICA',
   stopIoThread: 'STOP REPLICA IO_THREAD',
+  startSqlThread: 'START REPLICA SQL_THREAD',
   resetReplicaAll: 'RESET REPLICA ALL',
   showReplicaStatus: 'SHOW REPLICA STATUS',
   replicaStatus: NEW_STATUS,
@@ -256,6 +259,7 @@ const MARIADB: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',
   showReplicaStatus: 'SHOW SLAVE STATUS',
   replicaStatus: { ...OLD_STATUS, retrievedGtid: 'Gtid_IO_Pos' },

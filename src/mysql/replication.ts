@@ -75,6 +75,13 @@ export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> 
   });
 }
 
+/** Starts applying the relay log (a no-op when the SQL thread already runs). */
+export async function startSql(node: MysqlNode, timeoutMs: number): Promise<void> {
+  await node.run('start replication SQL thread', timeoutMs, async (s) => {
+    await s.query(s.flavor.startSqlThread);
+  });
+}
+
 /** Waits until `gtid` is applied on `node`; TimeoutError when it is not within the timeout. */
 export async function waitApplied(node: MysqlNode, gtid: GtidSet, timeoutMs: number): Promise<void> {
   await node.run('wait for GTIDs applied', timeoutMs, async (s) => {

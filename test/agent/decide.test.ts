@@ -124,6 +124,17 @@ const cases: [string, Observation, Partial<Action>][] = [
     state(healthyReplica, { mysql: { replicatingFrom: null, errant: true } }),
     { kind: 'none', reason: 'errant transactions: not re-attached' },
   ],
+  [
+    // IO thread stopped to apply the relay log before mysqld stops: repointing would refill it.
+    'replica-stopping-gracefully-detached',
+    state(healthyReplica, { stopping: true, mysql: { replicatingFrom: null } }),
+    { kind: 'none', reason: /graceful stop: applying the relay log/ } as never,
+  ],
+  [
+    'replica-stopping-gracefully-but-writable',
+    state(healthyReplica, { stopping: true, mysql: { writable: true } }),
+    { kind: 'fence-self' },
+  ],
   ['replica-mysqld-down', state(healthyReplica, { mysql: down }), { kind: 'none', reason: /mysqld is down/ } as never],
   [
     'replica-no-primary-yet',

@@ -5,6 +5,12 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
+/** How long one API request may go unanswered. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** A watch silent this long is assumed dead (the server sends nothing on a quiet watch, so the caller
+ * simply resumes from its last resourceVersion). */
+const WATCH_IDLE_MS = 60_000;
+
 /** A Kubernetes object as JSON (untyped on purpose: the runner reads every kind's fields by name). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain JSON of any kind, read by field name
 export type Obj = Record<string, any>;
@@ -31,7 +37,13 @@ export interface WatchEvent {
 export class KubeClient {
   private readonly server: URL;
 
-  constructor(private readonly kc: KubeConfig) {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly timeouts: { requestMs: number; watchIdleMs: number } = {
+      requestMs: REQUEST_TIMEOUT_MS,
+      watchIdleMs: WATCH_IDLE_MS,
+    },
+  ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -79,6 +91,10 @@ export class KubeClient {
         res.on('error', reject);
       });
       req.on('error', reject);
+      // A server that stops answering (partition, paused process) must not hang a pod's status or a
+      // controller forever: give up, and the caller's next sync retries.
+      const ms = this.timeouts.requestMs;
+      req.setTimeout(ms, () => req.destroy(new Error(`${method} ${path}: no answer within ${ms} ms`)));
       req.end(payload);
     });
   }
@@ -99,12 +115,22 @@ export class KubeClient {
     return this.call('DELETE', path, { kind: 'DeleteOptions', apiVersion: 'v1', ...options });
   }
 
-  /** Streams watch events until the server ends the stream or `signal` aborts; resolves then. */
-  async watch(path: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  /** Streams watch events until the server ends the stream, `signal` aborts, or the stream stays silent
+   * past `idleMs` (a server that went away without closing it); resolves then, and the caller resumes. */
+  async watch(
+    path: string,
+    onEvent: (e: WatchEvent) => void,
+    signal: AbortSignal,
+    idleMs = this.timeouts.watchIdleMs,
+  ): Promise<void> {
     const opts = await this.options('GET', path, {});
     const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
     await new Promise<void>((resolve, reject) => {
-      const req = send({ ...opts, signal }, (res) => {
+      const idle = new AbortController();
+      let dog = setTimeout(() => idle.abort(), idleMs);
+      const both = AbortSignal.any([signal, idle.signal]);
+      both.addEventListener('abort', () => clearTimeout(dog));
+      const req = send({ ...opts, signal: both }, (res) => {
         if ((res.statusCode ?? 0) >= 300) {
           res.resume();
           reject(new ApiStatusError(res.statusCode ?? 0, undefined, `watch ${path}: ${res.statusCode}`));
@@ -113,6 +139,8 @@ export class KubeClient {
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
+          clearTimeout(dog);
+          dog = setTimeout(() => idle.abort(), idleMs);
           buf += chunk;
           let i;
           while ((i = buf.indexOf('\n')) >= 0) {
@@ -121,10 +149,10 @@ export class KubeClient {
             if (line) onEvent(JSON.parse(line) as WatchEvent);
           }
         });
-        res.on('end', () => resolve());
-        res.on('error', () => resolve());
+        res.on('end', () => (clearTimeout(dog), resolve()));
+        res.on('error', () => (clearTimeout(dog), resolve()));
       });
-      req.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+      req.on('error', (e) => (clearTimeout(dog), both.aborted ? resolve() : reject(e)));
       req.end();
     });
   }

@@ -10,6 +10,7 @@ import type { Obj } from './client.ts';
 import { ContainerConfigError } from './env.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 import { probeTiming, runHandler, type ProbeTarget } from './probes.ts';
+import { ensurePodCgroup, inCgroup } from './cgroup.ts';
 
 /** Building the process failed before it could start: the container waits with `reason`. */
 export class ContainerWaitError extends Error {
@@ -132,7 +133,9 @@ export class ContainerRunner {
     const fd = openSync(this.logPath(), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(spec.command, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
+      const procs = ensurePodCgroup(String(this.deps.pod()['metadata']['uid']));
+      const cmd = procs ? inCgroup(procs, spec.command, args) : { command: spec.command, args };
+      child = spawn(cmd.command, cmd.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
     }

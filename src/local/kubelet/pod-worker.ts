@@ -17,6 +17,7 @@ import { mysqldSocket } from './mysqld.ts';
 import { PathMap } from './paths.ts';
 import { podStatus } from './pod-status.ts';
 import { containerMounts, hasDownwardFiles, refreshVolumes, setUpVolumes, type VolumeSources } from './volumes.ts';
+import { removePodCgroup } from './cgroup.ts';
 
 /** What every pod worker shares: the node's settings and lookups. */
 export interface WorkerDeps {
@@ -319,6 +320,7 @@ export class PodWorker {
   private cleanUp(): void {
     if (this.ip) this.deps.releaseIp(this.ip);
     rmSync(this.podDir, { recursive: true, force: true });
+    removePodCgroup(String(this.pod['metadata']['uid']));
   }
 
   private scheduleSync(): void {
@@ -352,10 +354,17 @@ export class PodWorker {
       this.lastSent = text;
       if (out['metadata']?.['uid'] === m['uid']) this.pod = { ...this.pod, status: out['status'] };
     } catch (e) {
-      if (!isNotFound(e)) throw e;
+      if (isNotFound(e)) return;
+      // Not taken (server unreachable, timed out): retry shortly even if nothing else changes, as the
+      // kubelet's status manager does; otherwise a pod could stay unready in the API forever.
+      setTimeout(() => this.scheduleSync(), STATUS_RETRY_MS);
+      throw e;
     }
   }
 }
+
+/** Pause before a status write that failed is tried again. */
+const STATUS_RETRY_MS = 1000;
 
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
