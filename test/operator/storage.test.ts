@@ -5,7 +5,8 @@ import t from 'tap';
 import { storageGrowth, type ClaimView } from '../../src/operator/storage.ts';
 import { claimView } from '../../src/operator/views.ts';
 import { eventually } from '../support/kube.ts';
-import { NAME, NS, settle, startHarness } from './harness.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { NAME, NS, settle, startHarness, type Harness } from './harness.ts';
 
 const claim = (name: string, request: string | undefined, deleting = false): ClaimView => ({
   name,
@@ -68,6 +69,26 @@ t.test('claimView: only data-<statefulset>-<ordinal> claims of the cluster count
   t.equal(claimView(pvc('data-c-x'), 'c'), undefined, 'not an ordinal');
 });
 
+/** A StorageClass that allows expansion (real servers only; the embedded one serves no StorageClass). */
+async function expandableStorageClass(h: Harness): Promise<string> {
+  const name = `expandable-${process.pid}`;
+  await h.objects.create({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+    provisioner: 'example.com/test',
+    allowVolumeExpansion: true,
+  } as KubernetesObject);
+  return name;
+}
+
+/** Sets a claim's status to Bound with its capacity, as the volume controller would. */
+async function markBound(h: Harness, name: string, storage: string): Promise<void> {
+  const pvc = await h.core.readNamespacedPersistentVolumeClaim({ name, namespace: NS });
+  pvc.status = { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage } };
+  await h.core.replaceNamespacedPersistentVolumeClaimStatus({ name, namespace: NS, body: pvc });
+}
+
 t.test('on the API server: spec.storage.size 10Gi -> 20Gi patches every claim, with an event', async (t) => {
   const h = await startHarness();
   t.teardown(() => h.close());
@@ -78,14 +99,23 @@ t.test('on the API server: spec.storage.size 10Gi -> 20Gi patches every claim, w
     'app.kubernetes.io/instance': NAME,
     'mysql.ryansu.com/cluster': NAME,
   };
-  const make = (name: string, storage: string, l: Record<string, string> = labels) =>
-    h.core.createNamespacedPersistentVolumeClaim({
+  // A real API server resizes only bound claims of a StorageClass that allows expansion (validation and
+  // the PersistentVolumeClaimResize admission plugin): make both, as a provisioner would have.
+  const storageClassName = h.k.real ? await expandableStorageClass(h) : undefined;
+  const make = async (name: string, storage: string, l: Record<string, string> = labels) => {
+    await h.core.createNamespacedPersistentVolumeClaim({
       namespace: NS,
       body: {
         metadata: { name, labels: l },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage } },
+          ...(storageClassName ? { storageClassName } : {}),
+        },
       },
     });
+    if (h.k.real) await markBound(h, name, storage);
+  };
   for (const i of [0, 1, 2]) await make(`data-${NAME}-${i}`, '10Gi');
   await make('data-other-0', '10Gi', { ...labels, 'mysql.ryansu.com/cluster': 'other' });
   await make(`scratch-${NAME}-0`, '1Gi');

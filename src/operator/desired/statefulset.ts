@@ -95,7 +95,9 @@ export function statefulSet(cluster: Cluster, opts: BuildOptions, inputs: Statef
       selector: { matchLabels: selectorLabels(name) },
       podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'OnDelete' },
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      // No persistentVolumeClaimRetentionPolicy: its default (Retain, Retain) is what we want, and an
+      // API server without the StatefulSetAutoDeletePVC gate (1.26) drops the field, so setting it
+      // made every reconcile rewrite the StatefulSet against a real 1.26 server.
       template: {
         metadata: {
           labels: podLabels(name),
