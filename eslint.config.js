@@ -5,20 +5,6 @@ import js from '@eslint/js';
 import jsdoc from 'eslint-plugin-jsdoc';
 import tseslint from 'typescript-eslint';
 
-/**
- * Where the doc-comment rule is not on yet: folders whose owners are still writing their comments. Remove an
- * entry when its folder passes.
- */
-// owners finishing: see issue 10
-const DOCS_PENDING = [
-  'src/agent/**',
-  'src/operator/**',
-  'src/local/kubelet/**',
-  'src/local/local.ts',
-  'src/local/local-install.ts',
-  'src/cli/local.ts',
-];
-
 /** Folders whose public surface is their index.ts: other folders import nothing else from them. */
 const SURFACES = ['raft', 'mysql'];
 
@@ -57,7 +43,6 @@ export default tseslint.config(
     // Issue 10: a one-line doc comment on every exported function, class, interface, type, enum and constant,
     // saying what it promises.
     files: ['src/**/*.ts', 'webhooks/**/*.ts'],
-    ignores: DOCS_PENDING,
     plugins: { jsdoc },
     rules: {
       'jsdoc/require-jsdoc': [
