@@ -64,10 +64,18 @@ async function waitForCluster(view: ClusterView, log: Logger): Promise<void> {
 /** GET /prestop answers within terminationGracePeriodSeconds (60) - 5 s. */
 const PRESTOP_TIMEOUT_MS = 55_000;
 
+/** A leader: resolves once another node leads (not merely once we stopped leading: the transfer target may
+ * still need our vote, and with a third node that refuses, e.g. an errant one, ours is the one that
+ * elects it), or after `timeoutMs`. A follower: at once. */
 async function drain(ctl: Controller, raft: RaftHost, timeoutMs: number): Promise<void> {
   ctl.stopping = true;
+  if (raft.status().role !== 'leader') return;
   const deadline = Date.now() + timeoutMs;
-  while (raft.status().role === 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const handedOver = () => {
+    const s = raft.status();
+    return s.role !== 'leader' && s.lead !== null && s.lead !== s.id;
+  };
+  while (!handedOver() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Creates the MySQL accounts on our own mysqld, retrying until it answers. */
