@@ -29,27 +29,30 @@ t.test('switchover by annotation to a named replica, then to any', async (t) => 
     // a loaded machine: ask again, a few times.
     let next = l;
     for (let attempt = 1; attempt <= 5 && next === l; attempt++) {
+      const refusals = (await run.env.clusterEvents('SwitchoverRefused')).length;
       await run.env.annotateCluster(Annotations.switchoverTo, target);
-      await eventually(
-        async () => (await run.env.clusterAnnotations())[Annotations.switchoverTo] === undefined,
-        'the annotation removed (done or refused)',
-        120_000,
-      );
-      const moved = await eventually(
+      const outcome = await eventually(
         async () => {
-          const s = await run.sample();
-          const m = run.settledIn(s, [l]);
-          if (m) return m;
-          const still = run.settledIn(s);
-          return still?.l === l ? still : undefined;
+          const refused = await run.env.clusterEvents('SwitchoverRefused');
+          if (refused.length > refusals) return { refused: refused.at(-1)! };
+          const m = run.settledIn(await run.sample(), [l]);
+          return m ? { l: m.l } : undefined;
         },
-        'the switchover done, or the old primary still settled',
+        'the switchover done or refused',
         120_000,
         100,
       );
-      next = moved.l;
-      if (next === l) t.comment(`attempt ${attempt}: refused, asking again`);
+      if (outcome.l !== undefined) next = outcome.l;
+      else {
+        t.comment(`attempt ${attempt} refused: ${outcome.refused}`);
+        // No node is errant here: a replica receiving our newest writes must not be taken for one.
+        t.notMatch(outcome.refused, /errant/, 'not refused for errant transactions');
+      }
     }
+    await eventually(
+      async () => (await run.env.clusterAnnotations())[Annotations.switchoverTo] === undefined,
+      'the annotation removed',
+    );
     t.not(next, l, `${run.env.agents[next]!.pod} took over on request (${target})`);
     if (ask === 'named') t.equal(run.env.agents[next]!.pod, target, 'the named replica');
     await run.acksOn(next, 10);
