@@ -44,8 +44,10 @@ t.test(
         o.completeMs < fault.atMs + API_DOWN_MS,
     );
     const s = await run.sample();
+    const refused = net.packets();
     net.heal();
     fault.healedMs = performance.now();
+    t.ok(refused > 0, `the agents' API connections were refused (${refused} packets)`);
     t.ok(during.length > 0, `the primary acknowledged ${during.length} writes while the API server was unreachable`);
     t.equal(s[l]?.role, 'leader', `${run.env.agents[l]!.pod} still leads`);
     t.equal(s[l]?.term, before, 'in the same term: no election completed');

@@ -108,6 +108,8 @@ t.test(
     const cut = (await run.sample())[l];
     t.equal(cut?.writable, false, `the cut-off ${run.env.agents[l]!.pod} answers its clients read-only`);
     clean(t, await run.checkNow(next), 'during the partition');
+    const dropped = net.packets();
+    t.ok(dropped > 0, `the partition dropped packets (${dropped})`);
     net.heal();
     run.faults.at(-1)!.healedMs = performance.now();
     t.comment(`${run.env.agents[l]!.pod} after the heal: ${await rejoined(run, l, next)}`);

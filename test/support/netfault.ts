@@ -100,6 +100,17 @@ export class NetFault {
     return execFileSync('iptables', ['-w', '-S', this.chain], { encoding: 'utf8' });
   }
 
+  /** Packets the chain's rules matched so far (proof that a fault bit). */
+  packets(): number {
+    const out = execFileSync('iptables', ['-w', '-L', this.chain, '-v', '-x', '-n'], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .slice(2)
+      .map((l) => Number(l.trim().split(/\s+/)[0]))
+      .filter((n) => Number.isFinite(n))
+      .reduce((a, b) => a + b, 0);
+  }
+
   /** Removes every rule (the chain stays). */
   heal(): void {
     if (this.installed) ipt(['-F', this.chain]);
