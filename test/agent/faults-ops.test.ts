@@ -33,6 +33,7 @@ t.test('graceful stop, then an errant node rejoining', async (t) => {
   await run.acksOn(next, 10);
   clean(t, await run.checkNow(next), 'after the graceful stop');
   run.env.launch(l);
+  t.comment(`the stopped node came back as ${await run.rejoin(l)}`);
   ({ l } = await run.settle([], 300_000));
 
   // An errant node: a replica's agent dies, a transaction is written on its mysqld directly (root may
