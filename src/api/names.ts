@@ -49,6 +49,11 @@ export const PROJECT_NAME = 'mysql-raft-operator';
 export const APP_NAME_VALUE = 'mysql';
 /** `app.kubernetes.io/component` values. */
 export const Components = { database: 'database', agent: 'agent' } as const;
+/** Labels of the manager's own pods (kustomize/base/manager.yaml): the agents' HTTP port admits them. */
+export const OPERATOR_POD_LABELS = {
+  [Labels.appName]: PROJECT_NAME,
+  'control-plane': 'controller-manager',
+} as const;
 /** The label the StatefulSet controller (Kubernetes 1.28+) puts on each pod: its ordinal. */
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
@@ -133,6 +138,11 @@ export function statefulSetName(cluster: string): string {
 
 /** PodDisruptionBudget `<cluster>`: one member down at a time. */
 export function pdbName(cluster: string): string {
+  return cluster;
+}
+
+/** NetworkPolicy `<cluster>`: who may reach the pods' MySQL and agent ports. */
+export function networkPolicyName(cluster: string): string {
   return cluster;
 }
 

@@ -133,33 +133,8 @@ const raftTimings: Rule = ({ spec }, out) => {
   const hb = durationField(raft, 'heartbeatInterval', out);
   const lease = durationField(raft, 'leaseDuration', out);
   const election = et ?? (raft['electionTimeout'] === undefined ? parseDuration(DEFAULTS.electionTimeout) : undefined);
-  if (et !== undefined) {
-    if (et < 1000 || et > 60_000)
-      out.violations.push({
-        field: 'spec.raft.electionTimeout',
-        value: raft['electionTimeout'],
-        allowed: 'from 1s to 60s',
-      });
-    else if (et < 3000 || et > 5000)
-      out.warnings.push(
-        `spec.raft.electionTimeout: ${String(raft['electionTimeout'])} is outside the recommended 3s-5s`,
-      );
-  }
-  if (hb !== undefined) {
-    const cap = election !== undefined && election >= 1000 && election <= 60_000 ? election / 3 : undefined;
-    if (hb < 50 || (cap !== undefined && hb > cap)) {
-      const capText = cap !== undefined ? `${+cap.toFixed(3)}ms (electionTimeout/3)` : 'electionTimeout/3';
-      out.violations.push({
-        field: 'spec.raft.heartbeatInterval',
-        value: raft['heartbeatInterval'],
-        allowed: `from 50ms to ${capText}, so a follower hears several heartbeats per election timeout`,
-      });
-    } else if (hb < 300 || hb > 500) {
-      out.warnings.push(
-        `spec.raft.heartbeatInterval: ${String(raft['heartbeatInterval'])} is outside the recommended 300ms-500ms`,
-      );
-    }
-  }
+  if (et !== undefined) electionTimeoutRange(raft, et, out);
+  if (hb !== undefined) heartbeatRange(raft, { hb, election }, out);
   if (lease !== undefined && election !== undefined && (lease <= 0 || lease >= election)) {
     out.violations.push({
       field: 'spec.raft.leaseDuration',
@@ -171,6 +146,36 @@ const raftTimings: Rule = ({ spec }, out) => {
   if (isInt(batch) && (batch < 1 || batch > 10_000))
     out.violations.push({ field: 'spec.raft.logBatchSize', value: batch, allowed: 'from 1 to 10000' });
 };
+
+/** electionTimeout (ms) from 1s to 60s; outside 3s-5s only warns. */
+function electionTimeoutRange(raft: Json, et: number, out: ValidationResult): void {
+  if (et < 1000 || et > 60_000)
+    out.violations.push({
+      field: 'spec.raft.electionTimeout',
+      value: raft['electionTimeout'],
+      allowed: 'from 1s to 60s',
+    });
+  else if (et < 3000 || et > 5000)
+    out.warnings.push(`spec.raft.electionTimeout: ${String(raft['electionTimeout'])} is outside the recommended 3s-5s`);
+}
+
+/** heartbeatInterval (ms) from 50ms to a third of a valid election timeout; outside 300ms-500ms only warns. */
+function heartbeatRange(raft: Json, ms: { hb: number; election: number | undefined }, out: ValidationResult): void {
+  const { hb, election } = ms;
+  const cap = election !== undefined && election >= 1000 && election <= 60_000 ? election / 3 : undefined;
+  if (hb < 50 || (cap !== undefined && hb > cap)) {
+    const capText = cap !== undefined ? `${+cap.toFixed(3)}ms (electionTimeout/3)` : 'electionTimeout/3';
+    out.violations.push({
+      field: 'spec.raft.heartbeatInterval',
+      value: raft['heartbeatInterval'],
+      allowed: `from 50ms to ${capText}, so a follower hears several heartbeats per election timeout`,
+    });
+  } else if (hb < 300 || hb > 500) {
+    out.warnings.push(
+      `spec.raft.heartbeatInterval: ${String(raft['heartbeatInterval'])} is outside the recommended 300ms-500ms`,
+    );
+  }
+}
 
 const semiSync: Rule = ({ spec }, out) => {
   const ss = sub(spec, 'semiSync');

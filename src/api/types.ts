@@ -91,6 +91,7 @@ export interface RaftNodeStatus {
   lastHeartbeatTime?: string;
 }
 
+/** The most recent failover the operator recorded: from which pod to which, why, when and how long it took. */
 export interface LastFailover {
   from?: string;
   to?: string;

@@ -213,18 +213,7 @@ export class ConfigMapStorage implements Storage {
     for (let attempt = 0; attempt < 5; attempt++) {
       const fresh = await withTimeout(this.read(), this.o.writeTimeoutMs ?? 5000);
       if (!fresh.ok) continue;
-      const cm = fresh.value;
-      if (cm && sameData(cm.data, body.data)) {
-        this.stats.resolvedByRead++;
-        this.resourceVersion = cm.metadata?.resourceVersion ?? '';
-        return;
-      }
-      if (!cm || cm.metadata?.resourceVersion !== this.resourceVersion) {
-        throw new DuplicateIdentityError(
-          `configmap ${this.o.namespace}/${this.name} was changed by another writer ` +
-            `(resourceVersion ${this.resourceVersion} -> ${cm?.metadata?.resourceVersion ?? 'deleted'}); another process holds this Raft identity, stopping`,
-        );
-      }
+      if (this.landed(fresh.value, body)) return;
       const again = await withTimeout(
         this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.o.namespace, body }),
         this.o.writeTimeoutMs ?? 5000,
@@ -235,6 +224,23 @@ export class ConfigMapStorage implements Storage {
       }
     }
     throw new WriteUnresolvedError(`configmap ${this.name}: write outcome unknown after retries (${describe(cause)})`);
+  }
+
+  /** Whether the ConfigMap read back holds our write (true) or is unchanged, so it never landed (false); another
+   * writer's change throws DuplicateIdentityError. */
+  private landed(cm: V1ConfigMap | undefined, body: V1ConfigMap): boolean {
+    if (cm && sameData(cm.data, body.data)) {
+      this.stats.resolvedByRead++;
+      this.resourceVersion = cm.metadata?.resourceVersion ?? '';
+      return true;
+    }
+    if (!cm || cm.metadata?.resourceVersion !== this.resourceVersion) {
+      throw new DuplicateIdentityError(
+        `configmap ${this.o.namespace}/${this.name} was changed by another writer ` +
+          `(resourceVersion ${this.resourceVersion} -> ${cm?.metadata?.resourceVersion ?? 'deleted'}); another process holds this Raft identity, stopping`,
+      );
+    }
+    return false;
   }
 }
 

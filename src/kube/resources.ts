@@ -16,10 +16,22 @@ export const Resources = {
   ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   Secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
   Pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  PersistentVolumeClaim: {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+  },
   PodDisruptionBudget: {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     plural: 'poddisruptionbudgets',
+    namespaced: true,
+  },
+  NetworkPolicy: {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
     namespaced: true,
   },
   Lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },

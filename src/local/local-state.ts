@@ -29,6 +29,7 @@ export function loadIdentity(dir: string): ServerIdentity {
   return { token: randomBytes(24).toString('base64url'), port: 0, tls: loopbackCertificate('mysql-raft-local') };
 }
 
+/** Keeps the API server's identity (token, port, certificate) for the next start, readable by the owner only. */
 export function saveIdentity(dir: string, id: ServerIdentity): void {
   writeFileSync(join(dir, 'apiserver-identity.json'), JSON.stringify(id), { mode: 0o600 });
 }

@@ -3,8 +3,9 @@
 // transaction in the binlog follows the row of the term that allowed it (docs/failover.md).
 import type { Session } from './session.ts';
 
-/** Schema and table names. */
+/** The project's own schema. */
 export const TERM_SCHEMA = 'mysqlraft';
+/** The table of terms, schema-qualified. */
 export const TERM_TABLE = `${TERM_SCHEMA}.term`;
 
 /** Records that `leader` became primary in `term` on this server; idempotent per term. */

@@ -24,6 +24,14 @@ export const EVENTS = {
   },
   InvalidSpec: { type: 'Warning', means: 'the stored object lacks what the operator needs (no webhook ran?)' },
   ReconcileFailed: { type: 'Warning', means: 'a reconcile failed; it is retried with backoff' },
+  StorageResized: {
+    type: 'Normal',
+    means: "spec.storage.size grew: a claim's request was raised (the volume expands if its class allows it)",
+  },
+  StorageResizeFailed: {
+    type: 'Warning',
+    means: "a claim's request could not be raised (its storage class does not allow expansion?)",
+  },
   // The agents' (published by the Raft leader or the pod concerned).
   Elected: { type: 'Normal', means: 'a pod won a Raft election' },
   FailedOver: { type: 'Warning', means: 'the primary changed because the old one failed' },
@@ -48,6 +56,8 @@ export type OperatorEventReason = Extract<
   | 'CredentialsSecretMissing'
   | 'InvalidSpec'
   | 'ReconcileFailed'
+  | 'StorageResized'
+  | 'StorageResizeFailed'
 >;
 
 /** What an event is about: any object with a kind and a name (the MysqlCluster, in practice). */

@@ -1,6 +1,6 @@
 // The caches the reconciler reads, all from one shared InformerFactory (the Controller gets the same
 // instances): owned kinds by the managed-by label, Pods by the cluster label, Raft ConfigMaps and the
-// leader Lease by the raft-cluster label the agents put on them. Each watched object maps back to the
+// leader Lease by the raft-cluster label the agents put on them, claims by the cluster label. Each watched object maps back to the
 // key of its MysqlCluster.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Labels, PROJECT_NAME } from '../api/names.ts';
@@ -18,6 +18,7 @@ export const OWNED_KINDS: readonly ResourceRef[] = [
   Resources.ConfigMap,
   Resources.Service,
   Resources.PodDisruptionBudget,
+  Resources.NetworkPolicy,
   Resources.StatefulSet,
 ];
 
@@ -37,6 +38,8 @@ export class ClusterInformers {
   readonly pods: Informer;
   readonly raftConfigMaps: Informer;
   readonly leases: Informer;
+  /** The cluster's claims (the StatefulSet labels them with its selector): storage growth. */
+  readonly claims: Informer;
   readonly watches: WatchSpec[];
 
   constructor(factory: InformerFactory, namespace: string | undefined) {
@@ -47,11 +50,13 @@ export class ClusterInformers {
       { resource: Resources.Pod, labelSelector: Labels.cluster, toKeys: byLabel(Labels.cluster) },
       { resource: Resources.ConfigMap, labelSelector: Labels.raftCluster, toKeys: byLabel(Labels.raftCluster) },
       { resource: Resources.Lease, labelSelector: Labels.raftCluster, toKeys: byLabel(Labels.raftCluster) },
+      { resource: Resources.PersistentVolumeClaim, labelSelector: Labels.cluster, toKeys: byLabel(Labels.cluster) },
     ];
     for (const r of OWNED_KINDS) this.owned.set(r.kind, factory.informerFor(r, scope(MANAGED_SELECTOR)));
     this.pods = factory.informerFor(Resources.Pod, scope(Labels.cluster));
     this.raftConfigMaps = factory.informerFor(Resources.ConfigMap, scope(Labels.raftCluster));
     this.leases = factory.informerFor(Resources.Lease, scope(Labels.raftCluster));
+    this.claims = factory.informerFor(Resources.PersistentVolumeClaim, scope(Labels.cluster));
   }
 
   /** The cached object of this kind and name, if any. */

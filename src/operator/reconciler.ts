@@ -29,8 +29,9 @@ import type { ClusterMetrics } from './metrics.ts';
 import { foldStatus, type FoldInput, type Problem } from './status/index.ts';
 import { currentMaster } from './status/leader.ts';
 import { nextRollStep } from './roll.ts';
+import { storageGrowth } from './storage.ts';
 import { StatusWriter } from './status-writer.ts';
-import { leaseView, mountedConfigMaps, podView, raftStateView, statefulSetView } from './views.ts';
+import { claimView, leaseView, mountedConfigMaps, podView, raftStateView, statefulSetView } from './views.ts';
 import { describe, ObjectWriter, type WriteOutcome } from './writer.ts';
 
 /** What the reconciler is given: API access, where to report, and the agent image. */
@@ -138,8 +139,41 @@ export class MysqlClusterReconciler implements ReconcilerPlugin {
       if (outcome !== 'unchanged') await this.announceWrite(obj, d, outcome, desired);
     }
     await this.pruneConfigMaps(obj, cluster, desired.mycnfName);
+    await this.growStorage(obj, cluster);
     if (!problem) await this.roll(obj, cluster);
     return problem ? [problem] : [];
+  }
+
+  /** Raises the request of every claim below spec.storage.size (storage.ts decides). */
+  private async growStorage(obj: MysqlClusterV1, cluster: Cluster): Promise<void> {
+    const { name, namespace } = cluster.metadata;
+    const claims = ClusterInformers.select(this.informers.claims, namespace, Labels.cluster, name)
+      .map((c) => claimView(c, name))
+      .filter(isPresent);
+    const step = storageGrowth(cluster.spec.storage.size, claims);
+    if (step.kind !== 'resize') return;
+    for (const r of step.resizes) {
+      const ref = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: r.claim, namespace } };
+      try {
+        await this.writer.mergePatch(ref, { spec: { resources: { requests: { storage: r.to } } } });
+      } catch (err) {
+        const code = statusOf(err);
+        if (code !== 403 && code !== 422) throw err;
+        this.o.log.warn({ cluster: name, claim: r.claim, err: errorText(err) }, 'claim not resized');
+        await this.o.events.emit(
+          obj,
+          'StorageResizeFailed',
+          `PersistentVolumeClaim/${r.claim}: ${r.from} -> ${r.to} refused: ${errorText(err)}`,
+        );
+        continue;
+      }
+      this.o.log.info({ cluster: name, claim: r.claim, from: r.from, to: r.to }, 'claim resized');
+      await this.o.events.emit(
+        obj,
+        'StorageResized',
+        `PersistentVolumeClaim/${r.claim}: storage request ${r.from} -> ${r.to} (spec.storage.size)`,
+      );
+    }
   }
 
   /** Deletes the next outdated pod, if the roll may proceed (roll.ts decides). */

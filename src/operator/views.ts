@@ -2,9 +2,10 @@
 // reads. Objects come from informers, so a field may be a string (watch events) or a Date (lists
 // decoded by client-node); both are accepted.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Annotations, Labels } from '../api/names.ts';
+import { Annotations, Labels, PodNames, statefulSetName } from '../api/names.ts';
 import { parseAgentReport } from './status/agent-report.ts';
 import type { LeaseView, PodView, RaftStateView, StatefulSetView } from './status/inputs.ts';
+import type { ClaimView } from './storage.ts';
 
 type Json = Record<string, unknown>;
 type Obj = KubernetesObject & { spec?: Json; status?: Json; data?: Record<string, string> };
@@ -88,4 +89,18 @@ export function mountedConfigMaps(pod: Obj): string[] {
   return vols.flatMap((v) =>
     isObj(v['configMap']) && typeof v['configMap']['name'] === 'string' ? [v['configMap']['name']] : [],
   );
+}
+
+/** A data claim `data-<statefulset>-<n>` of the cluster; undefined for any other claim. */
+export function claimView(pvc: Obj, cluster: string): ClaimView | undefined {
+  const name = pvc.metadata?.name ?? '';
+  if (ordinalOf(name, `${PodNames.dataVolume}-${statefulSetName(cluster)}-`) === undefined) return undefined;
+  const requests = (pvc.spec?.['resources'] as Json | undefined)?.['requests'] as Json | undefined;
+  const capacity = (pvc.status?.['capacity'] as Json | undefined)?.['storage'];
+  return {
+    name,
+    request: typeof requests?.['storage'] === 'string' ? requests['storage'] : undefined,
+    ...(typeof capacity === 'string' ? { capacity } : {}),
+    deleting: Boolean(pvc.metadata?.deletionTimestamp),
+  };
 }

@@ -3,7 +3,7 @@
 // retried from a new read; a create that finds the object (our cache was behind) turns into a compare.
 // Create-only objects (random Secrets, content-named ConfigMaps) are never updated: a Secret is never
 // regenerated. Object bodies are never logged (they hold passwords).
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/names.ts';
 import { statusOf } from '../kube/api-errors.ts';
 import type { DesiredObject } from './desired/index.ts';
@@ -121,6 +121,21 @@ export class ObjectWriter {
       }
     }
     throw new ConflictRetriesExhaustedError(describe(obj), MAX_CONFLICT_RETRIES);
+  }
+
+  /** A JSON merge patch of fields no other writer sets (a claim's storage request): idempotent, so no
+   * resourceVersion guard. `obj` names the object (apiVersion, kind, name, namespace). */
+  async mergePatch(obj: KubernetesObject, patch: Record<string, unknown>): Promise<void> {
+    const { apiVersion, kind, metadata } = obj;
+    await this.api.patch(
+      { apiVersion, kind, metadata: { name: metadata?.name, namespace: metadata?.namespace }, ...patch },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    this.stats.updates++;
   }
 
   /** Deletes if present, guarded by uid so a re-created namesake survives. */

@@ -58,6 +58,19 @@ export function resolveConfig(c: Config): ResolvedConfig {
       `raft config: id=${JSON.stringify(c.id)} must be a non-empty string of at most 253 characters`,
     );
   }
+  checkTicks(c);
+  checkTiming(c);
+  if (c.applied !== undefined) posInt('applied', c.applied, 0);
+  return {
+    ...c,
+    votePredicate: c.votePredicate ?? (() => true),
+    canCampaign: c.canCampaign ?? (() => true),
+    candidateContext: c.candidateContext ?? (() => null),
+  };
+}
+
+/** Tick counts and batch limits: positive integers, the heartbeat shorter than the election timeout. */
+function checkTicks(c: Config): void {
   posInt('electionTick', c.electionTick, 2);
   posInt('heartbeatTick', c.heartbeatTick, 1);
   if (c.heartbeatTick >= c.electionTick) {
@@ -65,6 +78,10 @@ export function resolveConfig(c: Config): ResolvedConfig {
   }
   posInt('maxBatchEntries', c.maxBatchEntries, 1);
   posInt('maxInflight', c.maxInflight, 1);
+}
+
+/** Wall-clock settings: the tick length, a lease drift within the election span, and the injected clocks. */
+function checkTiming(c: Config): void {
   if (typeof c.tickMs !== 'number' || !(c.tickMs > 0) || !Number.isFinite(c.tickMs)) {
     throw new ConfigError(`raft config: tickMs=${String(c.tickMs)} must be a finite number > 0`);
   }
@@ -76,11 +93,4 @@ export function resolveConfig(c: Config): ResolvedConfig {
   }
   if (typeof c.now !== 'function') throw new ConfigError('raft config: now must be a function returning monotonic ms');
   if (typeof c.random !== 'function') throw new ConfigError('raft config: random must be a function returning [0, 1)');
-  if (c.applied !== undefined) posInt('applied', c.applied, 0);
-  return {
-    ...c,
-    votePredicate: c.votePredicate ?? (() => true),
-    canCampaign: c.canCampaign ?? (() => true),
-    candidateContext: c.candidateContext ?? (() => null),
-  };
 }

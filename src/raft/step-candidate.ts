@@ -14,15 +14,9 @@ export function stepCandidate(r: Raft, m: Message): void {
       stepFollower(r, m);
       return;
     case 'voteResp':
-    case 'preVoteResp': {
-      const expected = r.role === 'preCandidate' ? 'preVoteResp' : 'voteResp';
-      if (m.type !== expected) return;
-      if (m.reject) r.logger.info({ id: r.id, from: m.from, reason: m.reason }, `raft: ${m.type} refused`);
-      const res = r.recordVote(m.from, !m.reject);
-      if (res === 'won') r.wonVote();
-      else if (res === 'lost') r.becomeFollower(r.term, null);
+    case 'preVoteResp':
+      onVoteResp(r, m);
       return;
-    }
     case 'timeoutNow':
     case 'appResp':
     case 'heartbeatResp':
@@ -34,4 +28,14 @@ export function stepCandidate(r: Raft, m: Message): void {
       return never;
     }
   }
+}
+
+/** A (pre-)vote answer of the round in progress is counted: a quorum wins, a quorum of refusals loses. */
+function onVoteResp(r: Raft, m: Extract<Message, { type: 'voteResp' | 'preVoteResp' }>): void {
+  const expected = r.role === 'preCandidate' ? 'preVoteResp' : 'voteResp';
+  if (m.type !== expected) return;
+  if (m.reject) r.logger.info({ id: r.id, from: m.from, reason: m.reason }, `raft: ${m.type} refused`);
+  const res = r.recordVote(m.from, !m.reject);
+  if (res === 'won') r.wonVote();
+  else if (res === 'lost') r.becomeFollower(r.term, null);
 }

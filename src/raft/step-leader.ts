@@ -1,5 +1,6 @@
 // Leader: track followers' progress, advance the commit index, feed the lease, finish transfers.
 import type { Raft } from './raft.ts';
+import type { Progress } from './progress.ts';
 import type { AppendRespMsg, HeartbeatRespMsg, Message } from './messages.ts';
 import { maybeCommit, sendAppend, sendAppendsWhileAllowed } from './replication.ts';
 
@@ -53,20 +54,22 @@ function onAppendResp(r: Raft, m: AppendRespMsg): void {
     return;
   }
   const wasPaused = pr.isPaused(r.cfg.maxInflight);
-  if (pr.maybeUpdate(m.index)) {
-    if (pr.state === 'probe') pr.becomeReplicate();
-    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
-      pr.becomeProbe();
-      pr.becomeReplicate();
-    }
-    if (!maybeCommit(r) && r.role === 'leader') sendAppendsWhileAllowed(r, m.from);
-    if (r.role !== 'leader') return;
-    // Thesis 3.10: once the target holds our whole log (and every lease instant we handed out has
-    // passed), tell it to campaign.
-    if (m.from === r.leadTransferee) r.maybeSendTimeoutNow();
-  } else if (wasPaused && !pr.isPaused(r.cfg.maxInflight)) {
-    sendAppendsWhileAllowed(r, m.from);
+  if (pr.maybeUpdate(m.index)) onAppendAccepted(r, m.from, pr);
+  else if (wasPaused && !pr.isPaused(r.cfg.maxInflight)) sendAppendsWhileAllowed(r, m.from);
+}
+
+/** The follower's match advanced: leave probe (or a finished snapshot), commit what a quorum holds, send more. */
+function onAppendAccepted(r: Raft, from: string, pr: Progress): void {
+  if (pr.state === 'probe') pr.becomeReplicate();
+  else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
+    pr.becomeProbe();
+    pr.becomeReplicate();
   }
+  if (!maybeCommit(r) && r.role === 'leader') sendAppendsWhileAllowed(r, from);
+  if (r.role !== 'leader') return;
+  // Thesis 3.10: once the target holds our whole log (and every lease instant we handed out has
+  // passed), tell it to campaign.
+  if (from === r.leadTransferee) r.maybeSendTimeoutNow();
 }
 
 function onHeartbeatResp(r: Raft, m: HeartbeatRespMsg): void {

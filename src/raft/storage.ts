@@ -62,6 +62,7 @@ export interface PersistBatch {
   readonly compaction?: Snapshot;
 }
 
+/** A StorageReader that can also make a batch durable: what RawNode is given to persist through. */
 export interface Storage extends StorageReader {
   /** Makes `batch` durable, all of it or (on a rejection) possibly none of it; durable when the promise
    * resolves. A rejection stops the storage (see the top of this file). */

@@ -99,64 +99,67 @@ function snapshot(v: unknown, term: number): Snapshot {
   return s as unknown as Snapshot;
 }
 
+function appBody(m: Record<string, unknown>, term: number): void {
+  const index = num(m, 'index');
+  const logTerm = num(m, 'logTerm');
+  num(m, 'commit');
+  if (logTerm > term) fail(`logTerm=${logTerm} is above the message term ${term}`);
+  const ents = m['entries'];
+  if (!Array.isArray(ents)) fail('entries must be an array');
+  if (ents.length > MAX_ENTRIES) fail(`entries holds ${ents.length} entries, at most ${MAX_ENTRIES} allowed`);
+  let prevTerm = logTerm;
+  ents.forEach((raw, i) => {
+    const e = entry(raw, i);
+    if (e.index !== index + 1 + i)
+      fail(`entries[${i}].index=${e.index} must be ${index + 1 + i} (contiguous after index)`);
+    if (e.term < prevTerm || e.term > term) fail(`entries[${i}].term=${e.term} must be in [${prevTerm}, ${term}]`);
+    prevTerm = e.term;
+  });
+}
+
+function voteBody(m: Record<string, unknown>, term: number): void {
+  num(m, 'index');
+  const lt = num(m, 'logTerm');
+  if (lt > term) fail(`logTerm=${lt} is above the message term ${term}`);
+  bool(m, 'transfer');
+  if (!isJson(m['context'] ?? null)) fail('context must be a JSON value');
+}
+
+function voteRespBody(m: Record<string, unknown>): void {
+  bool(m, 'reject');
+  if (m['reason'] !== undefined && (typeof m['reason'] !== 'string' || m['reason'].length > 1000))
+    fail('reason must be a string of at most 1000 characters');
+}
+
+/** The body check of each message type (the header is checked before). */
+const BODY: Record<Message['type'], (m: Record<string, unknown>, term: number) => void> = {
+  app: appBody,
+  appResp: (m) => {
+    num(m, 'index');
+    num(m, 'hint');
+    bool(m, 'reject');
+  },
+  vote: voteBody,
+  preVote: voteBody,
+  voteResp: voteRespBody,
+  preVoteResp: voteRespBody,
+  heartbeat: (m) => {
+    num(m, 'commit');
+    num(m, 'round', 1);
+  },
+  heartbeatResp: (m) => {
+    num(m, 'round', 1);
+  },
+  snap: (m, term) => {
+    snapshot(m['snapshot'], term);
+  },
+  timeoutNow: () => {},
+};
+
 function checkBody(m: Record<string, unknown>, term: number): void {
-  const type = m['type'] as Message['type'];
-  switch (type) {
-    case 'app': {
-      const index = num(m, 'index');
-      const logTerm = num(m, 'logTerm');
-      num(m, 'commit');
-      if (logTerm > term) fail(`logTerm=${logTerm} is above the message term ${term}`);
-      const ents = m['entries'];
-      if (!Array.isArray(ents)) fail('entries must be an array');
-      if (ents.length > MAX_ENTRIES) fail(`entries holds ${ents.length} entries, at most ${MAX_ENTRIES} allowed`);
-      let prevTerm = logTerm;
-      ents.forEach((raw, i) => {
-        const e = entry(raw, i);
-        if (e.index !== index + 1 + i)
-          fail(`entries[${i}].index=${e.index} must be ${index + 1 + i} (contiguous after index)`);
-        if (e.term < prevTerm || e.term > term) fail(`entries[${i}].term=${e.term} must be in [${prevTerm}, ${term}]`);
-        prevTerm = e.term;
-      });
-      return;
-    }
-    case 'appResp':
-      num(m, 'index');
-      num(m, 'hint');
-      bool(m, 'reject');
-      return;
-    case 'vote':
-    case 'preVote': {
-      num(m, 'index');
-      const lt = num(m, 'logTerm');
-      if (lt > term) fail(`logTerm=${lt} is above the message term ${term}`);
-      bool(m, 'transfer');
-      if (!isJson(m['context'] ?? null)) fail('context must be a JSON value');
-      return;
-    }
-    case 'voteResp':
-    case 'preVoteResp':
-      bool(m, 'reject');
-      if (m['reason'] !== undefined && (typeof m['reason'] !== 'string' || m['reason'].length > 1000))
-        fail('reason must be a string of at most 1000 characters');
-      return;
-    case 'heartbeat':
-      num(m, 'commit');
-      num(m, 'round', 1);
-      return;
-    case 'heartbeatResp':
-      num(m, 'round', 1);
-      return;
-    case 'snap':
-      snapshot(m['snapshot'], term);
-      return;
-    case 'timeoutNow':
-      return;
-    default: {
-      const never: never = type;
-      fail(`type=${String(never)} is unknown`);
-    }
-  }
+  const type = String(m['type']);
+  if (!Object.hasOwn(BODY, type)) fail(`type=${type} is unknown`);
+  BODY[type as Message['type']](m, term);
 }
 
 /** Validate an untrusted message addressed to `self`. */

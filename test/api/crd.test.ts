@@ -2,7 +2,7 @@ import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildCrd, CRD_FILE, renderCrdFiles } from '../../src/api/crd.ts';
+import { type buildCrd, CRD_FILE, renderCrdFiles } from '../../src/api/crd.ts';
 import { schemaProblems } from '../../src/local/apiserver/structural-schema.ts';
 import { fieldErrorString } from '../../src/local/apiserver/status-errors.ts';
 import { mysqlClusterSchema } from '../../src/api/schema.ts';

@@ -156,6 +156,8 @@ t.test('RBAC lists exactly the verbs the operator needs', async (t) => {
     'apps|statefulsets|get,list,watch,create,update,patch,delete',
     '|services,configmaps,secrets|get,list,watch,create,update,patch,delete',
     'policy|poddisruptionbudgets|get,list,watch,create,update,patch,delete',
+    'networking.k8s.io|networkpolicies|get,list,watch,create,update,delete',
+    '|persistentvolumeclaims|get,list,watch,patch',
     '|pods|get,list,watch,patch,delete',
     'coordination.k8s.io|leases|get,list,watch,create,update,patch',
     ',events.k8s.io|events|create,patch',

@@ -1,6 +1,14 @@
 // Table tests of the pure builders in src/operator/desired/: spec in, objects out.
 import t from 'tap';
-import type { V1ConfigMap, V1Container, V1Role, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1NetworkPolicy,
+  V1Role,
+  V1Secret,
+  V1Service,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
 import { desiredState, flavorFor, renderMycnf } from '../../src/operator/desired/index.ts';
 import { parseImage } from '../../src/operator/desired/flavor.ts';
 import { counterRandom, OPTS, seed } from './fixtures.ts';
@@ -27,6 +35,7 @@ t.test('every object is in the cluster namespace, labelled, and owned by the clu
       'Service/mysql-master',
       'Service/mysql-slave',
       'PodDisruptionBudget/mysql-raft-cluster',
+      'NetworkPolicy/mysql-raft-cluster',
       'StatefulSet/mysql-raft-cluster',
     ],
   );
@@ -410,3 +419,48 @@ t.test('a stored object without what the builders need is refused with the field
     t.throws(() => asCluster(c), ClusterShapeError, `${name}: typed`);
   }
 });
+
+t.test(
+  'NetworkPolicy: MySQL open to clients, the peer port to members only, HTTP to members and the manager',
+  async (t) => {
+    const members = {
+      podSelector: {
+        matchLabels: {
+          'app.kubernetes.io/name': 'mysql',
+          'app.kubernetes.io/instance': 'mysql-raft-cluster',
+          'mysql.ryansu.com/cluster': 'mysql-raft-cluster',
+        },
+      },
+    };
+    const manager = {
+      namespaceSelector: {},
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/name': 'mysql-raft-operator', 'control-plane': 'controller-manager' },
+      },
+    };
+    const np = objects().objects.find(byKind('NetworkPolicy'))!.obj as V1NetworkPolicy;
+    t.same(np.spec!.podSelector, members.podSelector, "it covers exactly the cluster's pods");
+    t.same(np.spec!.policyTypes, ['Ingress'], 'egress is not restricted');
+    // Who may open a connection to which port: one row per (port, peer).
+    const table: [port: number, from: unknown, allowed: string][] = [
+      [3306, undefined, 'anyone (clients, through the Services or not)'],
+      [8300, [members], 'only the cluster members (peer Raft RPC)'],
+      [8301, [members, manager], 'members and the manager pods in any namespace (kubelet probes come from the node)'],
+    ];
+    t.equal(np.spec!.ingress!.length, table.length);
+    for (const [port, from, allowed] of table) {
+      const rule = np.spec!.ingress!.find((r) => r.ports?.some((p) => p.port === port));
+      t.ok(rule, `a rule for ${port}`);
+      t.same(rule!.ports, [{ protocol: 'TCP', port }], `${port}: TCP, that port only`);
+      t.same(rule!._from, from, `${port}: ${allowed}`);
+    }
+    const other = objects(seed((c) => (c.metadata.name = 'other'))).objects.find(byKind('NetworkPolicy'))!
+      .obj as V1NetworkPolicy;
+    t.equal(other.metadata!.name, 'other');
+    t.not(
+      JSON.stringify(other.spec!.ingress![1]),
+      JSON.stringify(np.spec!.ingress![1]),
+      "another cluster's members are not peers",
+    );
+  },
+);

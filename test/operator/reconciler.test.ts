@@ -2,7 +2,7 @@
 // manifest becomes every object with owner references; a second reconcile writes nothing; deleted or
 // hand-edited objects are restored; Secrets are never regenerated; paused; deletion; 409s retried.
 import t from 'tap';
-import type { KubernetesObject, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubernetesObject, V1NetworkPolicy, V1StatefulSet } from '@kubernetes/client-node';
 import { eventually } from '../support/kube.ts';
 import { KEY, NAME, NS, settle, startHarness, type Harness } from './harness.ts';
 
@@ -16,6 +16,7 @@ const CHILDREN: [apiVersion: string, kind: string, name: string][] = [
   ['v1', 'Service', 'mysql-master'],
   ['v1', 'Service', 'mysql-slave'],
   ['policy/v1', 'PodDisruptionBudget', NAME],
+  ['networking.k8s.io/v1', 'NetworkPolicy', NAME],
   ['apps/v1', 'StatefulSet', NAME],
 ];
 
@@ -50,6 +51,16 @@ t.test('apply the seed manifest: every object appears, owned by the cluster', as
     );
   }
   t.equal((await mycnfNames(h)).length, 1, 'one my.cnf ConfigMap');
+  const np = (await read(h, 'networking.k8s.io/v1', 'NetworkPolicy', NAME)) as V1NetworkPolicy;
+  t.same(
+    np.spec?.ingress?.map((r) => [r.ports?.[0]?.port, r._from?.length ?? 0]),
+    [
+      [3306, 0],
+      [8300, 1],
+      [8301, 2],
+    ],
+    'the NetworkPolicy is stored with its peers (`from` on the wire)',
+  );
   await settle(h);
   const s = (await h.cluster()).status!;
   t.equal(s.observedGeneration, cluster.metadata.generation);

@@ -3,7 +3,8 @@ import type { Admission } from './admission-chain.ts';
 import type { ClusterIpAllocator } from './cluster-ip.ts';
 import type { Converter } from './conversion.ts';
 import type { KindInfo, KindRegistry } from './kinds.ts';
-import { apiVersionOf, groupResource } from './kinds.ts';
+import { apiVersionOf } from './kinds.ts';
+import { groupResource } from './store.ts';
 import type { Obj } from './meta.ts';
 import type { Store } from './store.ts';
 

@@ -3,7 +3,7 @@
 // of the kind before the CRD itself goes, as the apiextensions finalizer does.
 import type { KindInfo } from './kinds.ts';
 import { meta, nowTime, type Obj } from './meta.ts';
-import type { StoreEvent } from './store.ts';
+import { groupResource, type StoreEvent } from './store.ts';
 import type { ServerContext } from './context.ts';
 import { finalizeIfDone } from './deletion.ts';
 import { kindsFromCrd } from './crd-definition.ts';
@@ -96,28 +96,15 @@ export class CrdController {
     if (JSON.stringify(next) === JSON.stringify(status) && finalizers.length === fins.length) return;
     o['status'] = next;
     m['finalizers'] = finalizers;
-    this.ctx.store.update(
-      CRD_GR,
-      '',
-      o,
-      'apiextensions.k8s.io',
-      'customresourcedefinitions',
-      String(m['resourceVersion']),
-    );
+    this.ctx.store.update(this.crdKind(), '', o, String(m['resourceVersion']));
   }
 
   private async cleanup(o: Obj): Promise<void> {
     const spec = o['spec'];
-    const gr = `${spec['names']['plural']}.${spec['group']}`;
-    for (const cr of this.ctx.store.list(gr)) {
+    const resource = { group: String(spec['group']), resource: String(spec['names']['plural']) };
+    for (const cr of this.ctx.store.list(groupResource(resource))) {
       const cm = cr['metadata'];
-      this.ctx.store.remove(
-        gr,
-        String(cm['namespace'] ?? ''),
-        String(cm['name']),
-        String(spec['group']),
-        String(spec['names']['plural']),
-      );
+      this.ctx.store.remove(resource, String(cm['namespace'] ?? ''), String(cm['name']));
     }
     const m = meta(o);
     m['finalizers'] = ((m['finalizers'] ?? []) as string[]).filter((f) => f !== CLEANUP_FINALIZER);
@@ -135,14 +122,7 @@ export class CrdController {
         },
       ],
     };
-    const updated = this.ctx.store.update(
-      CRD_GR,
-      '',
-      o,
-      'apiextensions.k8s.io',
-      'customresourcedefinitions',
-      String(m['resourceVersion']),
-    );
+    const updated = this.ctx.store.update(this.crdKind(), '', o, String(m['resourceVersion']));
     finalizeIfDone(this.ctx, this.crdKind(), updated);
   }
 }

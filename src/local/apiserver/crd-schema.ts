@@ -1,11 +1,11 @@
 // A CRD version's openAPIV3Schema, compiled once: validation through ajv (after translating the
 // OpenAPI 3.0 / x-kubernetes-* dialect to JSON Schema), defaulting and pruning as the real server does
-// them, and ajv errors reworded into the real server's field error lines
-// (`spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1`).
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// them, and ajv errors reworded into the real server's field error lines (schema-field-errors.ts).
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FieldError } from './status-errors.ts';
 import { clone, isPlainObject, type Obj } from './meta.ts';
+import { toFieldErrors } from './schema-field-errors.ts';
 import { blockingCelError, celErrors, hasCelRules } from './cel.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -95,192 +95,55 @@ export function toJsonSchema(s: unknown): unknown {
   return out;
 }
 
-function fieldPath(instancePath: string): string {
-  if (!instancePath) return '';
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
-}
-
-function valueAt(o: unknown, instancePath: string): unknown {
-  let cur: any = o;
-  for (const seg of instancePath.split('/').slice(1)) cur = cur?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return cur;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  return typeof v;
-}
-
-/** ajv errors as the real server's field errors (path, type, value), one per field and message. */
-export function toFieldErrors(errs: ErrorObject[], o: Obj): FieldError[] {
-  const out: FieldError[] = [];
-  const seen = new Set<string>();
-  for (const e of errs) {
-    const path = fieldPath(e.instancePath);
-    const value = valueAt(o, e.instancePath);
-    const p = e.params as Record<string, any>;
-    let fe: FieldError;
-    switch (e.keyword) {
-      case 'required':
-        fe = { type: 'Required', field: path ? `${path}.${p['missingProperty']}` : String(p['missingProperty']) };
-        break;
-      case 'type':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value: typeName(value),
-          detail: `${path} in body must be of type ${[p['type']].flat().join(',')}: ${JSON.stringify(typeName(value))}`,
-        };
-        break;
-      case 'enum':
-        fe = {
-          type: 'Unsupported',
-          field: path,
-          value,
-          detail: `supported values: ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-        };
-        break;
-      case 'minimum':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should be greater than or equal to ${p['limit']}`,
-        };
-        break;
-      case 'maximum':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should be less than or equal to ${p['limit']}`,
-        };
-        break;
-      case 'exclusiveMinimum':
-        fe = { type: 'Invalid', field: path, value, detail: `${path} in body should be greater than ${p['limit']}` };
-        break;
-      case 'exclusiveMaximum':
-        fe = { type: 'Invalid', field: path, value, detail: `${path} in body should be less than ${p['limit']}` };
-        break;
-      case 'pattern':
-        fe = { type: 'Invalid', field: path, value, detail: `${path} in body should match '${p['pattern']}'` };
-        break;
-      case 'minLength':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should be at least ${p['limit']} chars long`,
-        };
-        break;
-      case 'maxLength':
-        fe = { type: 'TooLong', field: path, value, detail: `may not be more than ${p['limit']} bytes` };
-        break;
-      case 'maxItems':
-        fe = {
-          type: 'TooMany',
-          field: path,
-          value: Array.isArray(value) ? value.length : 0,
-          detail: `must have at most ${p['limit']} items`,
-        };
-        break;
-      case 'minItems':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should have at least ${p['limit']} items`,
-        };
-        break;
-      case 'maxProperties':
-        fe = {
-          type: 'TooMany',
-          field: path,
-          value: isPlainObject(value) ? Object.keys(value).length : 0,
-          detail: `must have at most ${p['limit']} items`,
-        };
-        break;
-      case 'minProperties':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should have at least ${p['limit']} properties`,
-        };
-        break;
-      case 'uniqueItems':
-        fe = { type: 'Duplicate', field: `${path}[${p['i']}]`, value: Array.isArray(value) ? value[p['i']] : value };
-        break;
-      case 'format':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body must be of type ${p['format']}: ${JSON.stringify(value)}`,
-        };
-        break;
-      case 'multipleOf':
-        fe = {
-          type: 'Invalid',
-          field: path,
-          value,
-          detail: `${path} in body should be a multiple of ${p['multipleOf']}`,
-        };
-        break;
-      default:
-        fe = { type: 'Invalid', field: path, value, detail: e.message ?? e.keyword };
-    }
-    const key = `${fe.type}|${fe.field}|${fe.detail ?? ''}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(fe);
-    }
-  }
-  return out;
-}
-
 function applyDefaults(schema: Obj | undefined, v: unknown): void {
   if (!schema) return;
-  if (isPlainObject(v)) {
-    const props = (schema['properties'] ?? {}) as Obj;
-    for (const [k, ps] of Object.entries(props)) {
-      if (v[k] === undefined && isPlainObject(ps) && ps['default'] !== undefined) v[k] = clone(ps['default']);
-      else if (v[k] === null && isPlainObject(ps) && ps['default'] !== undefined && ps['nullable'] !== true)
-        v[k] = clone(ps['default']);
-      applyDefaults(ps as Obj, v[k]);
-    }
-    if (isPlainObject(schema['additionalProperties']))
-      for (const k of Object.keys(v)) if (!(k in props)) applyDefaults(schema['additionalProperties'], v[k]);
-  } else if (Array.isArray(v) && isPlainObject(schema['items'])) {
+  if (isPlainObject(v)) applyObjectDefaults(schema, v);
+  else if (Array.isArray(v) && isPlainObject(schema['items']))
     for (const item of v) applyDefaults(schema['items'], item);
-  }
 }
 
-function prune(schema: Obj | undefined, v: unknown, path: string, removed: string[], root: boolean): void {
-  if (!schema || (!isPlainObject(v) && !Array.isArray(v))) return;
-  if (Array.isArray(v)) {
-    v.forEach((item, i) => prune(schema['items'] as Obj | undefined, item, `${path}[${i}]`, removed, false));
-    return;
-  }
+/** Whether a property's schema default fills `value`: missing, or null where null is not allowed. */
+function takesDefault(ps: unknown, value: unknown): ps is Obj {
+  if (!isPlainObject(ps) || ps['default'] === undefined) return false;
+  return value === undefined || (value === null && ps['nullable'] !== true);
+}
+
+function applyObjectDefaults(schema: Obj, v: Obj): void {
   const props = (schema['properties'] ?? {}) as Obj;
-  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
-  const embedded = root || schema['x-kubernetes-embedded-resource'] === true;
+  for (const [k, ps] of Object.entries(props)) {
+    if (takesDefault(ps, v[k])) v[k] = clone(ps['default']);
+    applyDefaults(ps as Obj, v[k]);
+  }
   const additional = schema['additionalProperties'];
+  if (isPlainObject(additional)) for (const k of Object.keys(v)) if (!(k in props)) applyDefaults(additional, v[k]);
+}
+
+/** Where pruning is: the removed paths are collected in `removed`. */
+interface PruneAt {
+  path: string;
+  removed: string[];
+}
+
+function prune(schema: Obj | undefined, v: unknown, at: PruneAt, root: boolean): void {
+  if (!schema) return;
+  if (Array.isArray(v))
+    v.forEach((item, i) => prune(schema['items'] as Obj | undefined, item, { ...at, path: `${at.path}[${i}]` }, false));
+  else if (isPlainObject(v)) pruneObject(schema, v, at, root);
+}
+
+function pruneObject(schema: Obj, v: Obj, at: PruneAt, root: boolean): void {
+  const props = (schema['properties'] ?? {}) as Obj;
+  const keepsUnknown =
+    schema['additionalProperties'] === true || schema['x-kubernetes-preserve-unknown-fields'] === true;
+  const embedded = root || schema['x-kubernetes-embedded-resource'] === true;
   for (const k of Object.keys(v)) {
-    const sub = join(path, k);
     if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
-    if (k in props) prune(props[k] as Obj, v[k], sub, removed, false);
-    else if (isPlainObject(additional)) prune(additional, v[k], sub, removed, false);
-    else if (additional === true || preserve) continue;
-    else {
+    const sub = { ...at, path: join(at.path, k) };
+    if (k in props) prune(props[k] as Obj, v[k], sub, false);
+    else if (isPlainObject(schema['additionalProperties'])) prune(schema['additionalProperties'], v[k], sub, false);
+    else if (!keepsUnknown) {
       delete v[k];
-      removed.push(sub);
+      at.removed.push(sub.path);
     }
   }
 }
@@ -310,7 +173,7 @@ export function compileVersionSchema(openAPIV3Schema: Obj): CompiledVersionSchem
     },
     prune(o: Obj): string[] {
       const removed: string[] = [];
-      prune(openAPIV3Schema, o, '', removed, true);
+      prune(openAPIV3Schema, o, { path: '', removed }, true);
       return removed;
     },
   };

@@ -35,7 +35,7 @@ export function finalizeIfDone(ctx: ServerContext, k: KindInfo, o: Obj): Obj | u
   if (Number(m['deletionGracePeriodSeconds'] ?? 0) > 0) return undefined;
   if (k.kind === 'Namespace' && !k.group && ((o['spec']?.['finalizers'] ?? []) as string[]).length > 0)
     return undefined;
-  return ctx.store.remove(grOf(k), String(m['namespace'] ?? ''), String(m['name']), k.group, k.resource);
+  return ctx.store.remove(k, String(m['namespace'] ?? ''), String(m['name']));
 }
 
 function successStatus(k: KindInfo, name: string, uid: string): StatusBody & { details: Obj } {
@@ -113,7 +113,7 @@ export async function deleteObject(
   const grace = gracePeriod(k, stored, opts);
   if (opts.dryRun) return { body: current, code: 200, warnings: v.warnings };
   if (finalizers.length === 0 && !isNamespace && grace === 0) {
-    const gone = ctx.store.remove(grOf(k), ns, name, k.group, k.resource);
+    const gone = ctx.store.remove(k, ns, name);
     return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
   }
   if (m['deletionTimestamp']) {
@@ -129,7 +129,7 @@ export async function deleteObject(
       changed = true;
     }
     if (!changed) return { body: current, code: 200, warnings: v.warnings };
-    const updated = ctx.store.update(grOf(k), ns, stored, k.group, k.resource, String(m['resourceVersion']));
+    const updated = ctx.store.update(k, ns, stored, String(m['resourceVersion']));
     const gone = finalizeIfDone(ctx, k, updated);
     if (gone) return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
     return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };
@@ -140,7 +140,7 @@ export async function deleteObject(
   m['deletionGracePeriodSeconds'] = grace;
   if (typeof m['generation'] === 'number' && m['generation'] > 0) m['generation'] += 1;
   if (isNamespace) stored['status'] = { ...(stored['status'] ?? {}), phase: 'Terminating' };
-  const updated = ctx.store.update(grOf(k), ns, stored, k.group, k.resource, String(m['resourceVersion']));
+  const updated = ctx.store.update(k, ns, stored, String(m['resourceVersion']));
   const gone = finalizeIfDone(ctx, k, updated);
   if (gone) return { body: successStatus(k, name, String(meta(gone)['uid'])), code: 200, warnings: v.warnings };
   return { body: await toRequestVersion(ctx, k, updated), code: 200, warnings: v.warnings };

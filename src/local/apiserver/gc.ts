@@ -3,7 +3,7 @@
 // and the namespace controller (a Terminating namespace is emptied, then removed).
 import { ApiError } from './status-errors.ts';
 import type { KindInfo } from './kinds.ts';
-import { groupResource } from './kinds.ts';
+import { groupResource } from './store.ts';
 import { meta, type Obj } from './meta.ts';
 import type { StoreEvent } from './store.ts';
 import type { ServerContext } from './context.ts';
@@ -116,7 +116,7 @@ export class GarbageCollector {
     const m = meta(o);
     m['ownerReferences'] = ((m['ownerReferences'] ?? []) as Obj[]).filter((r) => r['uid'] !== ownerUid);
     if ((m['ownerReferences'] as Obj[]).length === 0) delete m['ownerReferences'];
-    this.ctx.store.update(ref.gr, ref.ns, o, k.group, k.resource, String(m['resourceVersion']));
+    this.ctx.store.update(k, ref.ns, o, String(m['resourceVersion']));
   }
 
   /** An owner is gone: dependents with no other live owner are deleted, others lose the reference. */
@@ -160,7 +160,7 @@ export class GarbageCollector {
     const m = meta(o);
     m['finalizers'] = ((m['finalizers'] ?? []) as string[]).filter((f) => f !== finalizer);
     if ((m['finalizers'] as string[]).length === 0) delete m['finalizers'];
-    const updated = this.ctx.store.update(ref.gr, ref.ns, o, k.group, k.resource, String(m['resourceVersion']));
+    const updated = this.ctx.store.update(k, ref.ns, o, String(m['resourceVersion']));
     finalizeIfDone(this.ctx, k, updated);
   }
 
@@ -191,14 +191,7 @@ export class GarbageCollector {
     const fresh = this.ctx.store.get('namespaces', '', name);
     if (!fresh) return;
     fresh['spec'] = { ...(fresh['spec'] ?? {}), finalizers: [] };
-    const updated = this.ctx.store.update(
-      'namespaces',
-      '',
-      fresh,
-      '',
-      'namespaces',
-      String(fresh['metadata']['resourceVersion']),
-    );
+    const updated = this.ctx.store.update(k, '', fresh, String(fresh['metadata']['resourceVersion']));
     finalizeIfDone(this.ctx, k, updated);
   }
 }

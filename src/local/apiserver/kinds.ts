@@ -2,6 +2,7 @@
 // removed as CustomResourceDefinitions become Established or go away. Lookups by URL (group, version,
 // resource) and by apiVersion+kind (for ownerReferences and admission).
 import type { CompiledVersionSchema } from './crd-schema.ts';
+import { groupResource } from './store.ts';
 
 /** When metadata.generation increases: never, on a spec change, or on any change outside metadata. */
 export type GenerationPolicy = 'none' | 'spec' | 'nonMetadata';
@@ -65,11 +66,6 @@ export interface KindInfo {
 /** `group/version`, or just `version` for the core group. */
 export function apiVersionOf(k: { group: string; version: string }): string {
   return k.group ? `${k.group}/${k.version}` : k.version;
-}
-
-/** `resource.group`, or just `resource` for the core group: how the store and messages name it. */
-export function groupResource(k: { group: string; resource: string }): string {
-  return k.group ? `${k.resource}.${k.group}` : k.resource;
 }
 
 function builtin(
@@ -147,6 +143,10 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     status: true,
     generation: 'spec',
   }),
+  builtin('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, {
+    shortNames: ['netpol'],
+    generation: 'spec',
+  }),
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
@@ -173,6 +173,7 @@ const GROUP_ORDER = [
   '',
   'apps',
   'policy',
+  'networking.k8s.io',
   'coordination.k8s.io',
   'discovery.k8s.io',
   'rbac.authorization.k8s.io',

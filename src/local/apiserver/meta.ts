@@ -2,6 +2,9 @@
 import { randomInt } from 'node:crypto';
 
 /** An untyped Kubernetes object. */
+// The server handles every kind as plain JSON: members are read loosely here and checked where it
+// matters (decode.ts, the schemas), so `any` is this one type's deliberate choice.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type Obj = Record<string, any>;
 
 /** A deep copy (structuredClone). */
@@ -49,14 +52,16 @@ export function getPath(o: unknown, path: string): unknown {
 /** Sets the value at a simple JSONPath, creating missing objects and arrays on the way. */
 export function setPath(o: Obj, path: string, value: unknown): void {
   const parts = splitPath(path);
-  let cur: any = o;
+  // Arrays are indexed by number and objects by string: one record type reads and writes both.
+  type Container = Record<string | number, unknown>;
+  let cur = o as Container;
   parts.forEach((p, i) => {
     if (i === parts.length - 1) {
       cur[p] = value;
       return;
     }
     if (cur[p] === undefined || cur[p] === null) cur[p] = typeof parts[i + 1] === 'number' ? [] : {};
-    cur = cur[p];
+    cur = cur[p] as Container;
   });
 }
 

@@ -41,10 +41,16 @@ function decodePointer(p: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function parentOf(doc: unknown, tokens: string[], op: string, path: string): { parent: any; key: string } {
-  let cur: any = doc;
+/** The member `t` of an array or object, undefined for anything else. */
+function child(cur: unknown, t: string): unknown {
+  if (Array.isArray(cur)) return cur[Number(t)] as unknown;
+  return isPlainObject(cur) ? (cur[t] as unknown) : undefined;
+}
+
+function parentOf(doc: unknown, tokens: string[], op: string, path: string): { parent: unknown; key: string } {
+  let cur: unknown = doc;
   for (const t of tokens.slice(0, -1)) {
-    cur = Array.isArray(cur) ? cur[Number(t)] : isPlainObject(cur) ? cur[t] : undefined;
+    cur = child(cur, t);
     if (cur === undefined)
       throw rejected(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
   }
@@ -52,9 +58,9 @@ function parentOf(doc: unknown, tokens: string[], op: string, path: string): { p
 }
 
 function getAt(doc: unknown, path: string): unknown {
-  let cur: any = doc;
+  let cur: unknown = doc;
   for (const t of decodePointer(path)) {
-    cur = Array.isArray(cur) ? cur[Number(t)] : isPlainObject(cur) ? cur[t] : undefined;
+    cur = child(cur, t);
     if (cur === undefined) throw rejected(`doc is missing path: "${path}": missing value`);
   }
   return cur;

@@ -34,7 +34,7 @@ export function bindPod(ctx: ServerContext, k: KindInfo, ns: string, name: strin
       lastProbeTime: null,
       lastTransitionTime: new Date(ctx.clock()).toISOString().replace(/\.\d+Z$/, 'Z'),
     });
-  ctx.store.update(grOf(k), ns, pod, '', 'pods', String(pod['metadata']['resourceVersion']));
+  ctx.store.update(k, ns, pod, String(pod['metadata']['resourceVersion']));
   return SUCCESS_201;
 }
 

@@ -31,6 +31,7 @@ import {
 import { finalizeIfDone } from './deletion.ts';
 import { shapeProblem } from './decode.ts';
 import { ownerReferenceProblems } from './owner-references.ts';
+import type { AdmissionAttributes } from './admission-chain.ts';
 
 /** Which part of an object a write addresses: the main resource, status or scale. */
 export type Subresource = '' | 'status' | 'scale';
@@ -169,6 +170,68 @@ function namespaceGate(ctx: ServerContext, k: KindInfo, ns: string, name: string
   }
 }
 
+/** An object by kind, namespace ('' when cluster-scoped) and name. */
+export interface ObjectRef {
+  k: KindInfo;
+  ns: string;
+  name: string;
+}
+
+/** The object a replace or patch addresses, and which part of it. */
+export interface WriteTarget extends ObjectRef {
+  sub: Subresource;
+}
+
+/** A patch request's body and how to read it (json, merge, strategic or apply). */
+export interface PatchBody {
+  type: PatchType;
+  body: unknown;
+}
+
+/** The request body of a create or update as an object of this kind in namespace `ns`; 400 when it is not. */
+function decodeWriteBody(k: KindInfo, ns: string, body: unknown, verb: 'create' | 'update'): Obj {
+  if (!isPlainObject(body)) throw errors.badRequest('the request body must be a JSON object');
+  const o = clone(body);
+  checkTypeMeta(k, o);
+  checkNamespace(k, ns, o, verb);
+  return o;
+}
+
+/** Admission attributes of a write, all but the object. */
+type WriteAttributes = Omit<AdmissionAttributes, 'object'> & { operation: 'CREATE' | 'UPDATE' };
+
+/**
+ * The admission half of the write pipeline: field validation of pruned fields, mutating admission (system metadata
+ * restored after it), defaulting, validation, the generation bump of an update, then validating admission.
+ */
+async function admit(ctx: ServerContext, attrs: WriteAttributes, o: Obj, opts: WriteOptions): Promise<WriteResult> {
+  const k = attrs.kind;
+  const warnings: string[] = [];
+  fieldValidation(k, shapeCustom(k, o), opts, warnings);
+  const mutated = await ctx.admission.mutate({ ...attrs, object: o });
+  warnings.push(...mutated.warnings);
+  const final = mutated.object!;
+  restoreSystemMeta(final, o);
+  shapeCustom(k, final);
+  const old = attrs.oldObject;
+  validate(ctx, k, final, old);
+  if (old && k.generation !== 'none' && specChanged(k, old, final))
+    meta(final)['generation'] = Number(meta(old)['generation'] ?? 0) + 1;
+  const v = await ctx.admission.validate({ ...attrs, object: final });
+  warnings.push(...v.warnings);
+  return { object: final, warnings };
+}
+
+/** Fresh system metadata of a created object: uid, creation time, generation 1 where kept; a name from generateName. */
+function stampCreated(ctx: ServerContext, k: KindInfo, o: Obj): void {
+  const m = meta(o);
+  for (const f of SYSTEM_META) delete m[f];
+  m['uid'] = randomUUID();
+  m['creationTimestamp'] = nowTime(ctx.clock);
+  if (k.generation !== 'none') m['generation'] = 1;
+  if (k.status && k.crd) delete o['status'];
+}
+
 /**
  * Creates an object through the real server's write pipeline (metadata, defaults, admission, validation); an ApiError
  * says why it was refused.
@@ -180,52 +243,28 @@ export async function createObject(
   body: unknown,
   opts: WriteOptions,
 ): Promise<WriteResult> {
-  if (!isPlainObject(body)) throw errors.badRequest('the request body must be a JSON object');
-  const o = clone(body);
-  checkTypeMeta(k, o);
-  checkNamespace(k, ns, o, 'create');
+  const o = decodeWriteBody(k, ns, body, 'create');
   const m = meta(o);
   if (m['resourceVersion']) throw errors.badRequest('resourceVersion should not be set on objects to be created');
   if (!m['name'] && m['generateName']) m['name'] = `${m['generateName']}${generateNameSuffix()}`;
-  namespaceGate(ctx, k, ns, String(m['name'] ?? ''));
-  for (const f of SYSTEM_META) delete m[f];
-  m['uid'] = randomUUID();
-  m['creationTimestamp'] = nowTime(ctx.clock);
-  if (k.generation !== 'none') m['generation'] = 1;
-  if (k.status && k.crd) delete o['status'];
-  const warnings: string[] = [];
-  fieldValidation(k, shapeCustom(k, o), opts, warnings);
   const name = String(m['name'] ?? '');
-  const mutated = await ctx.admission.mutate({
+  namespaceGate(ctx, k, ns, name);
+  stampCreated(ctx, k, o);
+  const options = { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' };
+  const attrs: WriteAttributes = {
     operation: 'CREATE',
     kind: k,
     subResource: '',
     namespace: ns,
     name,
-    object: o,
     dryRun: opts.dryRun,
-    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
-  });
-  warnings.push(...mutated.warnings);
-  const final = mutated.object!;
-  restoreSystemMeta(final, o);
-  shapeCustom(k, final);
-  validate(ctx, k, final, undefined);
-  const v = await ctx.admission.validate({
-    operation: 'CREATE',
-    kind: k,
-    subResource: '',
-    namespace: ns,
-    name,
-    object: final,
-    dryRun: opts.dryRun,
-    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
-  });
-  warnings.push(...v.warnings);
+    options,
+  };
+  const { object: final, warnings } = await admit(ctx, attrs, o, opts);
   if (ctx.store.get(grOf(k), ns, name)) throw errors.alreadyExists(k.group, k.resource, name);
   if (opts.dryRun) return { object: final, warnings, created: true };
   namespaceGate(ctx, k, ns, name);
-  const stored = ctx.store.create(grOf(k), ns, await toStorageVersion(ctx, k, final), k.group, k.resource);
+  const stored = ctx.store.create(k, ns, await toStorageVersion(ctx, k, final));
   return { object: await toRequestVersion(ctx, k, stored), warnings, created: true };
 }
 
@@ -315,11 +354,8 @@ export async function listObjects(ctx: ServerContext, k: KindInfo, ns: string | 
  */
 export async function updateObject(
   ctx: ServerContext,
-  k: KindInfo,
-  ns: string,
-  name: string,
+  at: WriteTarget,
   body: unknown,
-  sub: Subresource,
   opts: WriteOptions,
 ): Promise<WriteResult> {
   const unconditional = !(
@@ -329,54 +365,57 @@ export async function updateObject(
   );
   for (let attempt = 0; ; attempt++) {
     try {
-      return await updateOnce(ctx, k, ns, name, body, sub, opts);
+      return await updateOnce(ctx, at, body, opts);
     } catch (e) {
       // An update without a resourceVersion is unconditional: a race with another writer is retried.
-      if (unconditional && e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+      if (unconditional && isConflict(e) && attempt < 5) continue;
       throw e;
     }
   }
 }
 
-async function updateOnce(
-  ctx: ServerContext,
-  k: KindInfo,
-  ns: string,
-  name: string,
-  body: unknown,
-  sub: Subresource,
-  opts: WriteOptions,
-): Promise<WriteResult> {
-  if (!isPlainObject(body)) throw errors.badRequest('the request body must be a JSON object');
-  const o = clone(body);
-  checkTypeMeta(k, o);
-  checkNamespace(k, ns, o, 'update');
-  const m = meta(o);
-  // handlers.checkName: the namer fails on an empty name before the names are compared.
+function isConflict(e: unknown): boolean {
+  return e instanceof ApiError && e.reason === 'Conflict';
+}
+
+/** handlers.checkName: the body names the object the URL names (the namer fails on an empty name first). */
+function checkUpdateName(m: Obj, name: string): void {
   if (typeof m['name'] !== 'string' || m['name'] === '')
     throw errors.badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
   if (m['name'] !== name)
     throw errors.badRequest(`the name of the object (${m['name']}) does not match the name on the URL (${name})`);
-  m['name'] = name;
+}
+
+/** The stored object an update replaces, in the request's version; 404 when missing, 409 when `expectedRv` is stale. */
+async function currentForUpdate(ctx: ServerContext, at: WriteTarget, expectedRv: string | undefined): Promise<Obj> {
+  const { k, ns, name } = at;
   const storedOld = ctx.store.get(grOf(k), ns, name);
   if (!storedOld) throw errors.notFound(k.group, k.resource, name);
-  const expectedRv = m['resourceVersion'] ? String(m['resourceVersion']) : undefined;
   if (expectedRv && expectedRv !== storedOld['metadata']['resourceVersion'])
     throw errors.conflict(k.group, k.resource, name);
   const old = await toRequestVersion(ctx, k, storedOld);
   shapeCustom(k, old);
-  let next: Obj;
+  return old;
+}
+
+/** The object an update writes: the body, or for the status subresource only the body's status. */
+function replacement(k: KindInfo, sub: Subresource, o: Obj, old: Obj): Obj {
   if (sub === 'status') {
-    next = clone(old);
+    const next = clone(old);
     next['status'] = o['status'];
     if (next['status'] === undefined) delete next['status'];
-  } else {
-    next = o;
-    if (k.status) {
-      if (old['status'] === undefined) delete next['status'];
-      else next['status'] = clone(old['status']);
-    }
+    return next;
   }
+  // The main resource does not write the status of a kind that has a status subresource.
+  if (k.status) {
+    if (old['status'] === undefined) delete o['status'];
+    else o['status'] = clone(old['status']);
+  }
+  return o;
+}
+
+/** System metadata and resourceVersion come from the stored object, whatever the body says. */
+function keepSystemMeta(next: Obj, old: Obj): void {
   const nm = meta(next),
     om = meta(old);
   for (const f of SYSTEM_META) {
@@ -384,47 +423,55 @@ async function updateOnce(
     else nm[f] = om[f];
   }
   nm['resourceVersion'] = om['resourceVersion'];
-  if (om['deletionTimestamp']) {
-    const added = ((nm['finalizers'] ?? []) as string[]).filter(
-      (f) => !((om['finalizers'] ?? []) as string[]).includes(f),
-    );
-    if (added.length)
-      throw invalid(k.group, k.kind, name, [
-        {
-          type: 'Forbidden',
-          field: 'metadata.finalizers',
-          detail:
-            'no new finalizers can be added if the object is being deleted, found new finalizers ' +
-            JSON.stringify(added),
-        },
-      ]);
-  }
-  const warnings: string[] = [];
-  fieldValidation(k, shapeCustom(k, next), opts, warnings);
-  const attrs = {
-    operation: 'UPDATE' as const,
+}
+
+/** 422 when an update adds finalizers to an object that is being deleted. */
+function checkNoNewFinalizers(k: KindInfo, name: string, next: Obj, old: Obj): void {
+  const om = meta(old);
+  if (!om['deletionTimestamp']) return;
+  const before = (om['finalizers'] ?? []) as string[];
+  const added = ((meta(next)['finalizers'] ?? []) as string[]).filter((f) => !before.includes(f));
+  if (added.length === 0) return;
+  throw invalid(k.group, k.kind, name, [
+    {
+      type: 'Forbidden',
+      field: 'metadata.finalizers',
+      detail:
+        'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added),
+    },
+  ]);
+}
+
+async function updateOnce(
+  ctx: ServerContext,
+  at: WriteTarget,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  const { k, ns, name, sub } = at;
+  const o = decodeWriteBody(k, ns, body, 'update');
+  const m = meta(o);
+  checkUpdateName(m, name);
+  const old = await currentForUpdate(ctx, at, m['resourceVersion'] ? String(m['resourceVersion']) : undefined);
+  const next = replacement(k, sub, o, old);
+  keepSystemMeta(next, old);
+  checkNoNewFinalizers(k, name, next, old);
+  const options = { kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1' };
+  const attrs: WriteAttributes = {
+    operation: 'UPDATE',
     kind: k,
     subResource: sub,
     namespace: ns,
     name,
     oldObject: old,
     dryRun: opts.dryRun,
-    options: { kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1' },
+    options,
   };
-  const mutated = await ctx.admission.mutate({ ...attrs, object: next });
-  warnings.push(...mutated.warnings);
-  const final = mutated.object!;
-  restoreSystemMeta(final, next);
-  shapeCustom(k, final);
-  validate(ctx, k, final, old);
-  if (k.generation !== 'none' && specChanged(k, old, final))
-    meta(final)['generation'] = Number(om['generation'] ?? 0) + 1;
-  const v = await ctx.admission.validate({ ...attrs, object: final });
-  warnings.push(...v.warnings);
+  const { object: final, warnings } = await admit(ctx, attrs, next, opts);
   if (opts.dryRun) return { object: final, warnings };
   const storedNew = await toStorageVersion(ctx, k, final);
   // Compare-and-swap against the version this update was computed from, never blindly.
-  const stored = ctx.store.update(grOf(k), ns, storedNew, k.group, k.resource, String(om['resourceVersion']));
+  const stored = ctx.store.update(k, ns, storedNew, String(meta(old)['resourceVersion']));
   const gone = finalizeIfDone(ctx, k, stored);
   return { object: await toRequestVersion(ctx, k, gone ?? stored), warnings };
 }
@@ -437,45 +484,46 @@ function patchedShape(k: KindInfo, patched: Obj): void {
   throw new ApiError(422, 'Invalid', e.message, { causes: e.details?.causes ?? [] });
 }
 
+/** Server-side apply of an object that does not exist yet creates it (field ownership is not tracked). */
+async function applyCreates(
+  ctx: ServerContext,
+  at: WriteTarget,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  if (!isPlainObject(body)) throw errors.badRequest('the apply configuration must be an object');
+  patchedShape(at.k, body);
+  const metadata = { ...(isPlainObject(body['metadata']) ? body['metadata'] : {}), name: at.name };
+  return createObject(ctx, at.k, at.ns, { ...body, metadata }, opts);
+}
+
 /**
  * Patches an object and writes it as updateObject does; a patch without a resourceVersion is retried on conflict, and
  * an apply patch creates a missing object.
  */
 export async function patchObject(
   ctx: ServerContext,
-  k: KindInfo,
-  ns: string,
-  name: string,
-  type: PatchType,
-  body: unknown,
-  sub: Subresource,
+  at: WriteTarget,
+  patch: PatchBody,
   opts: WriteOptions,
 ): Promise<WriteResult> {
+  const { k, ns, name, sub } = at;
   for (let attempt = 0; ; attempt++) {
     // Server-side apply creates what does not exist yet (field ownership is not tracked: docs/apiserver.md).
-    if (type === 'apply' && sub === '' && !ctx.store.get(grOf(k), ns, name)) {
-      if (!isPlainObject(body)) throw errors.badRequest('the apply configuration must be an object');
-      patchedShape(k, body);
-      return createObject(
-        ctx,
-        k,
-        ns,
-        { ...body, metadata: { ...(isPlainObject(body['metadata']) ? body['metadata'] : {}), name } },
-        opts,
-      );
-    }
+    if (patch.type === 'apply' && sub === '' && !ctx.store.get(grOf(k), ns, name))
+      return applyCreates(ctx, at, patch.body, opts);
     const current = await getObject(ctx, k, ns, name);
-    const patched = applyPatch(type, current, body);
+    const patched = applyPatch(patch.type, current, patch.body);
     patchedShape(k, patched);
     const explicitRv =
       isPlainObject(patched['metadata']) &&
       patched['metadata']['resourceVersion'] !== current['metadata']['resourceVersion'];
     if (!explicitRv) meta(patched)['resourceVersion'] = current['metadata']['resourceVersion'];
     try {
-      return await updateObject(ctx, k, ns, name, patched, sub, opts);
+      return await updateObject(ctx, at, patched, opts);
     } catch (e) {
       // A patch without a resourceVersion precondition is retried on conflict, as the real server does.
-      if (e instanceof ApiError && e.reason === 'Conflict' && !explicitRv && attempt < 5) continue;
+      if (isConflict(e) && !explicitRv && attempt < 5) continue;
       throw e;
     }
   }

@@ -24,50 +24,49 @@ export type Route =
   | { type: 'openapi-v3'; group: string; version: string }
   | { type: 'not-found' };
 
+const NOT_FOUND: Route = { type: 'not-found' };
+
 /** The route of a URL path, following the real server's layout; 'not-found' for anything else. */
 export function route(pathname: string): Route {
-  const segs = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  if (segs.length === 0) return { type: 'not-found' };
-  const [head] = segs;
-  if (head === 'healthz' || head === 'livez' || head === 'readyz') return { type: 'health' };
-  if (head === 'version' && segs.length === 1) return { type: 'version' };
-  if (head === 'openapi') {
-    if (segs[1] === 'v2' && segs.length === 2) return { type: 'openapi-v2' };
-    if (segs[1] === 'v3' && segs.length === 2) return { type: 'openapi-v3-root' };
-    if (segs[1] === 'v3' && segs[2] === 'api' && segs.length === 4)
-      return { type: 'openapi-v3', group: '', version: segs[3]! };
-    if (segs[1] === 'v3' && segs[2] === 'apis' && segs.length === 5)
-      return { type: 'openapi-v3', group: segs[3]!, version: segs[4]! };
-    return { type: 'not-found' };
+  const [head, ...tail] = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  switch (head) {
+    case 'healthz':
+    case 'livez':
+    case 'readyz':
+      return { type: 'health' };
+    case 'version':
+      return tail.length === 0 ? { type: 'version' } : NOT_FOUND;
+    case 'openapi':
+      return openApiRoute(tail);
+    case 'api':
+      return tail.length === 0 ? { type: 'discovery-core' } : versionRoute('', tail[0]!, tail.slice(1));
+    case 'apis':
+      if (tail.length === 0) return { type: 'discovery-groups' };
+      if (tail.length === 1) return { type: 'discovery-group', group: tail[0]! };
+      return versionRoute(tail[0]!, tail[1]!, tail.slice(2));
+    default:
+      return NOT_FOUND;
   }
-  let group: string, version: string, rest: string[];
-  if (head === 'api') {
-    if (segs.length === 1) return { type: 'discovery-core' };
-    group = '';
-    version = segs[1]!;
-    rest = segs.slice(2);
-  } else if (head === 'apis') {
-    if (segs.length === 1) return { type: 'discovery-groups' };
-    if (segs.length === 2) return { type: 'discovery-group', group: segs[1]! };
-    group = segs[1]!;
-    version = segs[2]!;
-    rest = segs.slice(3);
-  } else return { type: 'not-found' };
+}
+
+/** /openapi/v2, /openapi/v3, /openapi/v3/api/{version}, /openapi/v3/apis/{group}/{version}. */
+function openApiRoute(segs: string[]): Route {
+  const [v, root, ...gv] = segs;
+  if (v === 'v2') return segs.length === 1 ? { type: 'openapi-v2' } : NOT_FOUND;
+  if (v !== 'v3') return NOT_FOUND;
+  if (root === undefined) return { type: 'openapi-v3-root' };
+  if (root === 'api' && gv.length === 1) return { type: 'openapi-v3', group: '', version: gv[0]! };
+  if (root === 'apis' && gv.length === 2) return { type: 'openapi-v3', group: gv[0]!, version: gv[1]! };
+  return NOT_FOUND;
+}
+
+/** What follows /api/{version} or /apis/{group}/{version}: the group version's resources, or one resource. */
+function versionRoute(group: string, version: string, rest: string[]): Route {
   if (rest.length === 0) return { type: 'discovery-resources', group, version };
-  let legacyWatch = false;
-  if (rest[0] === 'watch') {
-    legacyWatch = true;
-    rest = rest.slice(1);
-  }
-  let namespace: string | undefined;
-  const nsSub =
-    rest[0] === 'namespaces' && rest.length === 3 && group === '' && (rest[2] === 'status' || rest[2] === 'finalize');
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !nsSub) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const [resource, name, subresource, ...extra] = rest;
-  if (!resource || extra.length > 0) return { type: 'not-found' };
+  const legacyWatch = rest[0] === 'watch';
+  const { namespace, path } = splitNamespace(group, legacyWatch ? rest.slice(1) : rest);
+  const [resource, name, subresource, ...extra] = path;
+  if (!resource || extra.length > 0) return NOT_FOUND;
   return {
     type: 'resource',
     group,
@@ -78,4 +77,14 @@ export function route(pathname: string): Route {
     ...(subresource !== undefined ? { subresource } : {}),
     legacyWatch,
   };
+}
+
+/**
+ * A leading namespaces/{ns} scopes the rest of the path, except for the namespace's own subresources
+ * (/api/v1/namespaces/{name}/status and /finalize), which address the Namespace object itself.
+ */
+function splitNamespace(group: string, rest: string[]): { namespace?: string; path: string[] } {
+  if (rest[0] !== 'namespaces' || rest.length < 3) return { path: rest };
+  const ownSub = rest.length === 3 && group === '' && (rest[2] === 'status' || rest[2] === 'finalize');
+  return ownSub ? { path: rest } : { namespace: rest[1]!, path: rest.slice(2) };
 }

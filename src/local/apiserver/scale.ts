@@ -6,7 +6,13 @@ import { isPlainObject, setPath, type Obj } from './meta.ts';
 import { toScale } from './scale-view.ts';
 import { applyPatch, type PatchType } from './patch.ts';
 import type { ServerContext, WriteOptions } from './context.ts';
-import { getObject, updateObject } from './rest.ts';
+import { getObject, updateObject, type ObjectRef } from './rest.ts';
+
+/** A scale write: a Scale (PUT), or a patch of the current Scale when `patchType` is set (PATCH). */
+export interface ScaleWrite {
+  body: unknown;
+  patchType: PatchType | undefined;
+}
 
 /** The object's Scale; 404 when the kind has no scale subresource or the object does not exist. */
 export async function getScale(ctx: ServerContext, k: KindInfo, ns: string, name: string): Promise<Obj> {
@@ -20,13 +26,12 @@ export async function getScale(ctx: ServerContext, k: KindInfo, ns: string, name
  */
 export async function writeScale(
   ctx: ServerContext,
-  k: KindInfo,
-  ns: string,
-  name: string,
-  body: unknown,
-  patchType: PatchType | undefined,
+  at: ObjectRef,
+  write: ScaleWrite,
   opts: WriteOptions,
 ): Promise<{ object: Obj; warnings: string[] }> {
+  const { k, ns, name } = at;
+  const { body, patchType } = write;
   if (!k.scale) throw errors.resourceNotFound();
   const current = await getObject(ctx, k, ns, name);
   const scale = patchType ? applyPatch(patchType, toScale(k, current), body) : body;
@@ -40,6 +45,6 @@ export async function writeScale(
   const rv = scale['metadata']?.['resourceVersion'];
   if (rv && rv !== current['metadata']['resourceVersion']) throw errors.conflict(k.group, k.resource, name);
   setPath(current, k.scale.specReplicasPath, replicas);
-  const r = await updateObject(ctx, k, ns, name, current, 'scale', opts);
+  const r = await updateObject(ctx, { ...at, sub: 'scale' }, current, opts);
   return { object: toScale(k, r.object), warnings: r.warnings };
 }

@@ -1,7 +1,7 @@
 // Label and field selectors in their query-string form (`a=b,c!=d,e in (x,y),!f`) and as the
 // LabelSelector structure used by webhooks (matchLabels / matchExpressions).
 import { errors } from './status-errors.ts';
-import type { Obj } from './meta.ts';
+import { isPlainObject, type Obj } from './meta.ts';
 
 type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
@@ -200,8 +200,8 @@ export function matchesFields(reqs: FieldRequirement[], o: Obj): boolean {
 }
 
 function fieldValue(o: Obj, field: string): string {
-  let cur: any = o;
-  for (const p of field.split('.')) cur = cur?.[p];
+  let cur: unknown = o;
+  for (const p of field.split('.')) cur = isPlainObject(cur) ? cur[p] : undefined;
   if (field === 'source' && o['source']) return String(o['source']['component'] ?? '');
   return cur === undefined || cur === null ? '' : String(cur);
 }

@@ -87,14 +87,14 @@ function details(group: string, resource: string, name: string): StatusDetails {
 
 /** Makers of the real server's errors, each with its code, reason and message wording. */
 export const errors = {
-  notFound: (group: string, resource: string, name: string) =>
+  notFound: (group: string, resource: string, name: string): ApiError =>
     new ApiError(
       404,
       'NotFound',
       `${qualifiedResource(group, resource)} "${name}" not found`,
       details(group, resource, name),
     ),
-  alreadyExists: (group: string, resource: string, name: string) =>
+  alreadyExists: (group: string, resource: string, name: string): ApiError =>
     new ApiError(
       409,
       'AlreadyExists',
@@ -106,38 +106,39 @@ export const errors = {
     resource: string,
     name: string,
     why = 'the object has been modified; please apply your changes to the latest version and try again',
-  ) =>
+  ): ApiError =>
     new ApiError(
       409,
       'Conflict',
       `Operation cannot be fulfilled on ${qualifiedResource(group, resource)} "${name}": ${why}`,
       details(group, resource, name),
     ),
-  badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
-  unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
-  forbidden: (group: string, resource: string, name: string, why: string) =>
+  badRequest: (message: string): ApiError => new ApiError(400, 'BadRequest', message),
+  unauthorized: (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized'),
+  forbidden: (group: string, resource: string, name: string, why: string): ApiError =>
     new ApiError(
       403,
       'Forbidden',
       `${qualifiedResource(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`,
       name ? details(group, resource, name) : group ? { group, kind: resource } : { kind: resource },
     ),
-  resourceNotFound: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
-  methodNotAllowed: (verb: string, resource: string) =>
+  resourceNotFound: (): ApiError =>
+    new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
+  methodNotAllowed: (verb: string, resource: string): ApiError =>
     new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {
       kind: resource,
       causes: [{ reason: 'UnexpectedServerResponse', message: verb }],
     }),
-  gone: (message: string) => new ApiError(410, 'Expired', message),
-  internal: (message: string) =>
+  gone: (message: string): ApiError => new ApiError(410, 'Expired', message),
+  internal: (message: string): ApiError =>
     new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }),
-  unsupportedMediaType: (type: string) =>
+  unsupportedMediaType: (type: string): ApiError =>
     new ApiError(
       415,
       'UnsupportedMediaType',
       `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${type})`,
     ),
-  tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
+  tooLarge: (message: string): ApiError => new ApiError(413, 'RequestEntityTooLarge', message),
 };
 
 /** One field error, printed by the real server as `path: Type: detail`. */

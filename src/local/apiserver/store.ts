@@ -33,8 +33,26 @@ export interface StoreOptions {
   initial?: StoreSnapshot;
 }
 
+/** A resource by API group and plural name: what the store files objects under and names in its errors. */
+export interface GroupResource {
+  readonly group: string;
+  readonly resource: string;
+}
+
+/** The group-resource string, `resource.group` (`statefulsets.apps`), or `resource` for the core group. */
+export function groupResource(r: GroupResource): string {
+  return r.group ? `${r.resource}.${r.group}` : r.resource;
+}
+
 function keyOf(gr: string, ns: string, name: string): string {
   return `${gr}\u0000${ns}\u0000${name}`;
+}
+
+/** Where a write lands: the event's group-resource and namespace, and the object's key. */
+interface Slot {
+  gr: string;
+  ns: string;
+  key: string;
 }
 
 /**
@@ -104,31 +122,29 @@ export class Store {
     return [...this.objects.entries()].map(([k, object]) => ({ gr: k.split('\u0000')[0]!, object: clone(object) }));
   }
 
-  create(gr: string, ns: string, obj: Obj, groupName: string, resource: string): Obj {
+  /** Stores a new object; 409 when one with its name exists. */
+  create(r: GroupResource, ns: string, obj: Obj): Obj {
     const name = String(meta(obj)['name']);
+    const gr = groupResource(r);
     const key = keyOf(gr, ns, name);
-    if (this.objects.has(key)) throw errors.alreadyExists(groupName, resource, name);
-    return this.commit('ADDED', gr, ns, key, obj, undefined);
+    if (this.objects.has(key)) throw errors.alreadyExists(r.group, r.resource, name);
+    return this.commit('ADDED', { gr, ns, key }, obj, undefined);
   }
 
-  /** Compare-and-swap on resourceVersion when `expectedRv` is given. */
-  update(gr: string, ns: string, obj: Obj, groupName: string, resource: string, expectedRv?: string): Obj {
+  /** Replaces an object; a compare-and-swap on resourceVersion when `expectedRv` is given (409 when stale). */
+  update(r: GroupResource, ns: string, obj: Obj, expectedRv?: string): Obj {
     const name = String(meta(obj)['name']);
+    const gr = groupResource(r);
     const key = keyOf(gr, ns, name);
-    const prev = this.objects.get(key);
-    if (!prev) throw errors.notFound(groupName, resource, name);
-    if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== prev['metadata']['resourceVersion']) {
-      throw errors.conflict(groupName, resource, name);
-    }
-    return this.commit('MODIFIED', gr, ns, key, obj, prev);
+    const prev = this.existing(r, key, name, expectedRv);
+    return this.commit('MODIFIED', { gr, ns, key }, obj, prev);
   }
 
-  remove(gr: string, ns: string, name: string, groupName: string, resource: string, expectedRv?: string): Obj {
+  /** Removes an object and returns its last state, stamped with the deletion's resourceVersion. */
+  remove(r: GroupResource, ns: string, name: string, expectedRv?: string): Obj {
+    const gr = groupResource(r);
     const key = keyOf(gr, ns, name);
-    const prev = this.objects.get(key);
-    if (!prev) throw errors.notFound(groupName, resource, name);
-    if (expectedRv && expectedRv !== prev['metadata']['resourceVersion'])
-      throw errors.conflict(groupName, resource, name);
+    const prev = this.existing(r, key, name, expectedRv);
     this.objects.delete(key);
     this.rv++;
     // A deleted object's last state carries the deletion's resourceVersion, as the real watch does.
@@ -138,12 +154,21 @@ export class Store {
     return clone(gone);
   }
 
-  private commit(type: EventType, gr: string, ns: string, key: string, obj: Obj, prev: Obj | undefined): Obj {
+  /** The stored object a write replaces: 404 when missing, 409 when `expectedRv` is given and stale. */
+  private existing(r: GroupResource, key: string, name: string, expectedRv: string | undefined): Obj {
+    const prev = this.objects.get(key);
+    if (!prev) throw errors.notFound(r.group, r.resource, name);
+    if (expectedRv && expectedRv !== prev['metadata']['resourceVersion'])
+      throw errors.conflict(r.group, r.resource, name);
+    return prev;
+  }
+
+  private commit(type: EventType, at: Slot, obj: Obj, prev: Obj | undefined): Obj {
     this.rv++;
     const stored = clone(obj);
     meta(stored)['resourceVersion'] = String(this.rv);
-    this.objects.set(key, stored);
-    this.emit({ type, gr, namespace: ns, object: stored, ...(prev ? { prev } : {}), rv: this.rv });
+    this.objects.set(at.key, stored);
+    this.emit({ type, gr: at.gr, namespace: at.ns, object: stored, ...(prev ? { prev } : {}), rv: this.rv });
     return clone(stored);
   }
 

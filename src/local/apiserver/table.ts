@@ -141,6 +141,8 @@ function builtinColumns(k: KindInfo, now: number): Column[] {
         col('Allowed Disruptions', 'integer', (o) => o['status']?.['disruptionsAllowed'] ?? 0),
         age(now),
       ];
+    case 'NetworkPolicy':
+      return [nameColumn(), col('Pod-Selector', 'string', (o) => selectorText(o['spec']?.['podSelector'])), age(now)];
     case 'Lease':
       return [nameColumn(), col('Holder', 'string', (o) => o['spec']?.['holderIdentity'] ?? ''), age(now)];
     case 'CustomResourceDefinition':
@@ -214,15 +216,16 @@ export function columnsFor(k: KindInfo, now: number): Column[] {
   return k.crd ? crdColumns(k.crd.columns, now) : builtinColumns(k, now);
 }
 
+/** How a Table is rendered: what each row carries, whether headers are left out (watch after the first), now (ms). */
+export interface TableView {
+  include: IncludeObject;
+  noHeaders: boolean;
+  now: number;
+}
+
 /** The objects as a meta.k8s.io/v1 Table; a cell that cannot be computed is null. */
-export function toTable(
-  k: KindInfo,
-  objects: Obj[],
-  listMeta: Obj,
-  include: IncludeObject,
-  noHeaders: boolean,
-  now: number,
-): Obj {
+export function toTable(k: KindInfo, objects: Obj[], listMeta: Obj, view: TableView): Obj {
+  const { include, noHeaders, now } = view;
   const cols = columnsFor(k, now);
   const rows = objects.map((o) => {
     const row: Obj = {
@@ -246,4 +249,12 @@ export function toTable(
     columnDefinitions: noHeaders ? [] : cols.map((c) => c.def),
     rows,
   };
+}
+
+/** A label selector as kubectl prints it (`<none>` when it selects everything). */
+function selectorText(sel: Obj | undefined): string {
+  const parts = Object.entries((sel?.['matchLabels'] ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+  for (const e of (sel?.['matchExpressions'] ?? []) as Obj[])
+    parts.push(`${e['key']} ${String(e['operator']).toLowerCase()} (${((e['values'] ?? []) as string[]).join(',')})`);
+  return parts.length ? parts.join(',') : '<none>';
 }

@@ -3,7 +3,7 @@
 // resourceVersion with an ERROR event carrying a 410 Expired Status, turns selector transitions into
 // ADDED/DELETED as the watch cache does, and sends BOOKMARKs when asked.
 import type { ServerResponse } from 'node:http';
-import { errors } from './status-errors.ts';
+import { ApiError, errors } from './status-errors.ts';
 import type { KindInfo } from './kinds.ts';
 import { apiVersionOf } from './kinds.ts';
 import { clone, type Obj } from './meta.ts';
@@ -11,8 +11,9 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import type { StoreEvent } from './store.ts';
 import { grOf, toRequestVersion, type ServerContext } from './context.ts';
 
-/** A watch's query parameters. */
+/** What a watch asks for: its namespace (undefined: all) and query parameters. */
 export interface WatchQuery {
+  namespace?: string;
   resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -40,11 +41,11 @@ type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 export function serveWatch(
   ctx: ServerContext,
   k: KindInfo,
-  ns: string | undefined,
   q: WatchQuery,
   res: ServerResponse,
   opts: WatchOptions,
 ): void {
+  const ns = q.namespace;
   const labels = parseLabelSelector(q.labelSelector);
   const fields = parseFieldSelector(q.fieldSelector, k.kind, apiVersionOf(k));
   const gr = grOf(k);
@@ -83,10 +84,7 @@ export function serveWatch(
   };
   const enqueue = (fn: () => Promise<void> | void) => {
     chain = chain.then(fn).catch((e: unknown) => {
-      write(
-        'ERROR',
-        e instanceof Error && 'toStatus' in e ? (e as any).toStatus() : errors.internal(String(e)).toStatus(),
-      );
+      write('ERROR', e instanceof ApiError ? e.toStatus() : errors.internal(String(e)).toStatus());
       end();
     });
   };

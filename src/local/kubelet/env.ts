@@ -24,7 +24,8 @@ export class ContainerConfigError extends Error {
   }
 }
 
-function fieldValue(pod: Obj, path: string): string {
+/** The value of a downward-API fieldRef path (env and files share it). */
+export function fieldValue(pod: Obj, path: string): string {
   const m = pod['metadata'];
   const sel = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (sel) return String(m[sel[1]!]?.[sel[2]!] ?? '');
@@ -97,6 +98,15 @@ function envFrom(src: EnvSources, entries: Obj[], env: Record<string, string>): 
     for (const [k, v] of Object.entries((obj['data'] ?? {}) as Record<string, string>))
       env[`${e['prefix'] ?? ''}${k}`] = isSecret ? Buffer.from(v, 'base64').toString('utf8') : v;
   }
+}
+
+/** The container with `$(VAR)` in command and args expanded from its environment, as the kubelet does
+ * before starting it (probe, hook and exec commands are not expanded, as in Kubernetes). */
+export function expandCommand(container: Obj, env: Record<string, string>): Obj {
+  const out: Obj = { ...container };
+  for (const k of ['command', 'args'] as const)
+    if (Array.isArray(container[k])) out[k] = (container[k] as unknown[]).map((s) => expand(String(s), env));
+  return out;
 }
 
 /** The full environment of one container. */

@@ -5,6 +5,7 @@
 // exactly as the images' docker-entrypoint.sh requires, written without binary logging. When the image's
 // flavor is not the local server's (mysql:8.0 on MariaDB), options become `loose-` so unknown ones warn.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -16,6 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Obj } from './client.ts';
 import type { LaunchSpec } from './launch-spec.ts';
@@ -41,9 +43,16 @@ export function mysqlPort(container: Obj): number {
   return Number(named?.['containerPort'] ?? 3306);
 }
 
-/** The socket path of a pod's mysqld (what MYSQL_UNIX_PORT points at). */
+/** Longest Unix socket path (sun_path is 108 bytes with its NUL); mysqld refuses longer ones. */
+const MAX_SOCKET_PATH = 107;
+
+/** The socket path of a pod's mysqld (what MYSQL_UNIX_PORT points at): in the pod directory, or, when
+ * that path is too long for a Unix socket (a deep --data-dir), a short one in the temp directory named
+ * by a hash of the pod directory. */
 export function mysqldSocket(podDir: string): string {
-  return join(podDir, 'run', 'mysqld.sock');
+  const inPod = join(podDir, 'run', 'mysqld.sock');
+  if (Buffer.byteLength(inPod) <= MAX_SOCKET_PATH) return inPod;
+  return join(tmpdir(), `mysql-raft-${createHash('sha256').update(podDir).digest('hex').slice(0, 16)}.sock`);
 }
 
 /** True when the container's command is not the server (e.g. `sh -c mysqladmin ...`): it runs on the host. */
@@ -111,6 +120,11 @@ export function initSql(env: Record<string, string>): string {
   const out = [
     'SET SESSION sql_log_bin=0;',
     "DROP USER IF EXISTS ''@'localhost';",
+    // As the MariaDB image's entrypoint: only root@localhost and root@'%' remain. A root@127.0.0.1 left
+    // by mariadb-install-db (no password) would win over root@'%' for every pod's connection, which
+    // comes from 127.0.0.1 here.
+    "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
+    "EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@\\'', @@hostname, '\\'');",
     `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${p};`,
     "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
     `ALTER USER 'root'@'localhost' IDENTIFIED BY ${p};`,

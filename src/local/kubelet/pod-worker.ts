@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { KubeClient, Obj } from './client.ts';
 import { isConflict, isNotFound, restPath } from './client.ts';
 import { ContainerRunner, ContainerWaitError } from './container.ts';
-import { containerEnv, ContainerConfigError } from './env.ts';
+import { containerEnv, ContainerConfigError, expandCommand } from './env.ts';
 import type { EventSink } from './events.ts';
 import { planImage, type ImageOptions } from './images.ts';
 import { launchFor } from './launch.ts';
@@ -16,7 +16,7 @@ import type { LaunchSpec } from './launch-spec.ts';
 import { mysqldSocket } from './mysqld.ts';
 import { PathMap } from './paths.ts';
 import { podStatus } from './pod-status.ts';
-import { containerMounts, refreshVolumes, setUpVolumes, type VolumeSources } from './volumes.ts';
+import { containerMounts, hasDownwardFiles, refreshVolumes, setUpVolumes, type VolumeSources } from './volumes.ts';
 
 /** What every pod worker shares: the node's settings and lookups. */
 export interface WorkerDeps {
@@ -111,7 +111,7 @@ export class PodWorker {
 
   private volumeSources(): VolumeSources {
     return {
-      pod: this.pod,
+      pod: this.withAddresses(),
       podDir: this.podDir,
       secret: this.deps.secret,
       configMap: this.deps.configMap,
@@ -135,6 +135,11 @@ export class PodWorker {
     }
   }
 
+  /** The pod with its IPs filled in (before its status says so, env and files already need them). */
+  private withAddresses(): Obj {
+    return { ...this.pod, status: { ...(this.pod['status'] ?? {}), podIP: this.ip, hostIP: this.deps.hostIP } };
+  }
+
   private podRef(): Obj {
     return { apiVersion: 'v1', kind: 'Pod', metadata: this.pod['metadata'] };
   }
@@ -152,7 +157,7 @@ export class PodWorker {
     };
     return containerEnv(
       {
-        pod: { ...this.pod, status: { ...(this.pod['status'] ?? {}), podIP: this.ip, hostIP: this.deps.hostIP } },
+        pod: this.withAddresses(),
         secret: this.deps.secret,
         configMap: this.deps.configMap,
         base,
@@ -176,9 +181,10 @@ export class PodWorker {
     }
     const mounts = containerMounts(c, this.volumes);
     const paths = new PathMap(mounts);
+    const env = this.environment(c, paths);
     return launchFor(plan, {
-      container: c,
-      env: this.environment(c, paths),
+      container: expandCommand(c, env),
+      env,
       mounts,
       paths,
       podDir: this.podDir,
@@ -253,7 +259,11 @@ export class PodWorker {
 
   /** A newer version of the pod object arrived. */
   update(pod: Obj): void {
+    const m = (p: Obj) => JSON.stringify([p['metadata']['labels'], p['metadata']['annotations']]);
+    const metaChanged = m(pod) !== m(this.pod);
     this.pod = pod;
+    // Downward API files follow the pod's labels and annotations (e.g. a role label that moved).
+    if (metaChanged && hasDownwardFiles(pod)) this.refresh();
     if (pod['metadata']['deletionTimestamp']) void this.terminate().catch(this.deps.onError);
   }
 

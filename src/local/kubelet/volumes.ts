@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Obj } from './client.ts';
-import { ContainerConfigError } from './env.ts';
+import { ContainerConfigError, fieldValue } from './env.ts';
 
 /** Where volumes come from. */
 export interface VolumeSources {
@@ -38,25 +38,29 @@ function downward(pod: Obj, items: Obj[], mode: number): Files {
   const m = pod['metadata'];
   const render = (v: Record<string, string> | undefined) =>
     Object.entries(v ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, x]) => `${k}=${JSON.stringify(x)}`)
       .join('\n');
   for (const it of items) {
     const f = String(it['fieldRef']?.['fieldPath'] ?? '');
-    const text =
-      f === 'metadata.labels'
+    // resourceFieldRef: no cgroups here, so no limits to report (as env does, "0").
+    const text = it['resourceFieldRef']
+      ? '0'
+      : f === 'metadata.labels'
         ? render(m['labels'])
         : f === 'metadata.annotations'
           ? render(m['annotations'])
-          : f === 'metadata.name'
-            ? m['name']
-            : f === 'metadata.namespace'
-              ? m['namespace']
-              : f === 'metadata.uid'
-                ? m['uid']
-                : '';
+          : fieldValue(pod, f);
     out.set(String(it['path']), { content: Buffer.from(text), mode: it['mode'] ?? mode });
   }
   return out;
+}
+
+/** True when the pod has a downwardAPI volume (or projection), whose files follow labels/annotations. */
+export function hasDownwardFiles(pod: Obj): boolean {
+  return ((pod['spec']['volumes'] ?? []) as Obj[]).some(
+    (v) => v['downwardAPI'] || ((v['projected']?.['sources'] ?? []) as Obj[]).some((s) => s['downwardAPI']),
+  );
 }
 
 function sourceFiles(src: VolumeSources, kind: 'secret' | 'configMap', ref: Obj, mode: number, items?: Obj[]): Files {

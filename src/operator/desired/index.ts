@@ -3,6 +3,7 @@
 import type { KubernetesObject, V1StatefulSet } from '@kubernetes/client-node';
 import type { BuildOptions, Cluster } from './cluster.ts';
 import { mycnfConfigMap } from './mycnf.ts';
+import { networkPolicy } from './networkpolicy.ts';
 import { podDisruptionBudget } from './pdb.ts';
 import { agentRole, agentRoleBinding, agentServiceAccount } from './rbac.ts';
 import { credentialsSecret, credentialsSecretRef, peerAuthSecret, type RandomSource } from './secrets.ts';
@@ -28,7 +29,7 @@ export interface DesiredObject {
 
 /** The desired state of one cluster. */
 export interface Desired {
-  /** In creation order: identity, secrets, config, Services, PDB, and the StatefulSet last. */
+  /** In creation order: identity, secrets, config, Services, PDB, NetworkPolicy, and the StatefulSet last. */
   objects: DesiredObject[];
   statefulSet: V1StatefulSet;
   credentials: { name: string; generated: boolean };
@@ -58,6 +59,7 @@ export function desiredState(cluster: Cluster, opts: BuildOptions, random: Rando
       owned(masterService(cluster)),
       owned(slaveService(cluster)),
       owned(podDisruptionBudget(cluster)),
+      owned(networkPolicy(cluster)),
       owned(sts),
     ],
     statefulSet: sts,

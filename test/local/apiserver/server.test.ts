@@ -225,7 +225,7 @@ t.test('history is bounded by bytes as well as count', async (t) => {
     metadata: { name: `c${i}`, namespace: 'd' },
     data: { k: 'x'.repeat(3000) },
   });
-  for (let i = 0; i < 10; i++) small.create('configmaps', 'd', o(i), '', 'configmaps');
+  for (let i = 0; i < 10; i++) small.create({ group: '', resource: 'configmaps' }, 'd', o(i));
   t.equal(small.eventsSince(0), 'gone', 'early events dropped by the byte budget');
   const kept = small.eventsSince(small.oldestResumableRv());
   t.ok(Array.isArray(kept) && kept.length >= 2 && kept.length <= 4, 'a few recent events remain');

@@ -4,8 +4,8 @@
 import t from 'tap';
 import { planImage, repositoryOf } from '../../../src/local/kubelet/images.ts';
 import { PathMap } from '../../../src/local/kubelet/paths.ts';
-import { expand } from '../../../src/local/kubelet/env.ts';
-import { initSql } from '../../../src/local/kubelet/mysqld.ts';
+import { expand, expandCommand } from '../../../src/local/kubelet/env.ts';
+import { initSql, mysqldSocket } from '../../../src/local/kubelet/mysqld.ts';
 import { endpointSlice, endpointSubsets } from '../../../src/local/kubelet/endpoints.ts';
 import { IpPool } from '../../../src/local/kubelet/ip-pool.ts';
 import { podStatusText } from '../../../src/local/apiserver/table-workloads.ts';
@@ -44,6 +44,9 @@ t.test('paths under a mount are rewritten in args and env values, others are lef
 
 t.test('$(VAR) expansion as Kubernetes does it', async (t) => {
   t.equal(expand('$(A)-$(B)-$$(A)-$(MISSING)', { A: 'a', B: 'b' }), 'a-b-$(A)-$(MISSING)');
+  const c = { name: 'mysqld', command: ['run', '$(A)'], args: ['--server-id=1$(POD_INDEX)'], env: [] };
+  t.same(expandCommand(c, { A: 'a', POD_INDEX: '2' }), { ...c, command: ['run', 'a'], args: ['--server-id=12'] });
+  t.same(expandCommand({ name: 'x' }, { A: 'a' }), { name: 'x' }, 'no command, no args: unchanged');
 });
 
 t.test("the database entrypoint's first boot: a root password is required unless empty is allowed", async (t) => {
@@ -55,6 +58,11 @@ t.test("the database entrypoint's first boot: a root password is required unless
     MARIADB_PASSWORD: 'p',
   });
   t.match(sql, /^SET SESSION sql_log_bin=0;/, 'no GTID of its own on a fresh server');
+  t.match(
+    sql,
+    "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';",
+    "no passwordless root@127.0.0.1 left to win over root@'%' (pods connect from 127.0.0.1)",
+  );
   t.match(sql, /CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'it\\'s';/);
   t.match(sql, /CREATE DATABASE IF NOT EXISTS `app`;/);
   t.match(sql, /GRANT ALL ON `app`\.\* TO 'u'@'%';/);
@@ -192,4 +200,14 @@ t.test('strategic merge: list rules and directives as apimachinery applies them'
     },
   );
   t.same(retained['spec'].strategy, { type: 'Recreate' }, '$retainKeys drops the rest');
+});
+
+t.test("a pod's mysqld socket path always fits a Unix socket address (107 bytes)", async (t) => {
+  const short = '/tmp/d/pods/default_db-0_uid';
+  t.equal(mysqldSocket(short), `${short}/run/mysqld.sock`, 'in the pod directory when it fits');
+  const deep = `/tmp/mro-failover-Xof6IT/pods/default_mysql-raft-cluster-0_${'5b2d8d46-56f8-40ef-83f7-617bbc887d1e'}`;
+  const s = mysqldSocket(deep);
+  t.ok(Buffer.byteLength(s) <= 107, `short enough: ${s}`);
+  t.equal(mysqldSocket(deep), s, 'the same pod directory, the same socket');
+  t.not(mysqldSocket(`${deep}x`), s, 'another pod, another socket');
 });
