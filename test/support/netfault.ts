@@ -33,6 +33,8 @@ process.on('exit', () => {
 
 export class NetFault {
   readonly chain = `mro-${process.pid}`;
+  /** The connection mark of the replication connections a partition cuts. */
+  readonly mark = String(0x4d520000 + (process.pid % 0xffff));
   private installed = false;
 
   /** Creates the chain and the jump to it. */
@@ -53,6 +55,9 @@ export class NetFault {
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(o.gid), '-d', node.ip, '-j', 'DROP']);
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(node.gid), '-d', o.ip, '-j', 'DROP']);
     }
+    // The others' mysqld connections to it (replication, acknowledgements): marked by owner on their
+    // way in, then every packet of a marked connection dropped in both directions (its answers go to
+    // 127.0.0.1, where nothing else tells them from its answers to its own agent).
     ipt([
       '-A',
       this.chain,
@@ -70,8 +75,11 @@ export class NetFault {
       '-s',
       clientAddress,
       '-j',
-      'DROP',
+      'CONNMARK',
+      '--set-mark',
+      this.mark,
     ]);
+    ipt(['-A', this.chain, '-m', 'connmark', '--mark', this.mark, '-j', 'DROP']);
   }
 
   /** Refuses (TCP reset) every agent's traffic to a TCP port on 127.0.0.1 (the API server). */
