@@ -4,14 +4,7 @@
 // again, and a refused request is not retried forever), waits until the target has caught up while
 // still writable, fences itself, waits for the last transactions, and hands leadership over with its
 // lease waived. A refusal is a `SwitchoverRefused` Warning Event saying why; success `SwitchedOver`.
-import {
-  contains,
-  errantAgainst,
-  status,
-  union,
-  waitApplied,
-  type GtidSet,
-} from '../mysql/index.ts';
+import { contains, errantAgainst, status, union, waitApplied, type GtidSet } from '../mysql/index.ts';
 import { fenceSelf, type ActContext } from './act.ts';
 
 /** The keyword asking for the best caught-up replica. */
