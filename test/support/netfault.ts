@@ -30,6 +30,12 @@ const live = new Set<NetFault>();
 process.on('exit', () => {
   for (const f of live) f.removeSync();
 });
+// A run stopped by a signal leaves no rules behind either: remove them, then die of the signal.
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    for (const f of live) f.removeSync();
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  });
 
 export class NetFault {
   readonly chain = `mro-${process.pid}`;
