@@ -5,7 +5,7 @@
 // agent when iptables is missing). Write unavailability = from the fault to the first write
 // acknowledged by the new primary, as the writer saw it. The whole history goes through the checker:
 // lost acknowledged writes and double-writable time come from it. Last line: one JSON object.
-//   npm run bench:failover -- [--runs 20] [--election-timeout 3s]
+//   npm run bench:failover -- [--runs 20] [--election-timeout 3s] [--kinds graceful,mysqld_crash,agent_crash,silent]
 import { writeFileSync } from 'node:fs';
 import { FaultRun } from '../test/support/agent/faultrun.ts';
 import { NetFault, iptablesMissing } from '../test/support/netfault.ts';
@@ -13,7 +13,7 @@ import { eventually } from '../test/support/eventually.ts';
 import { parseDuration } from '../src/api/duration.ts';
 
 type Kind = 'graceful' | 'mysqld_crash' | 'agent_crash' | 'silent';
-const KINDS: Kind[] = ['graceful', 'mysqld_crash', 'agent_crash', 'silent'];
+const ALL_KINDS: Kind[] = ['graceful', 'mysqld_crash', 'agent_crash', 'silent'];
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +26,9 @@ function percentile(xs: number[], p: number): number | null {
   return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
 }
 
+const KINDS = arg('kinds', ALL_KINDS.join(',')).split(',') as Kind[];
+for (const k of KINDS)
+  if (!ALL_KINDS.includes(k)) throw new Error(`--kinds ${k}: must be among ${ALL_KINDS.join(', ')}`);
 const runs = Number(arg('runs', '20'));
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${arg('runs', '')}: must be a positive integer`);
 const electionTimeout = arg('election-timeout', '3s');

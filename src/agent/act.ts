@@ -269,12 +269,20 @@ async function have(c: ActContext, pod: string): Promise<{ pod: string; set: Gti
   }
 }
 
-/** The follower whose received GTIDs contain every other reachable follower's (then by name). */
-export async function bestFollower(c: ActContext): Promise<string | undefined> {
+/** Pure choice among followers: the one whose received GTIDs contain every other's (then the first).
+ * With `ours` (the leader's executed set), a follower holding anything we lack (errant, detached) is
+ * never chosen: it cannot apply what the leader waits for it to apply. */
+export function chooseFollower(seen: { pod: string; set: GtidSet }[], ours?: GtidSet): string | undefined {
+  const fit = seen.filter((x) => !ours || contains(ours, x.set));
+  const covering = fit.filter((a) => fit.every((b) => contains(a.set, b.set)));
+  return (covering[0] ?? fit[0])?.pod;
+}
+
+/** The best reachable follower (chooseFollower); without `ours` and none answering, the first peer. */
+export async function bestFollower(c: ActContext, ours?: GtidSet): Promise<string | undefined> {
   const peers = c.peers();
   const seen = (await Promise.all(peers.map((p) => have(c, p)))).filter((x) => x !== null);
-  const covering = seen.filter((a) => seen.every((b) => contains(a.set, b.set)));
-  return (covering[0] ?? seen[0])?.pod ?? peers[0];
+  return chooseFollower(seen, ours) ?? (ours ? undefined : peers[0]);
 }
 
 /** Leader whose mysqld is down (or errant): hand leadership to the best follower at once. A mysqld
@@ -290,9 +298,9 @@ export async function stepDown(c: ActContext, mysqldGone: boolean, reason: strin
  * over with the lease waived (we no longer write). */
 export async function handover(c: ActContext): Promise<void> {
   await fenceSelf(c, 'graceful stop');
-  const to = await bestFollower(c);
-  if (!to) return;
   const executed = (await status(c.side.own, c.timeoutMs)).executed;
+  const to = await bestFollower(c, executed);
+  if (!to) return;
   const target = c.side.peer(to);
   if (target) await waitApplied(target, executed, c.timeoutMs * 5);
   const r = c.raft.do((n) => n.transferLeadership(to, { fenced: true }));

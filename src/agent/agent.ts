@@ -65,12 +65,19 @@ async function waitForCluster(view: ClusterView, log: Logger): Promise<void> {
 /** GET /prestop answers within terminationGracePeriodSeconds (60) - 5 s. */
 const PRESTOP_TIMEOUT_MS = 55_000;
 
-/** Graceful stop: a leader hands over (decide() sees `stopping`); then, as a replica, apply everything
+/** Graceful stop. A leader hands over (decide() sees `stopping`) and waits until another node leads (not
+ * merely until we stopped leading: the transfer target may still need our vote, and with a third node that
+ * refuses, e.g. an errant one, ours is the one that elects it). Then, as a replica, it applies everything
  * received before mysqld stops (replica-drain.ts says why). Bounded by `timeoutMs` in all. */
 async function drain(ctl: Controller, raft: RaftHost, side: MysqlSide, log: Logger, timeoutMs: number): Promise<void> {
   ctl.stopping = true;
   const deadline = Date.now() + timeoutMs;
-  while (raft.status().role === 'leader' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const handedOver = () => {
+    const s = raft.status();
+    return s.role !== 'leader' && s.lead !== null && s.lead !== s.id;
+  };
+  if (raft.status().role === 'leader')
+    while (!handedOver() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   ctl.replicaDrain ??= drainReplica(side.own, Math.max(1000, deadline - Date.now())).then((r) => {
     log[r.applied ? 'info' : 'warn']({ detail: r.detail }, 'graceful stop: relay log drained');
   });

@@ -4,15 +4,7 @@
 // again, and a refused request is not retried forever), waits until the target has caught up while
 // still writable, fences itself, waits for the last transactions, and hands leadership over with its
 // lease waived. A refusal is a `SwitchoverRefused` Warning Event saying why; success `SwitchedOver`.
-import {
-  contains,
-  errantAgainst,
-  status,
-  union,
-  waitApplied,
-  type GtidSet,
-  type StatusSnapshot,
-} from '../mysql/index.ts';
+import { contains, errantAgainst, status, union, waitApplied, type GtidSet } from '../mysql/index.ts';
 import { fenceSelf, type ActContext } from './act.ts';
 
 /** The keyword asking for the best caught-up replica. */
@@ -76,7 +68,7 @@ export function switchoverVerdict(
 }
 
 /** Reads one target's mysqld and compares it with ours. */
-async function targetFacts(c: ActContext, pod: string, ours: StatusSnapshot): Promise<TargetFacts> {
+async function targetFacts(c: ActContext, pod: string): Promise<TargetFacts> {
   const node = c.side.peer(pod);
   const none: TargetFacts = {
     pod,
@@ -90,6 +82,9 @@ async function targetFacts(c: ActContext, pod: string, ours: StatusSnapshot): Pr
   if (!node) return none;
   try {
     const s = await status(node, Math.min(c.timeoutMs, 1000));
+    // Ours read after theirs: a transaction we committed meanwhile that they already received is not
+    // errant (read before, it made every busy replica look errant and refused the switchover).
+    const ours = await status(c.side.own, Math.min(c.timeoutMs, 1000));
     const r = s.replica;
     return {
       pod,
@@ -114,7 +109,7 @@ function refuse(c: ActContext, target: string, why: string): void {
 export async function switchover(c: ActContext, target: string): Promise<void> {
   const ours = await status(c.side.own, c.timeoutMs);
   const members = [c.self, ...c.peers()];
-  const seen = await Promise.all(c.peers().map((p) => targetFacts(c, p, ours)));
+  const seen = await Promise.all(c.peers().map((p) => targetFacts(c, p)));
   const v = switchoverVerdict(target, c.self, members, seen);
   // Removed before anything else: the next leader must not act on it again, and a refusal must not
   // be retried forever. If the removal fails we do nothing now and see the annotation next round.

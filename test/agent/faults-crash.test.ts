@@ -31,8 +31,9 @@ t.test('kill -9 of the primary mysqld, of its agent, of both', async (t) => {
   await run.acksOn(next, 10);
   clean(t, await run.checkNow(next), 'after the mysqld crash');
   await h.restart(h.instances[l]!);
+  t.comment(`the restarted mysqld came back as ${await run.rejoin(l)}`);
   ({ l } = await run.settle([], 300_000));
-  t.pass('the restarted mysqld rejoined as a replica');
+  t.pass('three nodes settled again');
 
   // 2. The primary's agent dies; its mysqld lives (the new leader fences it).
   run.mark(`kill -9 agent of ${run.env.agents[l]!.pod}`);
@@ -47,8 +48,9 @@ t.test('kill -9 of the primary mysqld, of its agent, of both', async (t) => {
   t.equal(ro, 1, `the old primary's mysqld (agent gone) is read-only`);
   clean(t, await run.checkNow(next), 'after the agent crash');
   run.env.launch(l);
+  t.comment(`the restarted agent came back as ${await run.rejoin(l)}`);
   ({ l } = await run.settle([], 300_000));
-  t.pass('the restarted agent rejoined as a replica');
+  t.pass('three nodes settled again');
 
   // 3. Both die (the node is gone).
   run.mark(`kill -9 agent and mysqld of ${run.env.agents[l]!.pod}`);
@@ -60,6 +62,7 @@ t.test('kill -9 of the primary mysqld, of its agent, of both', async (t) => {
   clean(t, await run.checkNow(next), 'after both crashed');
   await h.restart(h.instances[l]!);
   run.env.launch(l);
+  t.comment(`the restarted node came back as ${await run.rejoin(l)}`);
   await run.settle([], 300_000);
 
   const { result } = await run.finish();

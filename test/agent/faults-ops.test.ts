@@ -1,14 +1,12 @@
-// Operational faults on three real mariadbd and three agent processes with the history writer and the
-// 50 ms read_only probe (docs/chaos.md): the API server unreachable for 30 s (the primary keeps
-// serving, no election completes); a graceful stop of the primary's agent (SIGTERM: handover); an
-// errant node rejoining (it is not re-attached, never promoted, and says so in /status). After each:
-// every acknowledged write is on the primary and no two nodes were writable at any probed instant.
+// Graceful stop and an errant node on three real mariadbd and three agent processes with the history
+// writer and the 50 ms read_only probe (docs/chaos.md): SIGTERM of the primary's agent hands over; a
+// node rejoining with an errant transaction is not re-attached, never promoted, and says so in
+// /status, also when the primary then stops gracefully. After each: every acknowledged write is on
+// the primary and no two nodes were writable at any probed instant.
 import t, { type Test } from 'tap';
 import { FaultRun } from '../support/agent/faultrun.ts';
 import type { CheckResult } from '../support/history/check.ts';
 import { eventually } from '../support/eventually.ts';
-import { NetFault, iptablesMissing } from '../support/netfault.ts';
-import { Annotations } from '../../src/api/names.ts';
 
 t.setTimeout(900_000);
 
@@ -17,48 +15,6 @@ function clean(t: Test, r: CheckResult, what: string): void {
   t.equal(r.lostAcked, 0, `${what}: every acknowledged write is on the primary`);
   t.equal(r.doubleWritableMs, 0, `${what}: never two writable nodes at a probed instant`);
 }
-
-const API_DOWN_MS = 30_000;
-
-t.test(
-  'the API server unreachable for 30 s: the primary keeps serving, no election completes',
-  { skip: iptablesMissing() ?? false },
-  async (t) => {
-    const net = new NetFault();
-    const run = await FaultRun.start({ say: (m) => t.comment(m) });
-    t.teardown(async () => {
-      net.removeSync();
-      if (!t.passing()) t.comment(run.logs());
-      await run.stop();
-    });
-    net.install();
-    const { l } = await run.settle();
-    const before = (await run.sample())[l]!.term;
-    const fault = run.mark('API server unreachable for the agents');
-    net.refuse(
-      [0, 1, 2].map((i) => run.node(i)),
-      run.env.apiPort,
-    );
-    await new Promise((r) => setTimeout(r, API_DOWN_MS));
-    const during = run.writer.ops.filter(
-      (o) =>
-        o.kind === 'append' &&
-        o.type === 'ok' &&
-        o.invokeMs > fault.atMs + 1000 &&
-        o.completeMs < fault.atMs + API_DOWN_MS,
-    );
-    const s = await run.sample();
-    net.heal();
-    fault.healedMs = performance.now();
-    t.ok(during.length > 0, `the primary acknowledged ${during.length} writes while the API server was unreachable`);
-    t.equal(s[l]?.role, 'leader', `${run.env.agents[l]!.pod} still leads`);
-    t.equal(s[l]?.term, before, 'in the same term: no election completed');
-    t.same([...new Set(during.map((o) => o.term))], [during[0]?.term], 'every write during the outage in one term');
-    const { result } = await run.finish();
-    clean(t, result, 'API server outage');
-    t.same(run.splitTerms(), [], 'one leader per term');
-  },
-);
 
 t.test('graceful stop, then an errant node rejoining', async (t) => {
   const run = await FaultRun.start({ say: (m) => t.comment(m) });
@@ -77,6 +33,7 @@ t.test('graceful stop, then an errant node rejoining', async (t) => {
   await run.acksOn(next, 10);
   clean(t, await run.checkNow(next), 'after the graceful stop');
   run.env.launch(l);
+  t.comment(`the stopped node came back as ${await run.rejoin(l)}`);
   ({ l } = await run.settle([], 300_000));
 
   // An errant node: a replica's agent dies, a transaction is written on its mysqld directly (root may
@@ -128,34 +85,5 @@ t.test('graceful stop, then an errant node rejoining', async (t) => {
     result.intervals.some((i) => i.node === epod && i.toMs > errantAt),
     `${epod} was never writable after it became errant`,
   );
-  t.same(run.splitTerms(), [], 'one leader per term');
-});
-
-t.test('switchover by annotation to a named replica, then to any', async (t) => {
-  const run = await FaultRun.start({ say: (m) => t.comment(m) });
-  t.teardown(async () => {
-    if (!t.passing()) t.comment(run.logs());
-    await run.stop();
-  });
-  for (const ask of ['named', 'any'] as const) {
-    const { l } = await run.settle();
-    const target = ask === 'named' ? run.env.agents[(l + 1) % 3]!.pod : 'any';
-    run.mark(`switchover from ${run.env.agents[l]!.pod} to ${target}`);
-    await run.env.annotateCluster(Annotations.switchoverTo, target);
-    const { l: next } = await run.settle([l]);
-    t.not(next, l, `${run.env.agents[next]!.pod} took over on request (${target})`);
-    if (ask === 'named') t.equal(run.env.agents[next]!.pod, target, 'the named replica');
-    await eventually(
-      async () => (await run.env.clusterAnnotations())[Annotations.switchoverTo] === undefined,
-      'the annotation removed',
-    );
-    await run.acksOn(next, 10);
-    clean(t, await run.checkNow(next), `after the switchover to ${target}`);
-    await run.settle([], 300_000);
-  }
-  const { result } = await run.finish();
-  clean(t, result, 'two switchovers');
-  for (const f of result.faults)
-    t.comment(`${f.name}: writes resumed on the new primary after ${f.unavailableMs?.toFixed(0)} ms`);
   t.same(run.splitTerms(), [], 'one leader per term');
 });

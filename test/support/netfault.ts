@@ -30,9 +30,17 @@ const live = new Set<NetFault>();
 process.on('exit', () => {
   for (const f of live) f.removeSync();
 });
+// A run stopped by a signal leaves no rules behind either: remove them, then die of the signal.
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    for (const f of live) f.removeSync();
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  });
 
 export class NetFault {
   readonly chain = `mro-${process.pid}`;
+  /** The connection mark of the replication connections a partition cuts. */
+  readonly mark = String(0x4d520000 + (process.pid % 0xffff));
   private installed = false;
 
   /** Creates the chain and the jump to it. */
@@ -53,6 +61,9 @@ export class NetFault {
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(o.gid), '-d', node.ip, '-j', 'DROP']);
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(node.gid), '-d', o.ip, '-j', 'DROP']);
     }
+    // The others' mysqld connections to it (replication, acknowledgements): marked by owner on their
+    // way in, then every packet of a marked connection dropped in both directions (its answers go to
+    // 127.0.0.1, where nothing else tells them from its answers to its own agent).
     ipt([
       '-A',
       this.chain,
@@ -70,8 +81,11 @@ export class NetFault {
       '-s',
       clientAddress,
       '-j',
-      'DROP',
+      'CONNMARK',
+      '--set-mark',
+      this.mark,
     ]);
+    ipt(['-A', this.chain, '-m', 'connmark', '--mark', this.mark, '-j', 'DROP']);
   }
 
   /** Refuses (TCP reset) every agent's traffic to a TCP port on 127.0.0.1 (the API server). */
@@ -98,6 +112,17 @@ export class NetFault {
   /** The rules now in the chain (iptables -S). */
   rules(): string {
     return execFileSync('iptables', ['-w', '-S', this.chain], { encoding: 'utf8' });
+  }
+
+  /** Packets the chain's rules matched so far (proof that a fault bit). */
+  packets(): number {
+    const out = execFileSync('iptables', ['-w', '-L', this.chain, '-v', '-x', '-n'], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .slice(2)
+      .map((l) => Number(l.trim().split(/\s+/)[0]))
+      .filter((n) => Number.isFinite(n))
+      .reduce((a, b) => a + b, 0);
   }
 
   /** Removes every rule (the chain stays). */

@@ -245,6 +245,14 @@ export class AgentEnv {
     return (c.metadata.annotations ?? {}) as Record<string, string>;
   }
 
+  /** Messages of the Events with this reason about the MysqlCluster. */
+  async clusterEvents(reason: string): Promise<string[]> {
+    const list = await this.call('GET', '/api/v1/namespaces/default/events');
+    return (list.items as { reason: string; message: string; involvedObject: { name: string } }[])
+      .filter((e) => e.reason === reason && e.involvedObject.name === this.cluster)
+      .map((e) => e.message);
+  }
+
   /** The API server's port (a fault blocks it). */
   get apiPort(): number {
     return Number(new URL(this.api.url).port);

@@ -202,6 +202,37 @@ export class FaultRun {
     return { result, history, primary: l };
   }
 
+  /** Waits until node `old` is back as a read-only replica of the primary, or read-only and detached
+   * saying it is errant (what it committed locally after its last acknowledgement: a crashed
+   * mysqld's recovery commits the transactions its binary log holds); returns which. */
+  async backAs(old: number, timeoutMs = 300_000): Promise<'replica' | 'errant'> {
+    return eventually(
+      async () => {
+        const all = await this.sample();
+        const s = all[old];
+        const primary = all.findIndex((x, i) => i !== old && x?.role === 'leader' && x.writable);
+        if (!s || s.writable || primary < 0) return undefined;
+        if (s.from === this.env.agents[primary]!.pod && s.role === 'follower') return 'replica' as const;
+        return s.errant && s.from === null ? ('errant' as const) : undefined;
+      },
+      `${this.env.agents[old]!.pod} back as a replica, or detached as errant`,
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Node `old` back as a replica; an errant one is replaced by a fresh node first (as an operator
+   * re-clones it). Returns what it came back as. */
+  async rejoin(old: number): Promise<'replica' | 'errant'> {
+    const how = await this.backAs(old);
+    if (how === 'errant') {
+      this.say(`${this.env.agents[old]!.pod} came back errant: replaced by a fresh node`);
+      await this.reclone(old);
+      await this.backAs(old);
+    }
+    return how;
+  }
+
   /** Replaces node `i` by a fresh, empty mysqld (a new pod on a new volume, as an operator would
    * recover an errant node) and restarts its agent: it comes back as a replica that replays the
    * primary's binary log. */

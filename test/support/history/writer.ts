@@ -189,13 +189,17 @@ export class Writer {
     await conn.query('BEGIN');
     try {
       step();
-      const [rows] = await conn.query('SELECT (SELECT MAX(term) FROM mysqlraft.term) AS term, @@server_id AS uuid');
-      const row = (rows as { term: number | string | null; uuid: string | number }[])[0]!;
-      step();
+      // The write first, then the term: InnoDB takes the transaction's read view at its first plain
+      // read, so reading the term after the write was allowed sees the row the primary wrote before
+      // it became writable. Read first, a transaction begun on a replica just before its promotion
+      // would commit under the term of the primary before it.
       const [res] = await conn.query(`UPDATE ${HIST_SCHEMA}.lists SET val = CONCAT(val, ?, ',') WHERE k = ?`, [
         String(op.value),
         op.key,
       ]);
+      step();
+      const [rows] = await conn.query('SELECT (SELECT MAX(term) FROM mysqlraft.term) AS term, @@server_id AS uuid');
+      const row = (rows as { term: number | string | null; uuid: string | number }[])[0]!;
       if ((res as { affectedRows: number }).affectedRows !== 1) throw new Error(`no row for ${op.key}`);
       step();
       committing();
