@@ -15,6 +15,7 @@ import { timingsFrom } from './timings.ts';
 import { StatusServer } from './status-server.ts';
 import { MysqlSide } from './mysql-side.ts';
 import { drainReplica } from './replica-drain.ts';
+import { applyServerIdentity, serverIdentity } from './server-identity.ts';
 import { Controller } from './controller.ts';
 import { applyCommitted, INITIAL_STATE, toSnapshotData, type AppState } from './state-machine.ts';
 import type { AgentMemory } from './act.ts';
@@ -93,6 +94,22 @@ async function ensureUsers(side: MysqlSide, timeoutMs: number, log: Logger): Pro
       return;
     } catch (err) {
       if (attempt % 20 === 0) log.warn({ err: (err as Error).message }, 'cannot create the MySQL accounts yet');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** This data directory's server_id (server-identity.ts), retried until mysqld answers; the controller
+ * sets it again whenever mysqld restarted with the per-ordinal one. */
+async function ensureIdentity(side: MysqlSide, ctl: Controller, timeoutMs: number, log: Logger): Promise<void> {
+  for (;;) {
+    try {
+      ctl.serverId = await serverIdentity(side.own, timeoutMs);
+      await applyServerIdentity(side.own, ctl.serverId, timeoutMs);
+      log.info({ serverId: ctl.serverId }, 'server_id of this data directory set');
+      return;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot set the server_id yet');
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -280,10 +297,12 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     },
   });
   ref.watch = watch;
-  void ensureUsers(side, c.mysqlTimeoutMs, log).then(() => {
-    ctl.start();
-    watch.start();
-  });
+  void ensureUsers(side, c.mysqlTimeoutMs, log)
+    .then(() => ensureIdentity(side, ctl, c.mysqlTimeoutMs, log))
+    .then(() => {
+      ctl.start();
+      watch.start();
+    });
   const http = new StatusServer({
     host: c.bindAddress,
     port: c.httpPort,

@@ -5,6 +5,7 @@
 import type { JsonValue, NodeId } from '../raft/types.ts';
 import type { Ready } from '../raft/rawnode.ts';
 import { stopIo, status, contains, parseGtid, union, missingFrom, type GtidKind, MysqlError } from '../mysql/index.ts';
+import { applyServerIdentity } from './server-identity.ts';
 import { decide, type Action, type Observation } from './decide.ts';
 import { observeMysql, type MysqlObservation } from './observe.ts';
 import { act, type ActContext } from './act.ts';
@@ -22,6 +23,8 @@ export class Controller {
   private running = false;
   private readonly candidates = new Map<NodeId, CandidateGtid>();
   stopping = false;
+  /** This data directory's server_id (server-identity.ts); set before the first round. */
+  serverId: number | undefined;
   /** The graceful stop's relay-log drain, once started (the SIGTERM and /prestop paths share it). */
   replicaDrain: Promise<void> | undefined;
   lastAction: Action = { kind: 'none', reason: 'not started' };
@@ -70,6 +73,12 @@ export class Controller {
     const m = this.c.memory;
     const errant = m.errantAgainst !== '' && m.errantAgainst === this.primaryKey();
     this.mysql = await observeMysql(this.c.side.own, this.podAt, errant, this.c.timeoutMs);
+    const running = this.mysql.snapshot?.serverId;
+    if (this.serverId !== undefined && running !== undefined && running !== this.serverId) {
+      // mysqld restarted with the per-ordinal id: ours first, before it replicates or writes anything.
+      await applyServerIdentity(this.c.side.own, this.serverId, this.c.timeoutMs);
+      this.mysql = await observeMysql(this.c.side.own, this.podAt, errant, this.c.timeoutMs);
+    }
     const o = this.observation();
     const a = decide(o);
     if (a.kind !== this.lastAction.kind || a.reason !== this.lastAction.reason)
