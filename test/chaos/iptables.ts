@@ -1,7 +1,7 @@
 // Network faults with iptables, in a chain of this process's own that is always removed. Local pods all
 // send from 127.0.0.1, so a pod's packets are matched by its cgroup (src/local/kubelet/cgroup.ts), and a
 // cut pod still answers clients (who are in no pod cgroup).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { NetworkCutter, PodEndpoint } from './nemesis.ts';
 
@@ -31,6 +31,23 @@ export class IptablesCutter implements NetworkCutter {
     await iptables('-N', this.chain).catch(() => iptables('-F', this.chain));
     await iptables('-I', 'OUTPUT', '-j', this.chain);
     this.installed = true;
+    // A run stopped by a signal still removes its rules (the exit handler must be synchronous).
+    process.once('exit', () => this.removeSync());
+  }
+
+  private removeSync(): void {
+    if (!this.installed) return;
+    for (const args of [
+      ['-D', 'OUTPUT', '-j', this.chain],
+      ['-F', this.chain],
+      ['-X', this.chain],
+    ])
+      try {
+        execFileSync('iptables', ['-w', '5', ...args], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+    this.installed = false;
   }
 
   async isolate(a: PodEndpoint, others: PodEndpoint[]): Promise<void> {

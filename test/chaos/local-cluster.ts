@@ -68,6 +68,9 @@ export class LocalCluster {
     );
     this.proc.stdout!.pipe(log);
     this.proc.stderr!.pipe(log);
+    // Stopped by a signal, the harness still stops `local` (which stops every pod's processes).
+    const child = this.proc;
+    process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
     this.stopped = false;
     await eventually(
       async () => existsSync(this.kubeconfig) && (await this.kubectl.run(['get', 'ns', 'default'])).code === 0,

@@ -50,6 +50,9 @@ async function main(): Promise<number> {
   return report.check.valid && report.converged && report.unrecovered.length === 0 ? 0 : 1;
 }
 
+// Ctrl-C or SIGTERM: exit, so the exit handlers remove the iptables chain and stop `local`.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
