@@ -55,8 +55,9 @@ export function removePodCgroup(uid: string, root = cgroup2Root()): void {
 /**
  * The command line that starts `command args` inside the cgroup whose `cgroup.procs` is `procs`: a shell
  * moves itself there and execs the program, so the program (same pid) and every socket it opens belong
- * to the pod from the first instruction on.
+ * to the pod from the first instruction on. If the move fails the program still starts (outside it).
  */
 export function inCgroup(procs: string, command: string, args: string[]): { command: string; args: string[] } {
-  return { command: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args] };
+  // A failed move (the hierarchy changed under us) must not keep the container from starting.
+  return { command: '/bin/sh', args: ['-c', 'echo $$ 2>/dev/null > "$0"; exec "$@"', procs, command, ...args] };
 }

@@ -52,3 +52,13 @@ t.test(
     t.throws(() => readFileSync(procs!), 'the empty cgroup is removed');
   },
 );
+
+t.test('a cgroup that cannot be joined does not keep the program from starting', async (t) => {
+  const cmd = inCgroup('/nonexistent/cgroup.procs', 'sh', ['-c', 'echo started']);
+  const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((r) => child.once('exit', r));
+  t.equal(code, 0);
+  t.equal(out.trim(), 'started');
+});
