@@ -295,7 +295,7 @@ const MARIADB: Flavor = {
 };
 
 /** The flavor table's rows by name. */
-export const FLAVOURS: Readonly<Record<FlavorName, Flavor>> = {
+export const FLAVORS: Readonly<Record<FlavorName, Flavor>> = {
   mysql57: MYSQL57,
   mysql80: MYSQL80,
   mysql84: MYSQL84,

@@ -1,7 +1,7 @@
 // MySQL cannot run on this machine (Debian ships only MariaDB): the MySQL rows of the flavor table are
 // checked here against the statements and variable names each version documents.
 import t from 'tap';
-import { detectFlavor, flavorForImage, FLAVOURS, parseImage, type FlavorName } from '../../src/mysql/flavor.ts';
+import { detectFlavor, flavorForImage, FLAVORS, parseImage, type FlavorName } from '../../src/mysql/flavor.ts';
 import { UnsupportedVersionError } from '../../src/mysql/mysql-errors.ts';
 import { ioThreadState } from '../../src/mysql/status.ts';
 
@@ -44,8 +44,8 @@ t.test('CHANGE ... TO: statement words and GTID auto-position per flavor, passwo
     mysql84: [/^CHANGE REPLICATION SOURCE TO SOURCE_HOST = \?/, /SOURCE_AUTO_POSITION = 1$/],
     mariadb: [/^CHANGE MASTER TO MASTER_HOST = \?/, /MASTER_USE_GTID = slave_pos$/],
   };
-  for (const name of Object.keys(FLAVOURS) as FlavorName[]) {
-    const { sql, params } = FLAVOURS[name].changeSource(args);
+  for (const name of Object.keys(FLAVORS) as FlavorName[]) {
+    const { sql, params } = FLAVORS[name].changeSource(args);
     t.match(sql, expect[name][0], `${name} start`);
     t.match(sql, expect[name][1], `${name} gtid`);
     t.notMatch(sql, /s3cret/, `${name}: no password in SQL text`);
@@ -55,10 +55,10 @@ t.test('CHANGE ... TO: statement words and GTID auto-position per flavor, passwo
 });
 
 t.test('replication statements, status columns and GTID functions', async (t) => {
-  const m57 = FLAVOURS.mysql57;
-  const m80 = FLAVOURS.mysql80;
-  const m84 = FLAVOURS.mysql84;
-  const mdb = FLAVOURS.mariadb;
+  const m57 = FLAVORS.mysql57;
+  const m80 = FLAVORS.mysql80;
+  const m84 = FLAVORS.mysql84;
+  const mdb = FLAVORS.mariadb;
   t.same(
     [m57.startReplica, m57.stopIoThread, m57.showReplicaStatus, m57.resetReplicaAll],
     ['START SLAVE', 'STOP SLAVE IO_THREAD', 'SHOW SLAVE STATUS', 'RESET SLAVE ALL'],
@@ -93,12 +93,12 @@ t.test('replication statements, status columns and GTID functions', async (t) =>
 });
 
 t.test('semi-sync names: master/slave up to 8.0.25 and on MariaDB, source/replica from 8.0.26', async (t) => {
-  const s57 = FLAVOURS.mysql57.semiSync;
+  const s57 = FLAVORS.mysql57.semiSync;
   t.same(s57.sourcePlugin, { name: 'rpl_semi_sync_master', soname: 'semisync_master.so' });
   t.equal(s57.waitCount, 'rpl_semi_sync_master_wait_for_slave_count');
   t.equal(s57.waitNoReplica, 'rpl_semi_sync_master_wait_no_slave');
   t.equal(s57.statusYesTx, 'Rpl_semi_sync_master_yes_tx');
-  for (const f of [FLAVOURS.mysql80, FLAVOURS.mysql84]) {
+  for (const f of [FLAVORS.mysql80, FLAVORS.mysql84]) {
     const s = f.semiSync;
     t.same(s.sourcePlugin, { name: 'rpl_semi_sync_source', soname: 'semisync_source.so' });
     t.same(s.replicaPlugin, { name: 'rpl_semi_sync_replica', soname: 'semisync_replica.so' });
@@ -108,7 +108,7 @@ t.test('semi-sync names: master/slave up to 8.0.25 and on MariaDB, source/replic
     t.equal(s.statusOn, 'Rpl_semi_sync_source_status');
     t.equal(s.replicaEnabled, 'rpl_semi_sync_replica_enabled');
   }
-  const md = FLAVOURS.mariadb.semiSync;
+  const md = FLAVORS.mariadb.semiSync;
   t.equal(md.sourcePlugin, null, 'built into MariaDB since 10.3');
   t.equal(md.waitCount, null, 'MariaDB cannot require more than one ack');
   t.equal(md.sourceEnabled, 'rpl_semi_sync_master_enabled');
@@ -117,7 +117,7 @@ t.test('semi-sync names: master/slave up to 8.0.25 and on MariaDB, source/replic
 });
 
 t.test('agent privileges: no ALL, no GRANT OPTION, no DDL', async (t) => {
-  for (const f of Object.values(FLAVOURS)) {
+  for (const f of Object.values(FLAVORS)) {
     const p = f.agentPrivileges.join(',');
     t.notMatch(p, /\bALL\b|GRANT|CREATE|DROP|ALTER|DELETE|UPDATE/, f.name);
     t.same(f.replicationPrivileges, ['REPLICATION SLAVE'], f.name);
@@ -201,7 +201,7 @@ t.test("my.cnf words per flavor, as each version's documentation spells them", a
     ],
   ];
   for (const [f, logUpdates, skipStart, gtid, expiry, crashSafe, env] of rows) {
-    const w = FLAVOURS[f].mycnf;
+    const w = FLAVORS[f].mycnf;
     t.equal(w.logReplicaUpdates, logUpdates, `${f}: replica updates logged`);
     t.equal(w.skipReplicaStart, skipStart, `${f}: replication not started at boot`);
     t.same(
@@ -217,5 +217,5 @@ t.test("my.cnf words per flavor, as each version's documentation spells them", a
     t.equal(w.crashSafeReplication.length, crashSafe, `${f}: crash-safe replication settings`);
     t.equal(w.rootPasswordEnv, env, `${f}: root password variable`);
   }
-  t.equal(FLAVOURS.mysql57.mycnf.binlogExpiry(3600).join('='), 'expire_logs_days=1', '5.7: at least a day');
+  t.equal(FLAVORS.mysql57.mycnf.binlogExpiry(3600).join('='), 'expire_logs_days=1', '5.7: at least a day');
 });

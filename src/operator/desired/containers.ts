@@ -5,7 +5,7 @@
 // agent to hand leadership over before mysqld gets SIGTERM.
 import type { V1Container, V1EnvVar, V1SecurityContext } from '@kubernetes/client-node';
 import { CredentialKeys, headlessServiceName, PEER_KEY, PodNames, POD_INDEX_LABEL } from '../../api/names.ts';
-import { FLAVOURS, type FlavorName } from '../../mysql/index.ts';
+import { FLAVORS, type FlavorName } from '../../mysql/index.ts';
 import type { BuildOptions, Cluster } from './cluster.ts';
 import { MYSQL_PORT } from './mycnf.ts';
 import { AGENT_HTTP_PORT, AGENT_PEER_PORT, CREDENTIALS_DIR, PEER_DIR } from './ports.ts';
@@ -36,7 +36,7 @@ export function mysqlContainer(cluster: Cluster, flavor: FlavorName, secretName:
       field('POD_NAME', 'metadata.name'),
       field('POD_INDEX', `metadata.labels['${POD_INDEX_LABEL}']`),
       {
-        name: FLAVOURS[flavor].mycnf.rootPasswordEnv,
+        name: FLAVORS[flavor].mycnf.rootPasswordEnv,
         valueFrom: { secretKeyRef: { name: secretName, key: CredentialKeys.root } },
       },
     ],

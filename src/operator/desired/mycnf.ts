@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { MYCNF_KEY, mycnfConfigMapName } from '../../api/names.ts';
 import { OWNED_MYSQL_SETTINGS } from '../../api/rules.ts';
-import { FLAVOURS, flavorForImage, type FlavorName } from '../../mysql/index.ts';
+import { FLAVORS, flavorForImage, type FlavorName } from '../../mysql/index.ts';
 import type { Cluster } from './cluster.ts';
 import { childMeta } from './labels.ts';
 
@@ -21,7 +21,7 @@ export const BINLOG_RETENTION_SECONDS = 7 * 24 * 3600;
 type Setting = readonly [string, string];
 
 function semiSyncSettings(f: FlavorName, replicaOn: boolean): Setting[] {
-  const s = FLAVOURS[f].semiSync;
+  const s = FLAVORS[f].semiSync;
   const plugins = [s.sourcePlugin, s.replicaPlugin].flatMap((p) => (p ? [p.soname] : []));
   // `loose-` lets a server start even if a plugin failed to load; the agent then reports it.
   const prefix = plugins.length ? 'loose-' : '';
@@ -35,7 +35,7 @@ function semiSyncSettings(f: FlavorName, replicaOn: boolean): Setting[] {
 
 /** The operator's settings, in the order they are written; the flavor's words come from its row. */
 export function operatorSettings(f: FlavorName, semiSyncOn: boolean): Setting[] {
-  const row = FLAVOURS[f];
+  const row = FLAVORS[f];
   const words = row.mycnf;
   return [
     ['port', String(MYSQL_PORT)],
