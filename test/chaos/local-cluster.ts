@@ -80,12 +80,6 @@ export class LocalCluster {
     );
   }
 
-  /** The pid of `local` itself (the API server, manager and pod runner live in it). */
-  get localPid(): number {
-    if (!this.proc?.pid) throw new Error('local is not running');
-    return this.proc.pid;
-  }
-
   /** Applies the seed manifest with `replicas` set. */
   async apply(): Promise<void> {
     const sample = parse(readFileSync(join(root, 'kustomize', 'samples', 'mysql-cluster.yaml'), 'utf8')) as {
@@ -212,11 +206,6 @@ export class LocalCluster {
       ]),
       'annotate switchover',
     );
-  }
-
-  /** Freezes or thaws `local` (API server, manager, pod runner); the pods' processes keep running. */
-  freezeLocal(frozen: boolean): void {
-    process.kill(this.localPid, frozen ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** Stops `local` and with it every process it started. */
