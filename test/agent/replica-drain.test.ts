@@ -4,22 +4,10 @@
 // mariadbd: the replicas' SQL threads are stopped so that acknowledged writes sit in their relay logs,
 // then one replica's agent gets SIGTERM; before it exits the writes must be applied there.
 import t from 'tap';
-import { createConnection } from 'mysql2/promise';
-import { AgentEnv, ROOT_PASSWORD } from '../support/agent/env.ts';
+import { AgentEnv } from '../support/agent/env.ts';
 import { eventually } from '../support/eventually.ts';
 
 t.setTimeout(900_000);
-
-async function sql(env: AgentEnv, i: number, q: string): Promise<Record<string, unknown>[]> {
-  const h = env.harness!;
-  const c = await createConnection({ ...h.root(h.instances[i]!), password: ROOT_PASSWORD, connectTimeout: 3000 });
-  try {
-    const [rows] = await c.query(q);
-    return rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
 
 /** The primary's index once it is writable and both others replicate from it. */
 async function settledPrimary(env: AgentEnv): Promise<number> {
@@ -52,8 +40,8 @@ t.test('SIGTERM of a replica agent applies its relay log before it exits', async
   const replicas = [0, 1, 2].filter((i) => i !== p);
   await eventually(async () => {
     try {
-      await sql(env, p, 'CREATE DATABASE IF NOT EXISTS app');
-      await sql(env, p, 'CREATE TABLE IF NOT EXISTS app.acked (id INT PRIMARY KEY)');
+      await env.sql(p, 'CREATE DATABASE IF NOT EXISTS app');
+      await env.sql(p, 'CREATE TABLE IF NOT EXISTS app.acked (id INT PRIMARY KEY)');
       return true;
     } catch {
       return false; // momentarily read-only on a loaded machine (lease margin)
@@ -61,14 +49,14 @@ t.test('SIGTERM of a replica agent applies its relay log before it exits', async
   }, 'the table created on the primary');
   await eventually(
     async () =>
-      (await Promise.all(replicas.map((r) => sql(env, r, "SHOW TABLES IN app LIKE 'acked'")))).every((x) => x.length),
+      (await Promise.all(replicas.map((r) => env.sql(r, "SHOW TABLES IN app LIKE 'acked'")))).every((x) => x.length),
     'the table on both replicas',
   );
-  for (const r of replicas) await sql(env, r, 'STOP SLAVE SQL_THREAD');
-  for (let k = 1; k <= 20; k++) await sql(env, p, `INSERT INTO app.acked VALUES (${k})`);
+  for (const r of replicas) await env.sql(r, 'STOP SLAVE SQL_THREAD');
+  for (let k = 1; k <= 20; k++) await env.sql(p, `INSERT INTO app.acked VALUES (${k})`);
   t.pass('20 writes acknowledged by semi-sync (the replicas received them; neither applied them)');
   const [r] = replicas as [number];
-  t.same(await sql(env, r, 'SELECT COUNT(*) AS n FROM app.acked'), [{ n: 0 }], 'not applied on the replica yet');
+  t.same(await env.sql(r, 'SELECT COUNT(*) AS n FROM app.acked'), [{ n: 0 }], 'not applied on the replica yet');
 
   const exited = new Promise((resolve) => env.agents[r]!.proc!.once('exit', resolve));
   env.signal(r, 'SIGTERM');
@@ -80,17 +68,17 @@ t.test('SIGTERM of a replica agent applies its relay log before it exits', async
         .filter((l) => /drain|stop/i.test(l))
         .join('\n'),
     );
-    const st = await sql(env, r, 'SHOW SLAVE STATUS');
+    const st = await env.sql(r, 'SHOW SLAVE STATUS');
     t.comment(
       JSON.stringify({ io: st[0]?.['Gtid_IO_Pos'], sql: st[0]?.['Slave_SQL_Running'], e: st[0]?.['Last_SQL_Error'] }),
     );
-    t.comment(JSON.stringify(await sql(env, r, 'SELECT @@gtid_slave_pos AS s, @@gtid_binlog_pos AS b')));
+    t.comment(JSON.stringify(await env.sql(r, 'SELECT @@gtid_slave_pos AS s, @@gtid_binlog_pos AS b')));
   }
   t.same(
-    await sql(env, r, 'SELECT COUNT(*) AS n FROM app.acked'),
+    await env.sql(r, 'SELECT COUNT(*) AS n FROM app.acked'),
     [{ n: 20 }],
     'every acknowledged write was applied before the agent let mysqld go',
   );
-  const io = await sql(env, r, 'SHOW SLAVE STATUS');
+  const io = await env.sql(r, 'SHOW SLAVE STATUS');
   t.equal(io[0]?.['Slave_IO_Running'], 'No', 'the IO thread stays stopped (nothing more to acknowledge)');
 });

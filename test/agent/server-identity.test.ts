@@ -2,26 +2,14 @@
 // volume must not share an id with its former self, or it would skip that self's events (replicas
 // ignore events carrying their own server_id). Real agents and mariadbd.
 import t from 'tap';
-import { createConnection } from 'mysql2/promise';
-import { AgentEnv, ROOT_PASSWORD } from '../support/agent/env.ts';
+import { AgentEnv } from '../support/agent/env.ts';
 import { eventually } from '../support/eventually.ts';
 
 t.setTimeout(900_000);
 
-async function sql(env: AgentEnv, i: number, q: string): Promise<Record<string, unknown>[]> {
-  const h = env.harness!;
-  const c = await createConnection({ ...h.root(h.instances[i]!), password: ROOT_PASSWORD, connectTimeout: 3000 });
-  try {
-    const [rows] = await c.query(q);
-    return rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
-
-const serverId = async (env: AgentEnv, i: number) => Number((await sql(env, i, 'SELECT @@server_id AS v'))[0]!['v']);
+const serverId = async (env: AgentEnv, i: number) => Number((await env.sql(i, 'SELECT @@server_id AS v'))[0]!['v']);
 const stored = async (env: AgentEnv, i: number) =>
-  Number((await sql(env, i, "SELECT v FROM mysql_raft_operator.identity WHERE k = 'server_id'"))[0]?.['v']);
+  Number((await env.sql(i, "SELECT v FROM mysql_raft_operator.identity WHERE k = 'server_id'"))[0]?.['v']);
 
 t.test('drawn once per data directory, distinct, and set again when mysqld runs with another', async (t) => {
   const env = await AgentEnv.start({ mysql: true });
@@ -45,7 +33,7 @@ t.test('drawn once per data directory, distinct, and set again when mysqld runs 
   for (const i of [0, 1, 2]) t.equal(await serverId(env, i), ids[i], `mysqld ${i} runs with its stored id`);
 
   // mysqld restarted with the per-ordinal id (what its command line says): the agent sets ours again.
-  await sql(env, 1, 'SET GLOBAL server_id = 11');
+  await env.sql(1, 'SET GLOBAL server_id = 11');
   await eventually(async () => (await serverId(env, 1)) === ids[1], 'the stored id set again by the running agent');
   t.pass('a running agent restores the id');
 
@@ -53,7 +41,7 @@ t.test('drawn once per data directory, distinct, and set again when mysqld runs 
   const exited = new Promise((r) => env.agents[2]!.proc!.once('exit', r));
   env.signal(2, 'SIGKILL');
   await exited;
-  await sql(env, 2, 'SET GLOBAL server_id = 12');
+  await env.sql(2, 'SET GLOBAL server_id = 12');
   env.launch(2);
   await eventually(async () => (await serverId(env, 2)) === ids[2], 'the same id after an agent restart');
   t.equal(await stored(env, 2), ids[2], 'not drawn again');

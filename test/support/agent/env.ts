@@ -212,6 +212,18 @@ export class AgentEnv {
     return a;
   }
 
+  /** Runs `q` as root on node `i`'s mysqld (a connection of its own); the result rows. */
+  async sql(i: number, q: string): Promise<Record<string, unknown>[]> {
+    const h = this.harness!;
+    const c = await createConnection({ ...h.root(h.instances[i]!), password: ROOT_PASSWORD, connectTimeout: 3000 });
+    try {
+      const [rows] = await c.query(q);
+      return rows as Record<string, unknown>[];
+    } finally {
+      await c.end();
+    }
+  }
+
   /** GET /status of agent `i`, or undefined when it does not answer. */
   async status(i: number): Promise<AgentStatus | undefined> {
     const a = this.agents[i]!;
