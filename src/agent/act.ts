@@ -8,6 +8,7 @@ import {
   stopIo,
   waitApplied,
   configureSemiSync,
+  ackWaiters,
   status,
   type StatusSnapshot,
   detectErrant,
@@ -24,6 +25,7 @@ import type { RaftHost } from './raft-host.ts';
 import type { AppState } from './state-machine.ts';
 import type { FailoverRecord } from './publication.ts';
 import { switchover } from './switchover.ts';
+import type { CrashOutcome } from './crash-fence.ts';
 import { advanceTermRow, discardableTermRow, prepareSource, rejoinFacts, rewindTermRow } from './term-row.ts';
 
 /** What the agent remembers between rounds. */
@@ -78,6 +80,8 @@ export interface ActContext {
   relabelFenced?: (pod: string) => void;
   /** A failover this node completed (metrics). */
   failedOver?: (cause: FailoverCause['kind'], durationMs: number) => void;
+  /** SIGKILL of own mysqld (crash-fence.ts); absent when the agent was given no pid file. */
+  crashMysqld?: () => Promise<CrashOutcome>;
 }
 
 /** Whether an error means "that mysqld cannot be reached or did not answer in time". */
@@ -91,7 +95,7 @@ export async function act(a: Action, c: ActContext, o: Observation): Promise<voi
     case 'none':
       return;
     case 'fence-self':
-      return fenceSelf(c, a.reason);
+      return fenceOrCrash(c, a.reason);
     case 'promote':
       return becomePrimary(c, o);
     case 'repoint':
@@ -114,6 +118,39 @@ export async function fenceSelf(c: ActContext, reason: string): Promise<void> {
   const r = await fence(c.side.own, {}, c.timeoutMs);
   await configureSemiSync(c.side.own, { role: 'replica' }, c.timeoutMs);
   c.log.warn({ reason, killed: r.killed }, 'fenced own mysqld (read-only, clients killed)');
+}
+
+/**
+ * decide()'s fence: this node must stop writing and is not handing over. Sessions waiting for an
+ * acknowledgement that will not come (no replica follows this node any more) would commit if killed, so
+ * when the server's crash recovery cuts them instead, crash it (crash-fence.ts); otherwise fence.
+ */
+export async function fenceOrCrash(c: ActContext, reason: string): Promise<void> {
+  if (c.crashMysqld) {
+    const why = await crashReason(c);
+    if (why) {
+      const r = await c.crashMysqld();
+      if (r.crashed) {
+        c.log.warn({ reason, pid: r.pid, why }, 'crashed own mysqld: it restarts read-only');
+        c.event('Warning', 'FencedByCrash', `${c.self}: ${reason}; ${why}: mysqld killed, it restarts read-only`);
+        return;
+      }
+      c.log.warn({ reason, why: r.why }, 'cannot crash own mysqld: fencing it');
+    }
+  }
+  return fenceSelf(c, reason);
+}
+
+/** Why a crash fences better than fence(), or null: sessions wait for acks recovery would cut, or
+ * mysqld does not answer at all (hung or frozen: only a kill stops it writing when it wakes up). */
+async function crashReason(c: ActContext): Promise<string | null> {
+  try {
+    const w = await ackWaiters(c.side.own, c.timeoutMs);
+    return w.waiting > 0 && w.crashCuts ? `${w.waiting} sessions wait for acknowledgements that will not come` : null;
+  } catch (err) {
+    if (err instanceof MysqlError && err.kind === 'timeout') return 'mysqld does not answer';
+    throw err;
+  }
 }
 
 /** Step 3: fence the old primary when it can be reached (its own agent fenced it before its lease

@@ -1,6 +1,7 @@
 // The agent process, wired: configuration and secrets in, then the cluster view, the Raft node on its
 // ConfigMap, the authenticated peer transport and the HTTP endpoints. The MySQL side (observe ->
 // decide -> act) plugs in through RaftApp. Docs: docs/agent.md.
+import { crashMysqld } from './crash-fence.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../util/log.ts';
 import { ConfigMapStorage } from '../kube/configmap-storage.ts';
@@ -256,6 +257,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       switchoverRequest: () => view.object()?.metadata?.annotations?.[Annotations.switchoverTo] || null,
       clearSwitchover: () => clearSwitchover(kc, view),
       failedOver: (kind, ms) => metrics.failedOver(kind, ms),
+      ...(c.mysqldPidFile ? { crashMysqld: () => crashMysqld(c.mysqldPidFile) } : {}),
       relabelFenced: (pod) =>
         void ref.publisher
           ?.relabelFenced(pod)

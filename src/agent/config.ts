@@ -26,6 +26,7 @@ export interface AgentConfig {
   credentialsDir: string;
   peerKeyFile: string;
   kubeconfig: string;
+  mysqldPidFile: string;
   tickMs: number;
   leaseDriftMs: number;
   mysqlTimeoutMs: number;
@@ -99,6 +100,14 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     dflt: '',
     help: 'kubeconfig file (empty: in-cluster)',
+  },
+  {
+    flag: 'mysqld-pid-file',
+    env: 'MYSQLD_PID_FILE',
+    key: 'mysqldPidFile',
+    kind: 'string',
+    dflt: '',
+    help: "own mysqld's pid file, for fencing by crash (empty: never crash it)",
   },
   { flag: 'tick', env: 'AGENT_TICK', key: 'tickMs', kind: 'duration', dflt: '100ms', help: 'Raft tick' },
   {

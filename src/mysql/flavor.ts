@@ -23,6 +23,8 @@ export interface SemiSyncNames {
   readonly statusYesTx: string;
   readonly statusNoTx: string;
   readonly statusClients: string;
+  /** Sessions now waiting for an acknowledgement (their transactions are in the binlog, not committed). */
+  readonly statusWaitSessions: string;
   readonly statusReplica: string;
   /** Largest timeout (ms) the server accepts: "never fall back" in practice. */
   readonly timeoutMax: string;
@@ -67,6 +69,13 @@ export interface MycnfWords {
   binlogExpiry(seconds: number): MycnfSetting;
   /** Crash-safe replication metadata where it is not the default (5.7's FILE repositories). */
   readonly crashSafeReplication: readonly MycnfSetting[];
+  /**
+   * Crash recovery as a semi-sync replica: at restart after a crash, transactions that reached the binlog
+   * but were never acknowledged (prepared, waiting at AFTER_SYNC) are rolled back and cut from the binlog
+   * instead of committed, so a crashed primary comes back a clean replica, not errant. MariaDB only
+   * (MDEV-21117; since 10.6.19 / 10.11.9 keyed on the initial role, MDEV-33465); MySQL has no such mode.
+   */
+  readonly crashRecoveryAsReplica: readonly MycnfSetting[];
   /** The image entrypoint's variable for the root password. */
   readonly rootPasswordEnv: string;
 }
@@ -123,6 +132,7 @@ function semiSync(words: 'master' | 'source', mysql: boolean): SemiSyncNames {
     statusYesTx: `Rpl_semi_sync_${src}_yes_tx`,
     statusNoTx: `Rpl_semi_sync_${src}_no_tx`,
     statusClients: `Rpl_semi_sync_${src}_clients`,
+    statusWaitSessions: `Rpl_semi_sync_${src}_wait_sessions`,
     statusReplica: `Rpl_semi_sync_${rep}_status`,
     timeoutMax: mysql ? MYSQL_MAX_TIMEOUT : MARIADB_MAX_TIMEOUT,
   };
@@ -198,6 +208,7 @@ const MYSQL57: Flavor = {
       ['relay_log_info_repository', 'TABLE'],
       ['master_info_repository', 'TABLE'],
     ],
+    crashRecoveryAsReplica: [],
     rootPasswordEnv: 'MYSQL_ROOT_PASSWORD',
   },
 };
@@ -238,6 +249,7 @@ const MYSQL80: Flavor = {
     skipReplicaStart: 'skip_replica_start',
     binlogExpiry: (seconds) => ['binlog_expire_logs_seconds', String(seconds)],
     crashSafeReplication: [],
+    crashRecoveryAsReplica: [],
     rootPasswordEnv: 'MYSQL_ROOT_PASSWORD',
   },
 };
@@ -290,6 +302,8 @@ const MARIADB: Flavor = {
     skipReplicaStart: 'skip_slave_start',
     binlogExpiry: (seconds) => ['binlog_expire_logs_seconds', String(seconds)],
     crashSafeReplication: [],
+    // `loose-`: a server too old to know the option still starts (and recovers the old way).
+    crashRecoveryAsReplica: [['loose-init_rpl_role', 'SLAVE']],
     rootPasswordEnv: 'MARIADB_ROOT_PASSWORD',
   },
 };

@@ -59,3 +59,17 @@ export async function applySemiSync(s: Session, input: SemiSyncInput): Promise<v
 export async function configureSemiSync(node: MysqlNode, input: SemiSyncInput, timeoutMs: number): Promise<void> {
   await node.run(`configure semi-sync (${input.role})`, timeoutMs, (s) => applySemiSync(s, input));
 }
+
+/**
+ * How many sessions wait for a semi-sync acknowledgement now, and whether this server's crash recovery
+ * would cut their transactions rather than commit them (the flavor's crashRecoveryAsReplica).
+ */
+export async function ackWaiters(node: MysqlNode, timeoutMs: number): Promise<{ waiting: number; crashCuts: boolean }> {
+  return node.run('semi-sync waiters', timeoutMs, async (s) => {
+    const rows = await s.query('SHOW GLOBAL STATUS LIKE ?', [s.flavor.semiSync.statusWaitSessions]);
+    return {
+      waiting: Number(rows[0]?.['Value'] ?? 0),
+      crashCuts: s.flavor.mycnf.crashRecoveryAsReplica.length > 0,
+    };
+  });
+}

@@ -110,7 +110,7 @@ const MYCNF_CASES: { image: string; has: RegExp[]; hasNot: RegExp[] }[] = [
       /^loose-rpl_semi_sync_slave_enabled = ON$/m,
       /^loose-rpl_semi_sync_master_wait_point = AFTER_SYNC$/m,
     ],
-    hasNot: [/log_replica_updates/, /binlog_expire_logs_seconds/],
+    hasNot: [/log_replica_updates/, /binlog_expire_logs_seconds/, /init_rpl_role/],
   },
   {
     image: 'mysql:8.0',
@@ -133,6 +133,8 @@ const MYCNF_CASES: { image: string; has: RegExp[]; hasNot: RegExp[] }[] = [
       /^rpl_semi_sync_master_enabled = OFF$/m,
       /^rpl_semi_sync_slave_enabled = ON$/m,
       /^rpl_semi_sync_master_wait_point = AFTER_SYNC$/m,
+      /^loose-init_rpl_role = SLAVE$/m,
+      /^pid_file = \/var\/run\/mysqld\/mysqld\.pid$/m,
     ],
     hasNot: [/super_read_only/, /plugin_load/, /gtid_mode/],
   },
@@ -328,6 +330,7 @@ t.test('StatefulSet pod: the agent sidecar as the agent contract says; both cont
     'AGENT_HTTP_PORT',
     'CREDENTIALS_DIR',
     'PEER_KEY_FILE',
+    'MYSQLD_PID_FILE',
   ]);
   const env = Object.fromEntries(agent.env!.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
   t.same(env, {
@@ -340,12 +343,16 @@ t.test('StatefulSet pod: the agent sidecar as the agent contract says; both cont
     AGENT_HTTP_PORT: '8301',
     CREDENTIALS_DIR: '/etc/mysql-raft/credentials',
     PEER_KEY_FILE: '/etc/mysql-raft/peer/hmac-key',
+    MYSQLD_PID_FILE: '/var/run/mysqld/mysqld.pid',
   });
   t.same(agent.livenessProbe?.httpGet, { path: '/healthz', port: 8301 });
   t.same(
     agent.volumeMounts?.filter((m) => m.readOnly).map((m) => m.mountPath),
-    ['/etc/mysql-raft/credentials', '/etc/mysql-raft/peer'],
+    ['/etc/mysql-raft/credentials', '/etc/mysql-raft/peer', '/var/run/mysqld'],
   );
+  // Fencing by crash (src/agent/crash-fence.ts): the agent sees mysqld's pid file and process, same uid.
+  t.equal(pod.shareProcessNamespace, true, 'the containers share one process namespace');
+  t.equal(container(sts, 'mysql').volumeMounts?.find((m) => m.mountPath === '/var/run/mysqld')?.name, 'run-mysqld');
   for (const c of pod.containers) {
     t.equal(c.securityContext?.readOnlyRootFilesystem, true, `${c.name}: read-only root`);
     t.equal(c.securityContext?.allowPrivilegeEscalation, false);

@@ -177,7 +177,8 @@ export function mysqldLaunch(i: MysqldInput): LaunchSpec {
     ...asRoot,
     `--datadir=${dataDir}`,
     `--socket=${mysqldSocket(i.podDir)}`,
-    `--pid-file=${join(run, 'mysqld.pid')}`,
+    // Where the image keeps it (/var/run/mysqld), when the pod mounts that: the agent reads it there.
+    `--pid-file=${join(i.mounts.get('/var/run/mysqld') ?? run, 'mysqld.pid')}`,
     `--bind-address=${i.podIP}`,
     `--port=${mysqlPort(i.container)}`,
     ...(firstBoot ? [`--init-file=${initFile}`] : []),

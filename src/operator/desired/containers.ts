@@ -8,7 +8,7 @@ import { CredentialKeys, headlessServiceName, PEER_KEY, PodNames, POD_INDEX_LABE
 import { FLAVORS, type FlavorName } from '../../mysql/index.ts';
 import type { BuildOptions, Cluster } from './cluster.ts';
 import { MYSQL_PORT } from './mycnf.ts';
-import { AGENT_HTTP_PORT, AGENT_PEER_PORT, CREDENTIALS_DIR, PEER_DIR } from './ports.ts';
+import { AGENT_HTTP_PORT, AGENT_PEER_PORT, CREDENTIALS_DIR, MYSQLD_PID_FILE, PEER_DIR, RUN_DIR } from './ports.ts';
 
 /** Where my.cnf lands: read after the image's own files (conf.d is read in name order). */
 export const MYCNF_PATH = '/etc/mysql/conf.d/zz-mysql-raft.cnf';
@@ -59,7 +59,7 @@ export function mysqlContainer(cluster: Cluster, flavor: FlavorName, secretName:
       { name: PodNames.dataVolume, mountPath: DATA_DIR, subPath: 'mysql' },
       { name: PodNames.configVolume, mountPath: MYCNF_PATH, subPath: 'my.cnf', readOnly: true },
       { name: PodNames.tmpVolume, mountPath: '/tmp' },
-      { name: PodNames.runVolume, mountPath: '/var/run/mysqld' },
+      { name: PodNames.runVolume, mountPath: RUN_DIR },
     ],
   };
 }
@@ -80,6 +80,7 @@ export function agentContainer(cluster: Cluster, opts: BuildOptions): V1Containe
       { name: 'AGENT_HTTP_PORT', value: String(AGENT_HTTP_PORT) },
       { name: 'CREDENTIALS_DIR', value: CREDENTIALS_DIR },
       { name: 'PEER_KEY_FILE', value: `${PEER_DIR}/${PEER_KEY}` },
+      { name: 'MYSQLD_PID_FILE', value: MYSQLD_PID_FILE },
     ],
     ports: [
       { name: PodNames.agentPeerPort, containerPort: AGENT_PEER_PORT, protocol: 'TCP' },
@@ -97,6 +98,8 @@ export function agentContainer(cluster: Cluster, opts: BuildOptions): V1Containe
       { name: PodNames.credentialsVolume, mountPath: CREDENTIALS_DIR, readOnly: true },
       { name: PodNames.peerAuthVolume, mountPath: PEER_DIR, readOnly: true },
       { name: PodNames.tmpVolume, mountPath: '/tmp' },
+      // mysqld's pid file; with the pod's shared process namespace and the same uid, the agent can kill it.
+      { name: PodNames.runVolume, mountPath: RUN_DIR, readOnly: true },
     ],
   };
 }

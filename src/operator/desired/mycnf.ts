@@ -2,7 +2,8 @@
 // a new pod template, and so a roll. The settings fencing and replication rely on come first and cannot
 // be overridden (the webhook refuses them; here they are dropped as well, in case a cluster was stored
 // without the webhook): GTID on, ROW binlog, replica updates logged, read-only at start, replication not
-// started at boot, crash-safe relay log, semi-sync loaded (source side off until promotion, see
+// started at boot, crash-safe relay log, crash recovery as a replica (an unacknowledged tail is cut, not
+// committed), semi-sync loaded (source side off until promotion, see
 // docs/ARCHITECTURE.md), binlogs kept a week. server_id is per pod: the StatefulSet passes it. How each
 // flavor spells these is its row's `mycnf` in src/mysql/flavor.ts; this file only orders them.
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { OWNED_MYSQL_SETTINGS } from '../../api/rules.ts';
 import { FLAVORS, flavorForImage, type FlavorName } from '../../mysql/index.ts';
 import type { Cluster } from './cluster.ts';
 import { childMeta } from './labels.ts';
+import { MYSQLD_PID_FILE } from './ports.ts';
 
 /** The port mysqld listens on (the agent's MYSQL_PORT). */
 export const MYSQL_PORT = 3306;
@@ -39,6 +41,7 @@ export function operatorSettings(f: FlavorName, semiSyncOn: boolean): Setting[] 
   const words = row.mycnf;
   return [
     ['port', String(MYSQL_PORT)],
+    ['pid_file', MYSQLD_PID_FILE],
     ...words.gtid,
     ['log_bin', 'mysql-bin'],
     ['binlog_format', 'ROW'],
@@ -50,6 +53,7 @@ export function operatorSettings(f: FlavorName, semiSyncOn: boolean): Setting[] 
     [words.skipReplicaStart, 'ON'],
     words.binlogExpiry(BINLOG_RETENTION_SECONDS),
     ...words.crashSafeReplication,
+    ...words.crashRecoveryAsReplica,
     ...semiSyncSettings(f, semiSyncOn),
   ];
 }

@@ -107,6 +107,9 @@ export function statefulSet(cluster: Cluster, opts: BuildOptions, inputs: Statef
           serviceAccountName: agentServiceAccountName(name),
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           securityContext: podSecurity,
+          // The agent fences a primary whose sessions wait for acknowledgements by killing its mysqld
+          // (src/agent/crash-fence.ts): it must see that process.
+          shareProcessNamespace: true,
           containers: [mysqlContainer(cluster, flavor, inputs.secretName), agentContainer(cluster, opts)],
           volumes: volumes(cluster, inputs.mycnfName, inputs.secretName),
           ...scheduling(cluster),

@@ -45,6 +45,9 @@ export interface AgentEnvOptions {
   env?: Record<string, string>;
   /** Start one real mariadbd per pod, on the pod's IP, all on one port (MYSQL_PORT). */
   mysql?: boolean;
+  /** Give each agent its mysqld's pid file (fencing by crash) and restart a mysqld that exits on its
+   * own, as a kubelet would (with `mysql`). */
+  crashFence?: boolean;
 }
 
 /** Agents run as root with a group id of their own from this base up (see AgentProc.gid). */
@@ -83,13 +86,16 @@ export class AgentEnv {
     readonly dir: string,
     readonly cluster: string,
     readonly replicas: number,
-    private readonly extraEnv: Record<string, string>,
+    private readonly extra: { env: Record<string, string>; crashFence: boolean },
   ) {}
 
   static async start(o: AgentEnvOptions = {}): Promise<AgentEnv> {
     const api = await startApiServer({});
     const dir = mkdtempSync(join(tmpdir(), 'mro-agent-'));
-    const env = new AgentEnv(api, dir, o.cluster ?? 'db', o.replicas ?? 3, o.env ?? {});
+    const env = new AgentEnv(api, dir, o.cluster ?? 'db', o.replicas ?? 3, {
+      env: o.env ?? {},
+      crashFence: o.crashFence ?? false,
+    });
     writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig('default'));
     mkdirSync(join(dir, 'credentials'));
     for (const [f, v] of [
@@ -115,7 +121,10 @@ export class AgentEnv {
   }
 
   private async startMysql(): Promise<string[]> {
-    const h = await startInstances(this.replicas, undefined, { port: 20000 + Math.floor(Math.random() * 30000) });
+    const h = await startInstances(this.replicas, undefined, {
+      port: 20000 + Math.floor(Math.random() * 30000),
+      supervise: this.extra.crashFence,
+    });
     this.harness = h;
     const ports = new Set(h.instances.map((i) => i.port));
     if (ports.size !== 1) throw new Error(`mariadbd instances got different ports ${[...ports].join(', ')}`);
@@ -187,7 +196,10 @@ export class AgentEnv {
       KUBECONFIG: join(this.dir, 'kubeconfig'),
       LOG_LEVEL: 'info',
       ...(this.harness ? { MYSQL_HOST: a.ip, MYSQL_PORT: String(this.mysqlPort) } : {}),
-      ...this.extraEnv,
+      ...(this.harness && this.extra.crashFence
+        ? { MYSQLD_PID_FILE: join(this.harness.instances[this.agents.indexOf(a)]!.dataDir, 'mariadbd.pid') }
+        : {}),
+      ...this.extra.env,
     };
   }
 

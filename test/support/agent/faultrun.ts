@@ -5,6 +5,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
+import type { Test } from 'tap';
 import { templateDir } from '../mariadb/template.ts';
 import { AgentEnv, ROOT_PASSWORD, type AgentEnvOptions, type AgentStatus } from './env.ts';
 import { eventually } from '../eventually.ts';
@@ -292,4 +293,12 @@ export class FaultRun {
     await Promise.all([this.writer?.stop(), this.probe?.stop()]);
     await this.env.stop();
   }
+}
+
+/** The three promises checked after every fault: the history checks, no acknowledged write lost, never two
+ * writable nodes at a probed instant. */
+export function expectClean(t: Test, r: CheckResult, what: string): void {
+  t.same(r.violations.slice(0, 10), [], `${what}: the history checks (${r.acked} acknowledged of ${r.ops})`);
+  t.equal(r.lostAcked, 0, `${what}: every acknowledged write is on the primary`);
+  t.equal(r.doubleWritableMs, 0, `${what}: never two writable nodes at a probed instant`);
 }

@@ -26,6 +26,9 @@ export interface StartOptions {
   /** One port for every instance (each has its own address), as pods share MYSQL_PORT; a taken one
    * is replaced by a probed port. Default: a probed port each. */
   port?: number;
+  /** Restart an instance that exits when the test did not stop it (kill9, restart, stop), as a kubelet
+   * restarts a container: an agent that fences by crash (src/agent/crash-fence.ts) relies on it. */
+  supervise?: boolean;
 }
 
 const live = new Set<Harness>();
@@ -81,12 +84,19 @@ export class Harness {
   private readonly extraArgs: string[];
   private readonly readyTimeoutMs: number;
   private readonly port: number;
+  private readonly supervise: boolean;
+  /** Instances the test itself is stopping: their exit is not restarted. */
+  private readonly stopping = new Set<Instance>();
+  private closed = false;
+  /** Restarts done by the supervisor (a test can wait for one). */
+  readonly restarts: { name: string; atMs: number }[] = [];
 
   constructor(opts: StartOptions = {}) {
     this.baseDir = mkdtempSync(join(scratchBase(), 'mro-mariadb-'));
     this.extraArgs = opts.extraArgs ?? [];
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
     this.port = opts.port ?? 0;
+    this.supervise = opts.supervise ?? false;
     live.add(this);
     installExitHook();
   }
@@ -134,6 +144,8 @@ export class Harness {
       '--sync-binlog=1',
       '--innodb-flush-log-at-trx-commit=1',
       '--skip-slave-start',
+      // As the operator's my.cnf (src/mysql/flavor.ts, crashRecoveryAsReplica): a crash cuts the unacknowledged tail.
+      '--init-rpl-role=SLAVE',
       '--read-only=ON',
       '--skip-name-resolve',
       '--performance-schema=OFF',
@@ -151,6 +163,7 @@ export class Harness {
       if (inst.port === 0 || !(await portIsFree(inst.host, inst.port))) inst.port = await probePort(inst.host);
       const proc = spawn(mariadbdPath(), this.args(inst), { stdio: 'ignore' });
       inst.proc = proc;
+      if (this.supervise) proc.once('exit', () => this.restartUnexpected(inst, proc));
       try {
         await this.waitReady(inst, proc);
         return;
@@ -219,14 +232,31 @@ export class Harness {
     const proc = inst.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    if (sig !== 'SIGKILL') proc.kill('SIGCONT');
-    proc.kill(sig);
-    await exited;
+    this.stopping.add(inst);
+    try {
+      if (sig !== 'SIGKILL') proc.kill('SIGCONT');
+      proc.kill(sig);
+      await exited;
+    } finally {
+      this.stopping.delete(inst);
+    }
     inst.proc = null;
+  }
+
+  /** The supervisor: an exit nobody asked for (a crash, a kill by an agent) is followed by a restart. */
+  private restartUnexpected(inst: Instance, proc: ChildProcess): void {
+    if (this.stopping.has(inst) || inst.proc !== proc || this.closed) return;
+    inst.proc = null;
+    this.restarts.push({ name: inst.name, atMs: performance.now() });
+    setTimeout(() => {
+      if (inst.proc || this.closed) return;
+      this.launch(inst).catch(() => undefined);
+    }, 200);
   }
 
   /** Stop every instance and remove all data. Safe to call twice. */
   async stop(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.instances.map((i) => this.kill9(i)));
     rmSync(this.baseDir, { recursive: true, force: true });
     live.delete(this);
