@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { FLAVORS } from '../../mysql/index.ts';
 import type { Obj } from './client.ts';
 import type { LaunchSpec } from './launch-spec.ts';
 
@@ -74,6 +75,20 @@ function loosen(text: string): string {
     .join('\n');
 }
 
+/**
+ * What a stand-in server needs to honour a config written for the image's flavor: MariaDB standing in for
+ * MySQL gets its own GTID and crash-recovery words (src/mysql/flavor.ts), so an operator's my.cnf for
+ * mysql:5.7 keeps its meaning (strict GTIDs; a crash cuts the unacknowledged tail, as the operator's
+ * MariaDB my.cnf asks). All `loose-`: an older server ignores what it does not know.
+ */
+export function standInConfig(serverBinary: string): string {
+  const name = basename(serverBinary);
+  const words = name.startsWith('mariadb') ? FLAVORS.mariadb.mycnf : null;
+  const settings = words ? [...words.gtid, ...words.crashRecoveryAsReplica] : [];
+  const lines = settings.map(([k, v]) => `${k.startsWith('loose-') ? k : `loose-${k}`} = ${v}`);
+  return ["# Written by the local pod runner: the stand-in server's own words.", '[mysqld]', ...lines, ''].join('\n');
+}
+
 /** my.cnf for the pod: the client socket, then the config files mounted under /etc/mysql. */
 function writeConfig(i: MysqldInput): string {
   const lines = ['[client-server]', `socket=${mysqldSocket(i.podDir)}`, `port=${mysqlPort(i.container)}`, ''];
@@ -96,6 +111,7 @@ function writeConfig(i: MysqldInput): string {
       );
     }
   }
+  if (i.substituted) writeFileSync(join(confDir, '999-stand-in.cnf'), standInConfig(i.serverBinary));
   lines.push(`!includedir ${confDir}`, '');
   const path = join(i.podDir, 'run', 'my.cnf');
   writeFileSync(path, lines.join('\n'));

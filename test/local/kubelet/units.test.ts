@@ -5,12 +5,24 @@ import t from 'tap';
 import { planImage, repositoryOf } from '../../../src/local/kubelet/images.ts';
 import { PathMap } from '../../../src/local/kubelet/paths.ts';
 import { expand, expandCommand } from '../../../src/local/kubelet/env.ts';
-import { initSql, mysqldSocket } from '../../../src/local/kubelet/mysqld.ts';
+import { initSql, mysqldSocket, standInConfig } from '../../../src/local/kubelet/mysqld.ts';
 import { endpointSlice, endpointSubsets } from '../../../src/local/kubelet/endpoints.ts';
 import { IpPool } from '../../../src/local/kubelet/ip-pool.ts';
 import { podStatusText } from '../../../src/local/apiserver/table-workloads.ts';
 import { ClusterIpAllocator } from '../../../src/local/apiserver/cluster-ip.ts';
 import { applyStrategicPatch, listStrategy } from '../../../src/local/apiserver/strategic-merge.ts';
+
+t.test('MariaDB standing in for MySQL gets its own GTID and crash-recovery words', async (t) => {
+  const maria = standInConfig('/usr/sbin/mariadbd');
+  t.match(maria, /^\[mysqld\]$/m);
+  t.match(maria, /^loose-gtid_strict_mode = ON$/m, 'strict GTIDs, as MySQL GTID mode is');
+  t.match(maria, /^loose-init_rpl_role = SLAVE$/m, 'a crash cuts the unacknowledged tail');
+  t.notMatch(
+    standInConfig('/usr/sbin/mysqld'),
+    /init_rpl_role|gtid_strict_mode/,
+    'MySQL standing in has no such words',
+  );
+});
 
 t.test('images map to local programs, or wait with a reason that says what is mapped', async (t) => {
   const o = { localFlavor: 'mariadb' as const };
