@@ -198,6 +198,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     isMember: members,
     onMessages: (from, msgs) => {
       ref.watch?.heardFrom(from);
+      ref.controller?.heardFrom(from);
       noteTransfer(memory, from, msgs);
       ref.raft?.receive(msgs);
     },

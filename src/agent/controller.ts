@@ -1,15 +1,18 @@
 // The agent's clustering loop: observe -> decide -> act, one round at a time, every tick; plus the
 // Raft hooks that rest on the same observation: candidate eligibility (no campaign with mysqld down or
 // errant), the GTID vote predicate, and the vote guard that stops the IO thread from the old primary
-// before a vote in a new term is persisted (docs/failover.md).
+// before a vote in a new term is persisted; and the early IO stop that makes that guard quick when the
+// leader has gone silent (docs/failover.md).
 import type { JsonValue, NodeId } from '../raft/types.ts';
 import type { Ready } from '../raft/rawnode.ts';
-import { stopIo, status, contains, parseGtid, union, missingFrom, type GtidKind, MysqlError } from '../mysql/index.ts';
+import { status, parseGtid, union, type GtidKind, type GtidSet, MysqlError } from '../mysql/index.ts';
 import { applyServerIdentity } from './server-identity.ts';
-import { decide, type Action, type Observation } from './decide.ts';
+import { decide, earlyStop, type Action, type Observation } from './decide.ts';
 import { observeMysql, type MysqlObservation } from './observe.ts';
 import { act, type ActContext } from './act.ts';
 import type { NodeFacts } from './publication.ts';
+import { IoStopper, stopIoEarly } from './io-stop.ts';
+import { candidateHolds } from './vote-check.ts';
 
 interface CandidateGtid {
   kind: GtidKind;
@@ -22,6 +25,14 @@ export class Controller {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private readonly candidates = new Map<NodeId, CandidateGtid>();
+  /** When each peer was last heard from (ms, Date.now()); fed by heardFrom(). */
+  private readonly heard = new Map<string, number>();
+  /** The one STOP of our IO thread at a time, shared by the early stop and the vote guard. */
+  readonly io: IoStopper;
+  /** Errant against `key` (`pod@term`): that primary's executed set, read after the check found us
+   * errant (the reference of the vote check; vote-check.ts). */
+  private errantRef: { key: string; primary: GtidSet } | undefined;
+  private errantRefReading = false;
   stopping = false;
   /** This data directory's server_id (server-identity.ts); set before the first round. */
   serverId: number | undefined;
@@ -35,7 +46,15 @@ export class Controller {
     private readonly c: ActContext,
     private readonly podAt: (host: string, port: number) => string | undefined,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    // Longer than any caller waits, so a STOP the vote guard gave up on stays joinable (io-stop.ts).
+    this.io = new IoStopper(c.side.own, 5 * c.timeoutMs);
+  }
+
+  /** An authenticated message arrived from `peer` (the transport calls this for every request). */
+  heardFrom(peer: string): void {
+    this.heard.set(peer, Date.now());
+  }
 
   /** Starts the periodic rounds. */
   start(): void {
@@ -80,6 +99,9 @@ export class Controller {
       this.mysql = await observeMysql(this.c.side.own, this.podAt, errant, this.c.timeoutMs);
     }
     const o = this.observation();
+    const early = earlyStop(o);
+    if (early.stop) stopIoEarly(this.io, early.from, early.reason, this.c.log);
+    if (o.mysql.up && o.mysql.errant) this.readErrantReference();
     const a = decide(o);
     if (a.kind !== this.lastAction.kind || a.reason !== this.lastAction.reason)
       this.c.log.info({ action: a.kind, reason: a.reason, term: o.term, role: o.role }, 'decided');
@@ -136,7 +158,41 @@ export class Controller {
       mysql: this.mysql.view,
       stopping: this.stopping,
       switchoverTo: this.c.switchoverRequest(),
+      leaderSilentMs: st.lead ? Date.now() - (this.heard.get(st.lead) ?? -Infinity) : 0,
+      electionTimeoutMs: this.c.raft.timings.electionTimeoutMs,
+      ioStopInFlight: this.io.inFlight,
     };
+  }
+
+  /** Once we are errant against the primary: read its executed set, the reference of our vote check
+   * (vote-check.ts), in the background. Until it is read, every GTID we hold counts. */
+  private readErrantReference(): void {
+    const key = this.c.memory.errantAgainst;
+    const pod = this.c.state().primary?.pod;
+    const node = pod ? this.c.side.peer(pod) : undefined;
+    if (!node || this.errantRefReading || this.errantRef?.key === key) return;
+    this.errantRefReading = true;
+    status(node, Math.min(this.c.timeoutMs, 1000))
+      .then((s) => {
+        if (this.c.memory.errantAgainst !== key) return;
+        this.errantRef = { key, primary: s.executed };
+        this.c.log.info(
+          { against: key, primary: s.executed.toString() },
+          'errant: votes check only what the primary held',
+        );
+      })
+      .catch((err: unknown) =>
+        this.c.log.info({ against: key, err: (err as Error).message }, 'errant: primary not read; every GTID counts'),
+      )
+      .finally(() => (this.errantRefReading = false));
+  }
+
+  /** The primary's set we were found errant against, when we know we are errant now. */
+  private errantReference(): GtidSet | undefined {
+    const r = this.errantRef;
+    return r && this.mysql.view.up && this.mysql.view.errant && r.key === this.c.memory.errantAgainst
+      ? r.primary
+      : undefined;
   }
 
   // ---- Raft hooks ---------------------------------------------------------------------------------
@@ -168,36 +224,54 @@ export class Controller {
     } catch (err) {
       return (err as Error).message;
     }
-    const mine = union(s.executed, s.retrieved);
-    if (!contains(theirs, mine)) return `candidate lacks ${missingFrom(theirs, mine)}`;
+    let verdict: true | string;
+    try {
+      verdict = candidateHolds(theirs, union(s.executed, s.retrieved), this.errantReference());
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (verdict !== true) return verdict;
     this.candidates.set(candidate, { kind: c.kind, gtid: c.gtid });
     return true;
   }
 
   /**
    * Before a vote for another node in a new term is persisted: stop receiving from the old primary
-   * (so this node acknowledges nothing more to it), then check again, on fresh GTIDs, that the
-   * candidate has everything we received. false when either fails: the vote is persisted (we vote
-   * for nobody else in that term) but the grant is never sent, so it cannot help elect a candidate
-   * that lacks an acknowledged write.
+   * (so this node acknowledges nothing more to it), then check again, on fresh GTIDs, that the IO
+   * thread is stopped and the candidate has everything we vouch for (vote-check.ts). false when any of
+   * it fails or does not finish in time: the vote is persisted (we vote for nobody else in that term)
+   * but the grant is never sent, so it cannot help elect a candidate that lacks an acknowledged write.
+   * A STOP already running (the early stop, io-stop.ts) is joined, not queued behind: it had a head
+   * start, and a second STOP would wait for the first anyway.
    */
   async beforePersist(rd: Ready): Promise<boolean> {
     const hs = rd.hardState;
     if (!hs?.vote || hs.vote === this.c.self) return true;
+    const joined = this.io.inFlight;
+    const started = Date.now();
     try {
-      await stopIo(this.c.side.own, this.c.timeoutMs);
+      await this.io.stop(this.c.timeoutMs);
       const s = await status(this.c.side.own, this.c.timeoutMs);
+      if (s.replica && s.replica.ioRunning !== 'no') {
+        this.c.log.warn({ candidate: hs.vote, term: hs.term }, 'vote guard: IO thread running again; grant withheld');
+        return false;
+      }
       const cand = this.candidates.get(hs.vote);
-      const mine = union(s.executed, s.retrieved);
-      if (cand && contains(parseGtid(cand.kind, cand.gtid), mine)) return true;
+      const verdict = cand
+        ? candidateHolds(parseGtid(cand.kind, cand.gtid), union(s.executed, s.retrieved), this.errantReference())
+        : 'no GTID set seen from the candidate';
+      if (verdict === true) {
+        this.c.log.debug({ candidate: hs.vote, term: hs.term, joined, ms: Date.now() - started }, 'vote guard passed');
+        return true;
+      }
       this.c.log.warn(
-        { candidate: hs.vote, term: hs.term, missing: cand ? missingFrom(parseGtid(cand.kind, cand.gtid), mine) : '?' },
+        { candidate: hs.vote, term: hs.term, why: verdict },
         'vote guard: candidate lacks what this node received; grant withheld',
       );
     } catch (err) {
       const why = err instanceof MysqlError ? err.kind : (err as Error).message;
       this.c.log.warn(
-        { candidate: hs.vote, term: hs.term, err: why },
+        { candidate: hs.vote, term: hs.term, err: why, joined, ms: Date.now() - started },
         'vote guard: IO thread not stopped; grant withheld',
       );
     }

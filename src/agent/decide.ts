@@ -47,6 +47,12 @@ export interface Observation {
   stopping: boolean;
   /** The MysqlCluster's `mysql.ryansu.com/switchover-to` annotation (a pod or `any`), or null. */
   switchoverTo: string | null;
+  /** ms since the last message from `lead` (Infinity when never heard). */
+  leaderSilentMs: number;
+  /** The election timeout (ms): a follower stops receiving early after half of it (earlyStop()). */
+  electionTimeoutMs: number;
+  /** A STOP of our IO thread is running (started early or by the vote guard). */
+  ioStopInFlight: boolean;
 }
 
 /** The one next step. */
@@ -99,9 +105,52 @@ function decideFollower(o: Observation): Action {
   const p = o.primary;
   if (!p || p.pod === o.self) return { kind: 'none', reason: 'no other primary to replicate from yet' };
   if (m.replicatingFrom === p.pod) return { kind: 'none', reason: `healthy replica of ${p.pod}` };
+  // The IO thread was stopped early (earlyStop()) because the leader went silent: re-attaching now
+  // would undo that just before a vote. Once the leader is heard again, the rule below repoints.
+  if (leaderSilent(o))
+    return { kind: 'none', reason: `leader ${o.lead} silent for ${Math.round(o.leaderSilentMs)} ms: not re-attaching` };
   // After voting in a newer term (IO thread stopped) never re-attach to the old primary: it would get
   // acknowledgements again. Wait for the new term's primary record (or its leader being that pod).
   if (p.term !== o.term && o.lead !== p.pod)
     return { kind: 'none', reason: `waiting for the primary of term ${o.term} (log names ${p.pod}@${p.term})` };
   return { kind: 'repoint', to: p.pod, reason: `replicate from ${p.pod} (primary of term ${p.term})` };
+}
+
+/** A follower that has not heard from its leader for half the election timeout. */
+export function leaderSilent(o: Observation): boolean {
+  return o.role === 'follower' && o.lead !== null && o.lead !== o.self && o.leaderSilentMs >= o.electionTimeoutMs / 2;
+}
+
+/** Whether to stop the IO thread now, ahead of any vote (earlyStop()). */
+export type EarlyStop = { stop: true; from: string; reason: string } | { stop: false; reason: string };
+
+/**
+ * Pure: a follower that replicates from its leader and has not heard from it for half the election
+ * timeout stops its IO thread early, in the background, so that when a candidate asks for its vote
+ * the vote guard finds the thread already stopped. Under a partition MariaDB's STOP SLAVE IO_THREAD
+ * takes about 2 s (the thread sits on a dead connection), longer than the guard's deadline; started
+ * here it has from half the election timeout until the first vote request (at least the other half).
+ *
+ * Why it is safe: stopping the IO thread only withholds this node's acknowledgements from that
+ * primary (and stops this node receiving from it). With no fallback to async, a primary that lacks
+ * acknowledgements blocks its writers: nothing acknowledged can be lost by it, and a primary that is
+ * probably gone gets none anyway. The cost, when the leader was merely slow for half an election
+ * timeout, is a pause of its writes until the leader is heard again and decide() repoints.
+ */
+export function earlyStop(o: Observation): EarlyStop {
+  if (o.role !== 'follower' || !o.lead || o.lead === o.self) return { stop: false, reason: 'no leader to follow' };
+  if (!leaderSilent(o)) return { stop: false, reason: `leader ${o.lead} heard recently` };
+  if (o.stopping) return { stop: false, reason: 'graceful stop: the relay-log drain stops the IO thread' };
+  if (!o.mysql.up) return { stop: false, reason: 'own mysqld is down' };
+  if (o.mysql.replicatingFrom !== o.lead)
+    return {
+      stop: false,
+      reason: `not receiving from the leader ${o.lead} (source: ${o.mysql.replicatingFrom ?? 'none'})`,
+    };
+  if (o.ioStopInFlight) return { stop: false, reason: 'a STOP of the IO thread is already running' };
+  return {
+    stop: true,
+    from: o.lead,
+    reason: `leader ${o.lead} silent for ${Math.round(o.leaderSilentMs)} ms (half the election timeout is ${o.electionTimeoutMs / 2} ms)`,
+  };
 }

@@ -1,7 +1,7 @@
 // decide(): a table of named states (as MOCO's clustering tests), each with the one action expected.
 // The names read <role>-<what is true>; the builder starts from a healthy node and changes one thing.
 import t from 'tap';
-import { decide, type Action, type Observation } from '../../src/agent/decide.ts';
+import { decide, earlyStop, type Action, type EarlyStop, type Observation } from '../../src/agent/decide.ts';
 
 const healthyPrimary: Observation = {
   self: 'db-0',
@@ -15,6 +15,9 @@ const healthyPrimary: Observation = {
   mysql: { up: true, writable: true, replicatingFrom: null, errant: false },
   stopping: false,
   switchoverTo: null,
+  leaderSilentMs: 0,
+  electionTimeoutMs: 3000,
+  ioStopInFlight: false,
 };
 
 const healthyReplica: Observation = {
@@ -142,6 +145,24 @@ const cases: [string, Observation, Partial<Action>][] = [
     { kind: 'none' },
   ],
   [
+    // The early stop (below) stopped the IO thread: re-attaching would undo it just before a vote.
+    'replica-leader-silent-io-stopped-early',
+    state(healthyReplica, { leaderSilentMs: 1600, mysql: { replicatingFrom: null } }),
+    { kind: 'none', reason: /leader db-0 silent for 1600 ms: not re-attaching/ } as never,
+  ],
+  [
+    // The leader is heard again: the normal follower path restarts replication.
+    'replica-leader-heard-again-io-stopped-early',
+    state(healthyReplica, { leaderSilentMs: 100, mysql: { replicatingFrom: null } }),
+    { kind: 'repoint', to: 'db-0' },
+  ],
+  ['replica-leader-silent-still-receiving', state(healthyReplica, { leaderSilentMs: 1600 }), { kind: 'none' }],
+  [
+    'replica-leader-silent-but-writable',
+    state(healthyReplica, { leaderSilentMs: 1600, mysql: { writable: true, replicatingFrom: null } }),
+    { kind: 'fence-self' },
+  ],
+  [
     'replica-named-primary-itself',
     state(healthyReplica, { primary: { pod: 'db-1', term: 2 }, mysql: { replicatingFrom: null } }),
     { kind: 'none' },
@@ -151,6 +172,51 @@ const cases: [string, Observation, Partial<Action>][] = [
 for (const [name, obs, want] of cases) {
   t.test(name, async (t) => {
     t.match(decide(obs), want);
+  });
+}
+
+// earlyStop(): when a follower stops its IO thread ahead of a vote. Half the election timeout is 1500 ms.
+const earlyCases: [string, Observation, Partial<EarlyStop>][] = [
+  ['replica-leader-heard-recently', state(healthyReplica, { leaderSilentMs: 300 }), { stop: false }],
+  ['replica-leader-silent-just-under-half', state(healthyReplica, { leaderSilentMs: 1499 }), { stop: false }],
+  ['replica-leader-silent-half-timeout', state(healthyReplica, { leaderSilentMs: 1500 }), { stop: true, from: 'db-0' }],
+  ['replica-leader-never-heard', state(healthyReplica, { leaderSilentMs: Infinity }), { stop: true, from: 'db-0' }],
+  [
+    'replica-leader-silent-stop-in-flight',
+    state(healthyReplica, { leaderSilentMs: 2000, ioStopInFlight: true }),
+    { stop: false, reason: /already running/ } as never,
+  ],
+  [
+    'replica-leader-silent-io-already-stopped',
+    state(healthyReplica, { leaderSilentMs: 2000, mysql: { replicatingFrom: null } }),
+    { stop: false, reason: /not receiving from the leader/ } as never,
+  ],
+  [
+    // Receiving from another pod than the silent leader: that source is not the one that went quiet.
+    'replica-leader-silent-receiving-from-another',
+    state(healthyReplica, { leaderSilentMs: 2000, lead: 'db-2' }),
+    { stop: false, reason: /not receiving from the leader db-2 \(source: db-0\)/ } as never,
+  ],
+  ['replica-leader-silent-mysqld-down', state(healthyReplica, { leaderSilentMs: 2000, mysql: down }), { stop: false }],
+  [
+    'replica-leader-silent-stopping-gracefully',
+    state(healthyReplica, { leaderSilentMs: 2000, stopping: true }),
+    { stop: false, reason: /graceful stop/ } as never,
+  ],
+  ['replica-no-leader-known', state(healthyReplica, { leaderSilentMs: 2000, lead: null }), { stop: false }],
+  // A candidate keeps receiving: it wants everything the old primary sent before it is elected.
+  ['candidate-leader-silent', state(healthyReplica, { role: 'candidate', leaderSilentMs: 4000 }), { stop: false }],
+  [
+    'preCandidate-leader-silent',
+    state(healthyReplica, { role: 'preCandidate', leaderSilentMs: 4000 }),
+    { stop: false },
+  ],
+  ['leader-never-stops-early', state(healthyPrimary, { leaderSilentMs: 4000 }), { stop: false }],
+];
+
+for (const [name, obs, want] of earlyCases) {
+  t.test(`early stop: ${name}`, async (t) => {
+    t.match(earlyStop(obs), want);
   });
 }
 

@@ -86,6 +86,15 @@ t.test(
     t.comment(net.rules());
     const { l: next } = await run.settle([l]);
     t.not(next, l, `${run.env.agents[next]!.pod} took over the majority side`);
+    // The majority's followers stopped receiving from the silent primary at half the election timeout
+    // (docs/failover.md, "Early IO stop"), so the vote guards found the STOP done or under way.
+    const logOf = (i: number) => run.env.agents[i]!.log.join('');
+    t.ok(
+      others.some((i) => logOf(i).includes('early IO stop: IO thread stopped')),
+      'a follower stopped its IO thread early, its leader silent for half the election timeout',
+    );
+    const withheld = others.map((i) => logOf(i).split('grant withheld').length - 1).reduce((a, b) => a + b, 0);
+    t.comment(`vote grants withheld by the guard during the failover: ${withheld}`);
     await run.acksOn(next, 10);
     const cut = (await run.sample())[l];
     t.equal(cut?.writable, false, `the cut-off ${run.env.agents[l]!.pod} answers its clients read-only`);
