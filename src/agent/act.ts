@@ -26,6 +26,8 @@ import type { AppState } from './state-machine.ts';
 import type { FailoverRecord } from './publication.ts';
 import { switchover } from './switchover.ts';
 import type { CrashOutcome } from './crash-fence.ts';
+import type { IoStopper } from './io-stop.ts';
+import { catchUpFromFenced } from './catch-up.ts';
 import { advanceTermRow, discardableTermRow, prepareSource, rejoinFacts, rewindTermRow } from './term-row.ts';
 
 /** What the agent remembers between rounds. */
@@ -80,6 +82,8 @@ export interface ActContext {
   relabelFenced?: (pod: string) => void;
   /** A failover this node completed (metrics). */
   failedOver?: (cause: FailoverCause['kind'], durationMs: number) => void;
+  /** Our IO thread's one stopper (io-stop.ts): the drain joins a STOP the vote guard or the early stop began. */
+  io?: IoStopper;
   /** SIGKILL of own mysqld (crash-fence.ts); absent when the agent was given no pid file. */
   crashMysqld?: () => Promise<CrashOutcome>;
 }
@@ -154,7 +158,8 @@ async function crashReason(c: ActContext): Promise<string | null> {
 }
 
 /** Step 3: fence the old primary when it can be reached (its own agent fenced it before its lease
- * ended; this covers an agent that is gone while its mysqld lives). */
+ * ended; this covers an agent that is gone while its mysqld lives), then take all it holds (3b,
+ * catch-up.ts). */
 async function fenceOldPrimary(c: ActContext): Promise<void> {
   const old = c.state().primary;
   if (!old || old.pod === c.self) return;
@@ -164,6 +169,7 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
     const r = await fence(node, {}, Math.min(c.timeoutMs, 1000));
     c.event('Normal', 'Fenced', `${c.self} fenced old primary ${old.pod} (read-only, ${r.killed} sessions killed)`);
     c.relabelFenced?.(old.pod);
+    await catchUpFromFenced(c, old.pod, node);
   } catch (err) {
     if (!unreachable(err)) throw err;
     // A refused connection: that mysqld is not running, so it cannot write (it restarts read-only).
@@ -175,7 +181,7 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
 /** Step 4: stop receiving and apply everything the relay log holds. Returns what was received. */
 async function drainRelayLog(c: ActContext): Promise<{ received: GtidSet; mariadb: boolean }> {
   try {
-    await stopIo(c.side.own, c.timeoutMs);
+    await (c.io ? c.io.stop(c.timeoutMs) : stopIo(c.side.own, c.timeoutMs));
   } catch (err) {
     if (unreachable(err)) throw err; // not configured as a replica is fine; an unreachable mysqld is not
   }

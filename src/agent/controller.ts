@@ -49,6 +49,8 @@ export class Controller {
   ) {
     // Longer than any caller waits, so a STOP the vote guard gave up on stays joinable (io-stop.ts).
     this.io = new IoStopper(c.side.own, 5 * c.timeoutMs);
+    // The promotion's drain stops the IO thread through the same stopper (one STOP at a time).
+    c.io ??= this.io;
   }
 
   /** An authenticated message arrived from `peer` (the transport calls this for every request). */

@@ -95,6 +95,7 @@ export interface Flavor {
   readonly startReplica: string;
   readonly stopReplica: string;
   readonly stopIoThread: string;
+  readonly startIoThread: string;
   readonly startSqlThread: string;
   readonly resetReplicaAll: string;
   readonly showReplicaStatus: string;
@@ -187,6 +188,7 @@ const MYSQL57: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  startIoThread: 'START SLAVE IO_THREAD',
   startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',
   showReplicaStatus: 'SHOW SLAVE STATUS',
@@ -226,6 +228,7 @@ const MYSQL80: Flavor = {
   startReplica: 'START REPLICA',
   stopReplica: 'STOP REPLICA',
   stopIoThread: 'STOP REPLICA IO_THREAD',
+  startIoThread: 'START REPLICA IO_THREAD',
   startSqlThread: 'START REPLICA SQL_THREAD',
   resetReplicaAll: 'RESET REPLICA ALL',
   showReplicaStatus: 'SHOW REPLICA STATUS',
@@ -271,6 +274,7 @@ const MARIADB: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  startIoThread: 'START SLAVE IO_THREAD',
   startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',
   showReplicaStatus: 'SHOW SLAVE STATUS',

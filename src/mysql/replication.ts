@@ -75,6 +75,13 @@ export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> 
   });
 }
 
+/** Starts receiving from the configured source again (a no-op when the IO thread already runs). */
+export async function startIo(node: MysqlNode, timeoutMs: number): Promise<void> {
+  await node.run('start replication IO thread', timeoutMs, async (s) => {
+    await s.query(s.flavor.startIoThread);
+  });
+}
+
 /** Starts applying the relay log (a no-op when the SQL thread already runs). */
 export async function startSql(node: MysqlNode, timeoutMs: number): Promise<void> {
   await node.run('start replication SQL thread', timeoutMs, async (s) => {
