@@ -2,6 +2,7 @@
 // read_only probe (test/support/history) running throughout, fault marks, and at the end the checker's
 // verdict on the whole history with the final lists read on the primary. Used by the fault tests
 // (test/agent/faults-*.test.ts) and the failover bench (bench/failover.ts).
+import { fromAddress } from '../history/client-address.ts';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
@@ -163,12 +164,10 @@ export class FaultRun {
   async root<T>(i: number, fn: (c: Connection) => Promise<T>): Promise<T> {
     const a = this.env.agents[i]!;
     const c = await createConnection({
-      host: a.ip,
-      port: this.env.mysqlPort,
+      ...fromAddress(a.ip, this.env.mysqlPort, this.clientAddress),
       user: 'root',
       password: ROOT_PASSWORD,
       connectTimeout: 5000,
-      localAddress: this.clientAddress,
     });
     c.on('error', () => {});
     try {

@@ -2,6 +2,7 @@
 // others), `SELECT @@read_only, SYSDATE(6)`. The server's own clock stamps the sample (all nodes run
 // on this machine, so their clocks agree), mapped onto performance.now(): samples of different nodes
 // compare by the instant each server read the variable, not by when its answer arrived.
+import { fromAddress } from './client-address.ts';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { ProbeSample } from './types.ts';
 import type { Endpoint } from './writer.ts';
@@ -57,12 +58,10 @@ export class Probe {
           let c = conn;
           if (!c) {
             c = await createConnection({
-              host: ep.host,
-              port: ep.port,
+              ...fromAddress(ep.host, ep.port, this.o.localAddress),
               user: this.o.user,
               password: this.o.password,
               connectTimeout: timeout,
-              ...(this.o.localAddress ? { localAddress: this.o.localAddress } : {}),
             });
             c.on('error', () => {});
             conn = c;

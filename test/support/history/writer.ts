@@ -5,6 +5,7 @@
 // also reads the term row and the server's identity (@@server_id: MariaDB has no @@server_uuid; the
 // harness gives every node its own), so the checker can tie every acknowledged write to a term.
 // Reads also return @@read_only and count only on a writable node (a read-only replica may lag).
+import { fromAddress } from './client-address.ts';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { Op } from './types.ts';
 
@@ -100,12 +101,10 @@ export class Writer {
 
   private async connect(ep: Endpoint, ms: number): Promise<Connection> {
     const conn = await createConnection({
-      host: ep.host,
-      port: ep.port,
+      ...fromAddress(ep.host, ep.port, this.o.localAddress),
       user: this.o.user,
       password: this.o.password,
       connectTimeout: ms,
-      ...(this.o.localAddress ? { localAddress: this.o.localAddress } : {}),
     });
     conn.on('error', () => {});
     return conn;
