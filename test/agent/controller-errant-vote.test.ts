@@ -22,20 +22,7 @@ t.test('one node errant, the primary gone: the caught-up node is elected', async
   const [lpod, epod, fpod] = [l, e, f].map((i) => run.env.agents[i]!.pod) as [string, string, string];
 
   // The errant node: its agent dies, a transaction is written on its mysqld directly, the agent comes back.
-  run.env.signal(e, 'SIGKILL');
-  await eventually(async () => (await run.env.status(e)) === undefined, `${epod}'s agent gone`);
-  await run.root(e, async (c) => {
-    await c.query('STOP SLAVE');
-    await c.query('CREATE DATABASE IF NOT EXISTS errant_write');
-  });
-  run.mark(`${epod} rejoins with an errant transaction`);
-  run.env.launch(e);
-  await eventually(
-    async () => (await run.env.status(e))?.mysql.errant === true,
-    `${epod} reporting errant in /status`,
-    300_000,
-    100,
-  );
+  await run.makeErrant(e);
   await eventually(
     () => run.env.agents[e]!.log.some((x) => x.includes('votes check only what the primary held')),
     `${epod} read the primary's GTIDs it was found errant against`,

@@ -6,7 +6,6 @@
 import t, { type Test } from 'tap';
 import { FaultRun } from '../support/agent/faultrun.ts';
 import type { CheckResult } from '../support/history/check.ts';
-import { eventually } from '../support/eventually.ts';
 
 t.setTimeout(900_000);
 
@@ -40,23 +39,7 @@ t.test('graceful stop, then an errant node rejoining', async (t) => {
   // write on a read-only MariaDB), the agent comes back.
   const e = [0, 1, 2].find((i) => i !== l)!;
   const epod = run.env.agents[e]!.pod;
-  run.env.signal(e, 'SIGKILL');
-  await eventually(async () => (await run.env.status(e)) === undefined, `${epod}'s agent gone`);
-  await run.root(e, async (c) => {
-    await c.query('STOP SLAVE');
-    await c.query('CREATE DATABASE IF NOT EXISTS errant_write');
-  });
-  run.mark(`${epod} rejoins with an errant transaction`);
-  run.env.launch(e);
-  const st = await eventually(
-    async () => {
-      const s = await run.env.status(e);
-      return s?.mysql.errant === true ? s : undefined;
-    },
-    `${epod} reporting errant in /status`,
-    300_000,
-    100,
-  );
+  const st = await run.makeErrant(e);
   t.ok(st.mysql.errant, `${epod} says errant in /status (action: ${st.action.kind}: ${st.action.reason})`);
   t.notOk(st.mysql.replicatingFrom, `${epod} is not re-attached`);
   t.notOk(st.mysql.writable, `${epod} is read-only`);

@@ -233,6 +233,30 @@ export class FaultRun {
     return how;
   }
 
+  /** Makes node `e` errant as an operator's mistake would: its agent dies, a transaction is written on
+   * its mysqld directly (root may write on a read-only MariaDB), the agent comes back. Returns its
+   * status once it reports itself errant. */
+  async makeErrant(e: number): Promise<AgentStatus> {
+    const epod = this.env.agents[e]!.pod;
+    this.env.signal(e, 'SIGKILL');
+    await eventually(async () => (await this.env.status(e)) === undefined, `${epod}'s agent gone`);
+    await this.root(e, async (c) => {
+      await c.query('STOP SLAVE');
+      await c.query('CREATE DATABASE IF NOT EXISTS errant_write');
+    });
+    this.mark(`${epod} rejoins with an errant transaction`);
+    this.env.launch(e);
+    return eventually(
+      async () => {
+        const s = await this.env.status(e);
+        return s?.mysql.errant === true ? s : undefined;
+      },
+      `${epod} reporting errant in /status`,
+      300_000,
+      100,
+    );
+  }
+
   /** Replaces node `i` by a fresh, empty mysqld (a new pod on a new volume, as an operator would
    * recover an errant node) and restarts its agent: it comes back as a replica that replays the
    * primary's binary log. */
