@@ -6,6 +6,7 @@
 // acknowledged by the new primary, as the writer saw it. The whole history goes through the checker:
 // lost acknowledged writes and double-writable time come from it. Last line: one JSON object.
 //   npm run bench:failover -- [--runs 20] [--election-timeout 3s] [--kinds graceful,mysqld_crash,agent_crash,silent]
+//                             [--crash-fence]   (--help says what each does)
 import { writeFileSync } from 'node:fs';
 import { FaultRun } from '../test/support/agent/faultrun.ts';
 import { NetFault, iptablesMissing } from '../test/support/netfault.ts';
@@ -26,6 +27,21 @@ function percentile(xs: number[], p: number): number | null {
   return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
 }
 
+const USAGE = `usage: npm run bench:failover -- [--runs N] [--election-timeout 3s] [--kinds ${ALL_KINDS.join(',')}]
+  --runs              runs of each kind (default 20)
+  --election-timeout  spec.raft.electionTimeout of the cluster (default 3s)
+  --kinds             which faults, comma-separated (default all)
+  --crash-fence       give the agents their mysqld's pid file (fencing by crash) and restart a mysqld
+                      that exits, as a kubelet does (default off)
+`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const KNOWN = new Set(['--runs', '--election-timeout', '--kinds', '--crash-fence']);
+for (const a of process.argv.slice(2))
+  if (a.startsWith('-') && !KNOWN.has(a)) throw new Error(`unknown option ${a}\n${USAGE}`);
+const crashFence = process.argv.includes('--crash-fence');
 const KINDS = arg('kinds', ALL_KINDS.join(',')).split(',') as Kind[];
 for (const k of KINDS)
   if (!ALL_KINDS.includes(k)) throw new Error(`--kinds ${k}: must be among ${ALL_KINDS.join(', ')}`);
@@ -38,7 +54,7 @@ const say = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m
 const noIptables = iptablesMissing();
 if (noIptables) say(`silent loss by SIGSTOP of the primary's agent: ${noIptables}`);
 const net = new NetFault();
-const run = await FaultRun.start({ spec: { raft: { electionTimeout } }, say });
+const run = await FaultRun.start({ spec: { raft: { electionTimeout } }, say, crashFence });
 const h = run.env.harness!;
 let recloned = 0;
 
