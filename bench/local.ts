@@ -269,6 +269,12 @@ const allPodsReady = async (): Promise<boolean> =>
     .split(' ')
     .filter((x) => x === 'True').length === 3;
 
+function printTimeline(n: number, old: string, t1: number, marks: Mark[]): void {
+  process.stdout.write(`--- failover ${n}: delete ${old}\n`);
+  for (const m of marks.sort((a, b) => a.at - b.at))
+    process.stdout.write(`${String(m.at - t1).padStart(6)} ms  ${m.what}\n`);
+}
+
 interface FailoverFigures {
   toWrite: number;
   gap: number;
@@ -295,15 +301,21 @@ async function failover(writer: Writer, timeline: Timeline | undefined, n: numbe
     });
   };
   const firstNewWrite = () => writer.ok.find((w) => w.at >= t1 && w.serverId !== oldServer);
-  await until(
-    'a write on a new primary',
-    () => {
-      checkStatus();
-      return firstNewWrite() !== undefined;
-    },
-    120_000,
-    20,
-  );
+  try {
+    await until(
+      'a write on a new primary',
+      () => {
+        checkStatus();
+        return firstNewWrite() !== undefined;
+      },
+      120_000,
+      20,
+    );
+  } catch (e) {
+    if (timeline)
+      printTimeline(n, old, t1, [...timeline.marks.slice(marksFrom), ...agentMarks(logs, t1 - 50, Date.now())]);
+    throw e;
+  }
   const firstNew = firstNewWrite()!.at;
   await deleted;
   await until('the new master in status', () => (checkStatus(), inStatus > 0), 60_000, 100);
@@ -323,8 +335,7 @@ async function failover(writer: Writer, timeline: Timeline | undefined, n: numbe
       ...(lastOld ? [{ at: lastOld.at, what: `writer: last write on ${old}` }] : []),
       { at: firstNew, what: 'writer: first write on the new primary' },
     ].sort((a, b) => a.at - b.at);
-    process.stdout.write(`--- failover ${n}: delete ${old}\n`);
-    for (const m of marks) process.stdout.write(`${String(m.at - t1).padStart(6)} ms  ${m.what}\n`);
+    printTimeline(n, old, t1, marks);
   }
   return { toWrite: firstNew - t1, gap, inStatus };
 }
