@@ -39,6 +39,8 @@ export class Publisher {
   private readonly objects: KubernetesObjectApi;
   private readonly lease: RaftLeaderLease;
   private busy = false;
+  /** Facts that arrived while a publication was under way: published right after it. */
+  private pending: NodeFacts | undefined;
   private written: AgentStatusReport | undefined;
   private writtenLabel: RoleLabel | undefined;
   private labelAt = 0;
@@ -57,18 +59,34 @@ export class Publisher {
     return this.written;
   }
 
-  /** Publishes what changed since the last call; never throws, never runs twice at once. */
+  /** Publishes what changed since the last call; never throws, never runs twice at once. Facts given
+   * while a publication is under way are published once it is done (the latest of them): a role label
+   * that moves during a slow annotation write goes out right after it, not a round later. */
   async publish(f: NodeFacts): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      this.pending = f;
+      return;
+    }
     this.busy = true;
     try {
-      await Promise.all([this.publishPod(f), this.publishLease(f)]);
-      this.failures = 0;
-    } catch (err) {
-      if (this.failures++ % 20 === 0) this.o.log.warn({ err: (err as Error).message }, 'publishing status failed');
+      for (let next: NodeFacts | undefined = f; next; next = this.takePending()) {
+        try {
+          await Promise.all([this.publishPod(next), this.publishLease(next)]);
+          this.failures = 0;
+        } catch (err) {
+          if (this.failures++ % 20 === 0) this.o.log.warn({ err: (err as Error).message }, 'publishing status failed');
+          this.pending = undefined; // retried with the next round's facts, not in a tight loop
+        }
+      }
     } finally {
       this.busy = false;
     }
+  }
+
+  private takePending(): NodeFacts | undefined {
+    const f = this.pending;
+    this.pending = undefined;
+    return f;
   }
 
   private async publishPod(f: NodeFacts): Promise<void> {

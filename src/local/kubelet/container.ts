@@ -49,7 +49,8 @@ export class ContainerRunner {
   private wake: (() => void) | undefined;
   private exited: Promise<void> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
-  private probeTimers: NodeJS.Timeout[] = [];
+  private readonly probeTimers = new Set<NodeJS.Timeout>();
+  private readinessNow: (() => void) | undefined;
 
   constructor(
     readonly spec: Obj,
@@ -224,7 +225,10 @@ export class ContainerRunner {
     const t = probeTiming(p);
     let fails = 0,
       oks = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let begun = false;
     const tick = async (): Promise<void> => {
+      begun = true;
       if (!this.proc) return;
       if (kind !== 'Startup' && !this.started) return schedule(t.periodMs);
       const r = await runHandler(p, this.deps.probeTarget, t.timeoutMs);
@@ -244,15 +248,35 @@ export class ContainerRunner {
       schedule(t.periodMs);
     };
     const schedule = (ms: number): void => {
-      const timer = setTimeout(() => void tick().catch(() => undefined), ms);
-      this.probeTimers.push(timer);
+      const me: NodeJS.Timeout = setTimeout(() => {
+        this.probeTimers.delete(me);
+        timer = undefined;
+        void tick().catch(() => undefined);
+      }, ms);
+      timer = me;
+      this.probeTimers.add(me);
     };
+    // Between two periods (not while a probe runs, nor before the initial delay): the next one now.
+    if (kind === 'Readiness')
+      this.readinessNow = () => {
+        if (!timer || !begun || !this.started) return;
+        clearTimeout(timer);
+        this.probeTimers.delete(timer);
+        schedule(0);
+      };
     schedule(t.initialMs);
   }
 
   private stopProbes(): void {
     for (const t of this.probeTimers) clearTimeout(t);
-    this.probeTimers = [];
+    this.probeTimers.clear();
+    this.readinessNow = undefined;
+  }
+
+  /** Runs the readiness probe now instead of at the end of its period (the pod's labels moved, e.g. a
+   * role label: what the container answers has likely just changed). Does nothing while one runs. */
+  probeReadinessNow(): void {
+    this.readinessNow?.();
   }
 
   /** Ends the current process: preStop (optional), SIGTERM, then SIGKILL at the end of `graceMs`. */

@@ -5,7 +5,7 @@
 // container port name). Rewritten when pods come, go, change readiness or move labels,
 // which is how a role label moving from one pod to another re-routes a Service.
 import type { Obj } from './client.ts';
-import { isNotFound, restPath } from './client.ts';
+import { isConflict, isNotFound, restPath } from './client.ts';
 import type { ObjectCache } from './cache.ts';
 import { KeyedQueue } from './queue.ts';
 import { podReady } from './pod-template.ts';
@@ -124,34 +124,58 @@ async function writeSlice(d: WorkloadDeps, svc: Obj, subsets: Obj[]): Promise<vo
   }
 }
 
-async function reconcile(services: ObjectCache, endpoints: ObjectCache, d: WorkloadDeps, key: string): Promise<void> {
-  const svc = services.get(key);
-  if (!svc || !svc['spec']?.['selector'] || svc['metadata']['deletionTimestamp']) return;
+async function writeEndpoints(endpoints: ObjectCache, d: WorkloadDeps, svc: Obj, subsets: Obj[]): Promise<void> {
   const m = svc['metadata'];
-  const subsets = endpointSubsets(svc, d.pods.list(m['namespace']));
-  await writeSlice(d, svc, subsets);
-  const existing = endpoints.get(key);
+  const key = `${m['namespace']}/${m['name']}`;
+  const path = restPath('v1', 'endpoints', { namespace: m['namespace'], name: m['name'] });
   const body = {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: m['name'], namespace: m['namespace'], labels: { ...(m['labels'] ?? {}) } },
     subsets,
   };
+  let existing = endpoints.get(key);
   if (!existing) {
     await d.client.create(restPath('v1', 'endpoints', { namespace: m['namespace'] }), body).catch((e: unknown) => {
       if (!(e instanceof Error && /already exists/.test(e.message))) throw e;
     });
     return;
   }
-  if (JSON.stringify(existing['subsets'] ?? []) === JSON.stringify(subsets)) return;
-  await d.client
-    .update(restPath('v1', 'endpoints', { namespace: m['namespace'], name: m['name'] }), {
-      ...body,
-      metadata: { ...existing['metadata'], labels: body.metadata.labels },
-    })
-    .catch((e: unknown) => {
-      if (!isNotFound(e)) throw e;
-    });
+  for (let attempt = 0; ; attempt++) {
+    if (JSON.stringify(existing['subsets'] ?? []) === JSON.stringify(subsets)) return;
+    try {
+      await d.client.update(path, { ...body, metadata: { ...existing['metadata'], labels: body.metadata.labels } });
+      return;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      // Our cache has not seen our own last write yet (a label that moves twice in a row): read the
+      // current version and write again now, rather than after the queue's back-off.
+      if (!isConflict(e) || attempt > 0) throw e;
+      existing = await d.client.get(path);
+    }
+  }
+}
+
+async function reconcile(services: ObjectCache, endpoints: ObjectCache, d: WorkloadDeps, key: string): Promise<void> {
+  const svc = services.get(key);
+  if (!svc || !svc['spec']?.['selector'] || svc['metadata']['deletionTimestamp']) return;
+  const subsets = endpointSubsets(svc, d.pods.list(svc['metadata']['namespace']));
+  // Endpoints first: the service proxy routes by them, the slice is for readers.
+  await writeEndpoints(endpoints, d, svc, subsets);
+  await writeSlice(d, svc, subsets);
+}
+
+/** What of a pod its Services' endpoints depend on: a change elsewhere (an annotation, a container's
+ * restart count) rewrites nothing and need not queue a reconcile behind which a label move waits. */
+function endpointFacts(p: Obj): string {
+  const m = p['metadata'];
+  return JSON.stringify([
+    m['labels'] ?? {},
+    Boolean(m['deletionTimestamp']),
+    p['status']?.['podIP'] ?? '',
+    podReady(p),
+    p['spec']?.['nodeName'] ?? '',
+  ]);
 }
 
 /** Keeps Endpoints in step with Services and pods. */
@@ -165,7 +189,8 @@ export function startEndpointsController(services: ObjectCache, endpoints: Objec
   const key = (o: Obj) => `${o['metadata']['namespace']}/${o['metadata']['name']}`;
   services.on((_e, s) => q.add(key(s)));
   endpoints.on((e, ep) => e !== 'add' && q.add(key(ep)));
-  d.pods.on((_e, p, old) => {
+  d.pods.on((e, p, old) => {
+    if (e === 'update' && old && endpointFacts(p) === endpointFacts(old)) return;
     for (const s of services.list(p['metadata']['namespace'])) {
       const sel = (s['spec']?.['selector'] ?? {}) as Record<string, string>;
       if (!s['spec']?.['selector']) continue;

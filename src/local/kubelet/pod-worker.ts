@@ -54,7 +54,11 @@ export class PodWorker {
   private stopped = false;
   private startTime = now();
   private syncTimer: NodeJS.Timeout | undefined;
+  /** The status write under way: at most one at a time, so two cannot land in the wrong order. */
+  private syncing: Promise<void> | undefined;
   private lastSent = '';
+  /** What the API server acknowledged last (readiness() of it), to notice when it holds something else. */
+  private lastAcked = '';
   private readonly execs = new Set<ChildProcess>();
   private warnedFlavor = new Set<string>();
 
@@ -262,9 +266,18 @@ export class PodWorker {
   update(pod: Obj): void {
     const m = (p: Obj) => JSON.stringify([p['metadata']['labels'], p['metadata']['annotations']]);
     const metaChanged = m(pod) !== m(this.pod);
+    const labelsChanged = JSON.stringify(pod['metadata']['labels']) !== JSON.stringify(this.pod['metadata']['labels']);
     this.pod = pod;
     // Downward API files follow the pod's labels and annotations (e.g. a role label that moved).
     if (metaChanged && hasDownwardFiles(pod)) this.refresh();
+    // A moved label (a role label) usually means readiness changed too: probe now, not a period later.
+    if (labelsChanged) for (const c of this.containers) c.probeReadinessNow();
+    // The API server holds a readiness other than the one we last had acknowledged (a write of ours
+    // that landed late, or someone else's): write ours again, as the kubelet's status manager does.
+    if (this.lastAcked && readinessOf(pod['status']) !== this.lastAcked) {
+      this.lastSent = '';
+      this.scheduleSync();
+    }
     if (pod['metadata']['deletionTimestamp']) void this.terminate().catch(this.deps.onError);
   }
 
@@ -327,7 +340,14 @@ export class PodWorker {
     if (this.stopped || this.syncTimer) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
-      void this.sync().catch(this.deps.onError);
+      if (this.syncing) {
+        // Written once the one under way is done (it may be waiting out an unreachable server).
+        void this.syncing.then(() => this.scheduleSync());
+        return;
+      }
+      this.syncing = this.sync()
+        .catch(this.deps.onError)
+        .finally(() => (this.syncing = undefined));
     }, 30);
   }
 
@@ -352,6 +372,7 @@ export class PodWorker {
         { status },
       );
       this.lastSent = text;
+      this.lastAcked = readinessOf(status);
       if (out['metadata']?.['uid'] === m['uid']) this.pod = { ...this.pod, status: out['status'] };
     } catch (e) {
       if (isNotFound(e)) return;
@@ -361,6 +382,13 @@ export class PodWorker {
       throw e;
     }
   }
+}
+
+/** The part of a pod status that routes traffic: the Ready condition and each container's readiness. */
+export function readinessOf(status: Obj | undefined): string {
+  const ready = ((status?.['conditions'] ?? []) as Obj[]).find((c) => c['type'] === 'Ready')?.['status'];
+  const containers = ((status?.['containerStatuses'] ?? []) as Obj[]).map((c) => `${c['name']}=${c['ready']}`);
+  return `${ready ?? '-'} ${containers.sort().join(',')}`;
 }
 
 /** Pause before a status write that failed is tried again. */

@@ -165,7 +165,12 @@ async function startParts(o: PodRunnerOptions, p: Parts): Promise<PodRunner> {
       onError,
     });
   }
-  const proxy = startServiceProxy({ services: caches.services, endpoints: caches.endpoints, onError });
+  const proxy = startServiceProxy({
+    services: caches.services,
+    endpoints: caches.endpoints,
+    pods: caches.pods,
+    onError,
+  });
   log.info({ node: nodeName, server: server.binary, dataDir: o.dataDir }, 'pod runner started');
   return {
     kubelet,

@@ -1,18 +1,44 @@
 // Services as TCP proxies, as kube-proxy makes them work: for every Service whose clusterIP is a
 // loopback address, a listener on clusterIP:port forwards each new connection to one ready endpoint
-// (round robin) from the Service's current Endpoints; when the endpoints change (a role label moved),
-// new connections go to the new pods. Established connections are left alone, as with iptables.
+// (round robin) from the Service's current Endpoints (read from the watch cache at each connection, so
+// a change applies to the next connection); when the endpoints change (a role label moved), new
+// connections go to the new pods. Established connections are left alone, as with iptables.
+// An address whose pod, as this node's pod cache sees it now, no longer matches the Service's selector,
+// is terminating or not ready, is skipped even before the Endpoints say so: the cache hears of a moved
+// role label before the Endpoints controller has rewritten the Endpoints, and a pod that stopped being
+// the primary must not get the next connection meanwhile.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Obj } from './client.ts';
 import type { ObjectCache } from './cache.ts';
+import { podReady } from './pod-template.ts';
 
 interface Listener {
   server: Server;
   sockets: Set<Socket>;
 }
 
+/** Whether an Endpoints address may get a new connection of `svc`, given the pod cache. Addresses
+ * that name no pod (hand-written Endpoints) are kept; one whose pod is gone (or was replaced by a pod of
+ * the same name) is not. */
+export function stillServes(svc: Obj | undefined, address: Obj, pods: ObjectCache | undefined): boolean {
+  const ref = address['targetRef'];
+  if (!svc || !pods || ref?.['kind'] !== 'Pod') return true;
+  const pod = pods.get(`${ref['namespace']}/${ref['name']}`);
+  if (!pod || (ref['uid'] && pod['metadata']['uid'] !== ref['uid'])) return false;
+  if (pod['metadata']['deletionTimestamp']) return false;
+  const selector = (svc['spec']?.['selector'] ?? {}) as Record<string, string>;
+  if (Object.entries(selector).some(([k, v]) => pod['metadata']['labels']?.[k] !== v)) return false;
+  return Boolean(svc['spec']?.['publishNotReadyAddresses']) || podReady(pod);
+}
+
 /** Runs the proxies; returns stop(). */
-export function startServiceProxy(o: { services: ObjectCache; endpoints: ObjectCache; onError(e: unknown): void }): {
+export function startServiceProxy(o: {
+  services: ObjectCache;
+  endpoints: ObjectCache;
+  /** This node's pod cache: addresses whose pods no longer serve are skipped (stillServes). */
+  pods?: ObjectCache;
+  onError(e: unknown): void;
+}): {
   stop(): Promise<void>;
 } {
   const listeners = new Map<string, Listener>();
@@ -20,12 +46,14 @@ export function startServiceProxy(o: { services: ObjectCache; endpoints: ObjectC
 
   const pick = (svcKey: string, portName: string | undefined): { ip: string; port: number } | undefined => {
     const ep = o.endpoints.get(svcKey);
+    const svc = o.services.get(svcKey);
     const choices: { ip: string; port: number }[] = [];
     for (const s of (ep?.['subsets'] ?? []) as Obj[]) {
       const p =
         ((s['ports'] ?? []) as Obj[]).find((x) => (x['name'] ?? undefined) === portName) ?? (s['ports'] ?? [])[0];
       if (!p) continue;
-      for (const a of (s['addresses'] ?? []) as Obj[]) choices.push({ ip: a['ip'], port: Number(p['port']) });
+      for (const a of (s['addresses'] ?? []) as Obj[])
+        if (stillServes(svc, a, o.pods)) choices.push({ ip: a['ip'], port: Number(p['port']) });
     }
     if (!choices.length) return undefined;
     const n = (rr.get(svcKey) ?? 0) + 1;
