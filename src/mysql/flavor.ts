@@ -106,6 +106,12 @@ export interface Flavor {
   readonly waitForGtidQuery: string;
   readonly waitReachedValue: number;
   readonly superReadOnly: boolean;
+  /**
+   * The privilege that lets an account write although read_only is on, where read_only alone does not
+   * bind such accounts and nothing like super_read_only exists (MariaDB: READ_ONLY ADMIN, which root
+   * holds); null where super_read_only binds every account (MySQL).
+   */
+  readonly readOnlyAdmin: string | null;
   readonly offlineMode: boolean;
   readonly semiSync: SemiSyncNames;
   /** Privileges the agent user needs on *.* (narrowest set that lets it run every operation). */
@@ -197,6 +203,7 @@ const MYSQL57: Flavor = {
   waitForGtidQuery: 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)',
   waitReachedValue: 0,
   superReadOnly: true,
+  readOnlyAdmin: null,
   offlineMode: true,
   semiSync: semiSync('master', true),
   agentPrivileges: MYSQL_AGENT_PRIVS,
@@ -284,6 +291,7 @@ const MARIADB: Flavor = {
   waitForGtidQuery: 'SELECT MASTER_GTID_WAIT(?, ?)',
   waitReachedValue: 0,
   superReadOnly: false,
+  readOnlyAdmin: 'READ_ONLY ADMIN',
   offlineMode: false,
   semiSync: semiSync('master', false),
   // READ_ONLY ADMIN lets the agent change read_only; CONNECTION ADMIN lets it kill sessions;

@@ -3,7 +3,9 @@
 // of both. After each: a new primary holds every acknowledged write (the checker on the history so
 // far) and no two nodes were writable at any probed instant.
 import t from 'tap';
+import { createConnection } from 'mysql2/promise';
 import { FaultRun, expectClean as clean } from '../support/agent/faultrun.ts';
+import { ROOT_PASSWORD } from '../support/agent/env.ts';
 
 t.setTimeout(900_000);
 
@@ -40,6 +42,20 @@ t.test('kill -9 of the primary mysqld, of its agent, of both', async (t) => {
     return Number((rows as { ro: number }[])[0]!.ro);
   });
   t.equal(ro, 1, `the old primary's mysqld (agent gone) is read-only`);
+  // A client logged in as root that reconnects to the fenced old primary cannot write there either:
+  // MariaDB's read_only does not bind READ_ONLY ADMIN, so the agents took it from root (users.ts).
+  const asRoot = await createConnection({
+    host: run.node(l).ip,
+    port: run.env.mysqlPort,
+    user: 'root',
+    password: ROOT_PASSWORD,
+  });
+  const refused = await asRoot.query('CREATE DATABASE IF NOT EXISTS written_by_root').then(
+    () => 0,
+    (err: { errno?: number }) => err.errno ?? -1,
+  );
+  await asRoot.end();
+  t.equal(refused, 1290, 'root is refused by read_only on the fenced old primary (ER_OPTION_PREVENTS_STATEMENT)');
   clean(t, await run.checkNow(next), 'after the agent crash');
   run.env.launch(l);
   // The new primary fenced the old mysqld (its waiting sessions committed) and then took all it held

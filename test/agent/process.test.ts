@@ -115,7 +115,7 @@ t.test(
     )) as { u: string }[];
     t.same(
       users.map((r) => r.u),
-      ['mysqlraft_agent', 'mysqlraft_probe', 'mysqlraft_repl'],
+      ['mysqlraft_admin', 'mysqlraft_agent', 'mysqlraft_probe', 'mysqlraft_repl'],
       'the agent created its accounts',
     );
     const terms = (await sql(env, first, 'SELECT term, leader FROM mysqlraft.term')) as { leader: string }[];

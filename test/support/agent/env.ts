@@ -53,6 +53,12 @@ export interface AgentEnvOptions {
 /** Agents run as root with a group id of their own from this base up (see AgentProc.gid). */
 export const AGENT_GID_BASE = 40_000;
 
+/** The agent password the tests' "Secret" holds. */
+export const AGENT_PASSWORD = 'Agent-pw-2b8e1d';
+/** The account the agents create for their own use (src/agent/mysql-side.ts): it may write on a
+ * read-only MariaDB, which root no longer may once an agent has run. */
+export const ADMIN = { user: 'mysqlraft_admin', password: `${AGENT_PASSWORD}-admin` } as const;
+
 /** The root password the tests' "Secret" holds (set on each mariadbd as the image would). */
 export const ROOT_PASSWORD = 'Root-pw-1a2b3c';
 
@@ -101,7 +107,7 @@ export class AgentEnv {
     for (const [f, v] of [
       ['root-password', ROOT_PASSWORD],
       ['replication-password', 'Repl-pw-7f3a9c'],
-      ['agent-password', 'Agent-pw-2b8e1d'],
+      ['agent-password', AGENT_PASSWORD],
     ])
       writeFileSync(join(dir, 'credentials', f!), v!);
     writeFileSync(join(dir, 'hmac-key'), randomBytes(32).toString('base64'));

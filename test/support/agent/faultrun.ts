@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { Test } from 'tap';
 import { templateDir } from '../mariadb/template.ts';
-import { AgentEnv, ROOT_PASSWORD, type AgentEnvOptions, type AgentStatus } from './env.ts';
+import { ADMIN, AgentEnv, ROOT_PASSWORD, type AgentEnvOptions, type AgentStatus } from './env.ts';
 import { eventually } from '../eventually.ts';
 import { Writer, prepareSchema, readFinal, type WriterOptions } from '../history/writer.ts';
 import { Probe } from '../history/probe.ts';
@@ -160,13 +160,13 @@ export class FaultRun {
     );
   }
 
-  /** Runs `fn` on a root connection to node `i` (from the client address, so partitions let it pass). */
+  /** Runs `fn` on an admin connection to node `i` (from the client address, so partitions let it pass):
+   * the agents' own account, which may write on a read-only node (root may not, once an agent ran). */
   async root<T>(i: number, fn: (c: Connection) => Promise<T>): Promise<T> {
     const a = this.env.agents[i]!;
     const c = await createConnection({
       ...fromAddress(a.ip, this.env.mysqlPort, this.clientAddress),
-      user: 'root',
-      password: ROOT_PASSWORD,
+      ...ADMIN,
       connectTimeout: 5000,
     });
     c.on('error', () => {});
