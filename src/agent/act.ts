@@ -18,6 +18,7 @@ import {
   type GtidSet,
   MysqlError,
   type ErrantReport,
+  POSITION_REFUSED,
   type MysqlNode,
 } from '../mysql/index.ts';
 import type { Action, Observation } from './decide.ts';
@@ -281,6 +282,7 @@ export async function repoint(c: ActContext, to: string, term: number): Promise<
   if (!primary || !source) return;
   let report = await detectErrant(c.side.own, primary, c.timeoutMs);
   if (report.errant) report = await maybeDiscardTermRow(c, primary, to, report);
+  if (!report.errant) report = await divergedFrom(c, to, report);
   if (report.errant) {
     c.memory.errantAgainst = `${to}@${term}`;
     c.event('Warning', 'ErrantDetected', `${c.self} holds transactions ${to} lacks (${report.gtids}): not re-attached`);
@@ -288,6 +290,16 @@ export async function repoint(c: ActContext, to: string, term: number): Promise<
   }
   await pointAt(c.side.own, { ...source, semiSync: true }, c.timeoutMs);
   c.log.info({ primary: to }, 'replicating from the primary');
+}
+
+/** The primary refused our position: we hold a GTID its binlog lacks although the sets compare as
+ * contained (a transaction cut by its crash recovery, whose number a later term did not reuse:
+ * term-row.ts). That is errant too: never re-attached. */
+async function divergedFrom(c: ActContext, to: string, report: ErrantReport): Promise<ErrantReport> {
+  const r = (await status(c.side.own, c.timeoutMs)).replica;
+  if (!r || c.podAt(r.sourceHost, r.sourcePort) !== to || !POSITION_REFUSED.test(r.lastIoError)) return report;
+  c.log.warn({ primary: to, error: r.lastIoError }, 'the primary lacks a transaction we received: errant');
+  return { ...report, errant: true, gtids: `position refused by ${to}: ${r.lastIoError.slice(0, 200)}` };
 }
 
 /** An errant report that is exactly our own unacknowledged term row (term-row.ts) is resolved by

@@ -33,3 +33,7 @@ export async function detectErrant(node: MysqlNode, primary: MysqlNode, timeoutM
   ]);
   return errantAgainst(mine.executed, theirs.executed);
 }
+
+/** MariaDB's IO error when the source's binlog lacks the GTID a replica asks to resume after (gtid_strict_mode):
+ * the replica holds a transaction the source lost (term-row.ts explains how that can happen). */
+export const POSITION_REFUSED = /error 1236.*(missing the GTID|not in the master's binlog)/i;

@@ -8,8 +8,39 @@ export const TERM_SCHEMA = 'mysqlraft';
 /** The table of terms, schema-qualified. */
 export const TERM_TABLE = `${TERM_SCHEMA}.term`;
 
+/** Each term's transactions of one MariaDB server start at this sequence number or later (termSeqFloor). */
+export const TERM_SEQ_SHIFT = 32n;
+
+/**
+ * MariaDB numbers a server's transactions per domain; after crash recovery as a replica cut an
+ * unacknowledged tail from the binlog (flavor.ts, crashRecoveryAsReplica), the next transaction would
+ * reuse a cut one's number. A replica that had received the cut transaction would then hold a different
+ * transaction under the same GTID, look caught up, and silently skip the new one. So a new primary's
+ * first transaction of a term jumps to `term << 32` (at least): no number is ever reused across terms,
+ * and such a replica asks for a GTID the primary does not have, which MariaDB refuses (error 1236)
+ * instead of skipping anything.
+ */
+export function termSeqFloor(term: number): bigint {
+  return BigInt(term) << TERM_SEQ_SHIFT;
+}
+
+async function jumpSeqToTerm(s: Session, term: number): Promise<void> {
+  if (s.flavor.gtidKind !== 'mariadb') return;
+  const domain = String((await s.scalar('SELECT @@SESSION.gtid_domain_id')) ?? '0');
+  const pos = String((await s.scalar('SELECT @@GLOBAL.gtid_binlog_pos')) ?? '');
+  const seqs = pos
+    .split(',')
+    .map((g) => g.trim().split('-'))
+    .filter((p) => p.length === 3 && p[0] === domain)
+    .map((p) => BigInt(p[2]!));
+  const last = seqs.reduce((a, b) => (b > a ? b : a), 0n);
+  const floor = termSeqFloor(term);
+  if (floor > last) await s.query(`SET SESSION gtid_seq_no = ${floor.toString()}`);
+}
+
 /** Records that `leader` became primary in `term` on this server; idempotent per term. */
 export async function writeTermRow(s: Session, term: number, leader: string): Promise<void> {
+  await jumpSeqToTerm(s, term);
   await s.query(`CREATE DATABASE IF NOT EXISTS ${TERM_SCHEMA}`);
   await s.query(
     `CREATE TABLE IF NOT EXISTS ${TERM_TABLE} (term BIGINT UNSIGNED PRIMARY KEY, leader VARCHAR(253) NOT NULL, ` +

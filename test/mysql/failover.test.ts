@@ -152,48 +152,51 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     state.newPrimary = ni;
   });
 
-  await t.test("an unacknowledged commit in the old primary's binlog makes it errant after restart", async (t) => {
-    const pi = state.newPrimary;
-    const ri = [0, 1, 2].filter((i) => i !== pi);
-    const attached: number[] = [];
-    for (const i of ri) if ((await status(c.nodes[i]!, T)).replica) attached.push(i);
-    t.ok(attached.length >= 1, 'at least one attached replica');
-    await Promise.all(attached.map((i) => stopIo(c.nodes[i]!, T)));
-    const w = await sql(c.h.instances[pi]!, c.h);
-    let acked = false;
-    const write = w.query('INSERT INTO app.t (id) VALUES (4000000)').then(
-      () => (acked = true),
-      () => false,
-    );
-    const pc = await sql(c.h.instances[pi]!, c.h);
-    await until('insert binlogged and waiting for an ack', async () => {
-      const [rows] = (await pc.query(
-        "SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t (id) VALUES (4000000)%'",
-      )) as unknown as [{ STATE: string }[]];
-      return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
-    });
-    pc.destroy();
-    await c.h.kill9(c.h.instances[pi]!);
-    await write;
-    w.destroy();
-    t.notOk(acked, 'the client never got an acknowledgement');
-    const res = await failover({
-      replicas: members(c, attached),
-      replicationUser: ACCOUNTS.replication.user,
-      replicationPassword: ACCOUNTS.replication.password,
-      timeoutMs: T,
-    });
-    const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
-    await c.h.restart(c.h.instances[pi]!);
-    const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
-    t.equal(rep.errant, true, `errant: ${rep.gtids}`);
-    t.match(
-      rep.gtids,
-      new RegExp(`0-${c.h.instances[pi]!.serverId}-\\d+`),
-      "the GTID carries the old primary's server id",
-    );
-    const nc = await sql(c.h.instances[ni]!, c.h);
-    t.notOk((await ids(nc)).has(4000000), 'the unacknowledged row is not on the new primary');
-    nc.destroy();
-  });
+  await t.test(
+    "an unacknowledged commit is cut by the old primary's crash recovery: not errant after restart",
+    async (t) => {
+      const pi = state.newPrimary;
+      const ri = [0, 1, 2].filter((i) => i !== pi);
+      const attached: number[] = [];
+      for (const i of ri) if ((await status(c.nodes[i]!, T)).replica) attached.push(i);
+      t.ok(attached.length >= 1, 'at least one attached replica');
+      await Promise.all(attached.map((i) => stopIo(c.nodes[i]!, T)));
+      const w = await sql(c.h.instances[pi]!, c.h);
+      let acked = false;
+      const write = w.query('INSERT INTO app.t (id) VALUES (4000000)').then(
+        () => (acked = true),
+        () => false,
+      );
+      const pc = await sql(c.h.instances[pi]!, c.h);
+      await until('insert binlogged and waiting for an ack', async () => {
+        const [rows] = (await pc.query(
+          "SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO app.t (id) VALUES (4000000)%'",
+        )) as unknown as [{ STATE: string }[]];
+        return rows[0]?.STATE === 'Waiting for semi-sync ACK from slave';
+      });
+      pc.destroy();
+      await c.h.kill9(c.h.instances[pi]!);
+      await write;
+      w.destroy();
+      t.notOk(acked, 'the client never got an acknowledgement');
+      const res = await failover({
+        replicas: members(c, attached),
+        replicationUser: ACCOUNTS.replication.user,
+        replicationPassword: ACCOUNTS.replication.password,
+        timeoutMs: T,
+      });
+      const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
+      await c.h.restart(c.h.instances[pi]!);
+      // Crash recovery as a replica (init_rpl_role = SLAVE, as the operator's my.cnf and the harness
+      // run it) rolls the prepared transaction back and cuts it from the binlog instead of committing it.
+      const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
+      t.equal(rep.errant, false, `not errant (${rep.gtids || 'nothing the new primary lacks'})`);
+      const oc = await sql(c.h.instances[pi]!, c.h);
+      t.notOk((await ids(oc)).has(4000000), 'the unacknowledged row is gone from the restarted old primary');
+      oc.destroy();
+      const nc = await sql(c.h.instances[ni]!, c.h);
+      t.notOk((await ids(nc)).has(4000000), 'the unacknowledged row is not on the new primary');
+      nc.destroy();
+    },
+  );
 });
