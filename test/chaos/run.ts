@@ -18,6 +18,7 @@ import { IptablesCutter, iptablesUsable } from './iptables.ts';
 import { Annotations } from '../../src/api/names.ts';
 import { cgroup2Root } from '../../src/local/kubelet/cgroup.ts';
 import { renderTimeline, type Timeline } from './timeline.ts';
+import { writeHistory } from './history-file.ts';
 
 /** What to run. */
 export interface ChaosOptions {
@@ -90,8 +91,11 @@ export function summarise(seed: number, minutes: number, check: CheckResult, fau
 
 /** The picture's input from a history and its check. */
 export function timelineOf(title: string, h: History, check: CheckResult, nodes: string[]): Timeline {
-  const t0 = Math.min(...h.ops.map((o) => o.invokeMs), ...h.probes.map((p) => p.atMs));
-  const t1 = Math.max(...h.ops.map((o) => o.completeMs), ...h.probes.map((p) => p.atMs));
+  // Loops, not Math.min(...xs): a 30-minute run has more operations than a call can take arguments.
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const o of h.ops) [t0, t1] = [Math.min(t0, o.invokeMs), Math.max(t1, o.completeMs)];
+  for (const p of h.probes) [t0, t1] = [Math.min(t0, p.atMs), Math.max(t1, p.atMs)];
   return {
     title,
     durationMs: Math.max(1, t1 - t0),
@@ -104,6 +108,12 @@ export function timelineOf(title: string, h: History, check: CheckResult, nodes:
     })),
     writable: check.intervals.map((i) => ({ node: i.node, start: i.fromMs - t0, end: i.toMs - t0 })),
   };
+}
+
+/** timeline.svg and history.jsonl next to report.json. */
+async function writeOutputs(dir: string, title: string, history: History, check: CheckResult, nodes: string[]) {
+  writeFileSync(join(dir, 'timeline.svg'), renderTimeline(timelineOf(title, history, check, nodes)));
+  await writeHistory(join(dir, 'history.jsonl'), history);
 }
 
 async function rootConnection(host: string, password: string): Promise<Connection> {
@@ -352,12 +362,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       skippedKinds,
       outDir: o.outDir,
     };
-    writeFileSync(join(o.outDir, 'history.json'), JSON.stringify(history));
+    // The report first: it is what a run is for; a failure writing the rest must not lose it.
     writeFileSync(join(o.outDir, 'report.json'), JSON.stringify(report, null, 2));
     const nodes = [...Array(replicas).keys()].map((i) => `${cluster.name}-${i}`);
-    writeFileSync(
-      join(o.outDir, 'timeline.svg'),
-      renderTimeline(timelineOf(`chaos seed ${o.seed}: ${marks.length} faults`, history, check, nodes)),
+    await writeOutputs(o.outDir, `chaos seed ${o.seed}: ${marks.length} faults`, history, check, nodes).catch(
+      (err: unknown) => log(`writing the timeline or the history failed: ${(err as Error).message}`),
     );
     return report;
   } finally {
