@@ -13,7 +13,9 @@ t.setTimeout(900_000);
 async function settledPrimary(env: AgentEnv): Promise<number> {
   return eventually(
     async () => {
-      const s = await Promise.all([0, 1, 2].map((i) => env.status(i)));
+      // A generous answer time: on a loaded machine three answers within 1 s each were rare enough
+      // that this waited out its 300 s with a settled cluster (seen in a full run at load 13).
+      const s = await Promise.all([0, 1, 2].map((i) => env.status(i, 10_000)));
       const p = s.findIndex((x) => x?.raft.role === 'leader' && x.mysql.writable);
       if (p < 0) return undefined;
       const pod = env.agents[p]!.pod;

@@ -242,11 +242,11 @@ export class AgentEnv {
     }
   }
 
-  /** GET /status of agent `i`, or undefined when it does not answer. */
-  async status(i: number): Promise<AgentStatus | undefined> {
+  /** Agent `i`'s /status, or undefined when it does not answer within `timeoutMs`. */
+  async status(i: number, timeoutMs = 1000): Promise<AgentStatus | undefined> {
     const a = this.agents[i]!;
     try {
-      const r = await fetch(`http://${a.ip}:${this.httpPort}/status`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetch(`http://${a.ip}:${this.httpPort}/status`, { signal: AbortSignal.timeout(timeoutMs) });
       return r.ok ? ((await r.json()) as AgentStatus) : undefined;
     } catch {
       return undefined;
