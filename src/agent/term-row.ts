@@ -19,8 +19,10 @@ import {
   missingFrom,
   MysqlError,
   readStatus,
+  StatementFailedError,
   status,
   subtract,
+  TERM_TABLE,
   union,
   writeTermRow,
   type GtidSet,
@@ -56,6 +58,7 @@ export type TermRowProgress = 'waiting-for-record' | 'waiting-for-replica' | 'wr
  */
 export async function advanceTermRow(c: ActContext, term: number): Promise<TermRowProgress> {
   const m = c.memory;
+  await forgetCutTermRow(c, term);
   if (m.termRowAcked === term) return 'acknowledged';
   const p = c.state().primary;
   if (p?.pod !== c.self || p.term !== term) return 'waiting-for-record';
@@ -86,6 +89,33 @@ export async function advanceTermRow(c: ActContext, term: number): Promise<TermR
   if (!peers.some((r) => r && contains(r, executed))) return 'written';
   m.termRowAcked = term;
   return 'acknowledged';
+}
+
+/**
+ * Fencing by crash cuts an unacknowledged (or acknowledged but uncommitted) term row from the binlog
+ * and the table; memory would still say it was written, and the node would go writable without it
+ * (seen in a 30-minute chaos run: the writes of three terms read an older term). So check it is there.
+ */
+async function forgetCutTermRow(c: ActContext, term: number): Promise<void> {
+  const m = c.memory;
+  if (m.termRowWritten !== term && m.termRowAcked !== term) return;
+  if (await termRowPresent(c, term)) return;
+  c.log.warn({ term }, 'our term row is gone (cut by crash recovery): writing it again');
+  m.termRowWritten = m.termRowAcked = undefined;
+}
+
+/** Our row of `term` is in our own table. */
+async function termRowPresent(c: ActContext, term: number): Promise<boolean> {
+  return c.side.own.run('read the term row', c.timeoutMs, async (s) => {
+    const rows = await s
+      .query(`SELECT 1 AS x FROM ${TERM_TABLE} WHERE term = ? AND leader = ?`, [term, c.self])
+      .catch((err: unknown) => {
+        // No table yet (ER_NO_SUCH_TABLE / ER_BAD_DB_ERROR): no row either.
+        if (err instanceof StatementFailedError && (err.errno === 1146 || err.errno === 1049)) return [];
+        throw err;
+      });
+    return rows.length > 0;
+  });
 }
 
 async function writeRow(c: ActContext, term: number, sourceOff: boolean): Promise<void> {
