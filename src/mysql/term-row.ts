@@ -1,6 +1,7 @@
 // The project's own schema `mysqlraft`: one row per Raft term in which this server became primary
 // (term, leader pod, server uuid or id, time), written before the server accepts writes, so that every
 // transaction in the binlog follows the row of the term that allowed it (docs/failover.md).
+import { MariaGtidSet } from './gtid-mariadb.ts';
 import type { Session } from './session.ts';
 
 /** The project's own schema. */
@@ -26,14 +27,9 @@ export function termSeqFloor(term: number): bigint {
 
 async function jumpSeqToTerm(s: Session, term: number): Promise<void> {
   if (s.flavor.gtidKind !== 'mariadb') return;
-  const domain = String((await s.scalar('SELECT @@SESSION.gtid_domain_id')) ?? '0');
-  const pos = String((await s.scalar('SELECT @@GLOBAL.gtid_binlog_pos')) ?? '');
-  const seqs = pos
-    .split(',')
-    .map((g) => g.trim().split('-'))
-    .filter((p) => p.length === 3 && p[0] === domain)
-    .map((p) => BigInt(p[2]!));
-  const last = seqs.reduce((a, b) => (b > a ? b : a), 0n);
+  const domain = Number((await s.scalar('SELECT @@SESSION.gtid_domain_id')) ?? 0);
+  const pos = MariaGtidSet.parse(String((await s.scalar('SELECT @@GLOBAL.gtid_binlog_pos')) ?? ''), 'gtid_binlog_pos');
+  const last = pos.head(domain)?.seq ?? 0n;
   const floor = termSeqFloor(term);
   if (floor > last) await s.query(`SET SESSION gtid_seq_no = ${floor.toString()}`);
 }
