@@ -180,10 +180,16 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
   }
 }
 
+/** Stops our IO thread through the controller's one stopper (joining a STOP under way), or directly
+ * where there is none. */
+export async function stopOwnIo(c: ActContext): Promise<void> {
+  await (c.io ? c.io.stop(c.timeoutMs) : stopIo(c.side.own, c.timeoutMs));
+}
+
 /** Step 4: stop receiving and apply everything the relay log holds. Returns what was received. */
 async function drainRelayLog(c: ActContext): Promise<{ received: GtidSet; mariadb: boolean }> {
   try {
-    await (c.io ? c.io.stop(c.timeoutMs) : stopIo(c.side.own, c.timeoutMs));
+    await stopOwnIo(c);
   } catch (err) {
     if (unreachable(err)) throw err; // not configured as a replica is fine; an unreachable mysqld is not
   }

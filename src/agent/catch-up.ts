@@ -6,8 +6,8 @@
 // keeping their writes is allowed, and the old primary is then not errant and rejoins as a replica.
 // Best effort: an old primary that stops answering leaves us with what we received, as before.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contains, missingFrom, startIo, status, stopIo, type MysqlNode } from '../mysql/index.ts';
-import type { ActContext } from './act.ts';
+import { contains, missingFrom, startIo, status, type MysqlNode } from '../mysql/index.ts';
+import { stopOwnIo, type ActContext } from './act.ts';
 
 /** How the catch-up ended. */
 export type CatchUp = 'had-all' | 'caught-up' | 'not-our-source' | 'gave-up';
@@ -39,6 +39,6 @@ export async function catchUpFromFenced(c: ActContext, pod: string, old: MysqlNo
     c.log.info({ old: pod }, 'catch-up: received everything the fenced old primary holds');
     return 'caught-up';
   } finally {
-    await (c.io ? c.io.stop(c.timeoutMs) : stopIo(c.side.own, c.timeoutMs));
+    await stopOwnIo(c);
   }
 }

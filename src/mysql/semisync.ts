@@ -5,6 +5,7 @@
 // the status turns OFF (async). See docs/mysql.md, "Semi-sync".
 import { InvalidArgumentError } from './mysql-errors.ts';
 import type { MysqlNode, Session } from './session.ts';
+import { statusVars } from './status.ts';
 
 /** Which side of semi-sync replication a node takes. */
 export type SemiSyncRole = 'source' | 'replica';
@@ -66,9 +67,9 @@ export async function configureSemiSync(node: MysqlNode, input: SemiSyncInput, t
  */
 export async function ackWaiters(node: MysqlNode, timeoutMs: number): Promise<{ waiting: number; crashCuts: boolean }> {
   return node.run('semi-sync waiters', timeoutMs, async (s) => {
-    const rows = await s.query('SHOW GLOBAL STATUS LIKE ?', [s.flavor.semiSync.statusWaitSessions]);
+    const name = s.flavor.semiSync.statusWaitSessions;
     return {
-      waiting: Number(rows[0]?.['Value'] ?? 0),
+      waiting: Number((await statusVars(s, [name])).get(name) ?? 0),
       crashCuts: s.flavor.mycnf.crashRecoveryAsReplica.length > 0,
     };
   });

@@ -52,7 +52,8 @@ async function variables(s: Session, names: string[]): Promise<Map<string, strin
   return new Map(rows.map((r) => [String(r['Variable_name']), String(r['Value'])]));
 }
 
-async function statusVars(s: Session, names: string[]): Promise<Map<string, string>> {
+/** Global status counters by name (absent ones are missing from the map). */
+export async function statusVars(s: Session, names: string[]): Promise<Map<string, string>> {
   const rows = await s.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(',')})`, names);
   return new Map(rows.map((r) => [String(r['Variable_name']), String(r['Value'])]));
 }
