@@ -38,26 +38,21 @@ export async function startCluster(n: number, t: { teardown: (fn: () => unknown)
   return { h, nodes: h.instances.map(agentNode), root };
 }
 
+/** Where a replica of `inst` connects, with the replication account. */
+export function sourceOf(inst: Instance): Parameters<typeof pointAt>[1] {
+  return {
+    host: inst.host,
+    port: inst.port,
+    replicationUser: ACCOUNTS.replication.user,
+    replicationPassword: ACCOUNTS.replication.password,
+  };
+}
+
 /** db1 primary, the rest replicas with semi-sync, plus a table for tests. */
 export async function replicate(c: Cluster, primary = 0): Promise<void> {
   await promote(c.nodes[primary]!, {}, T);
-  const p = c.h.instances[primary]!;
-  await Promise.all(
-    c.nodes.map((n, i) =>
-      i === primary
-        ? undefined
-        : pointAt(
-            n,
-            {
-              host: p.host,
-              port: p.port,
-              replicationUser: ACCOUNTS.replication.user,
-              replicationPassword: ACCOUNTS.replication.password,
-            },
-            T,
-          ),
-    ),
-  );
+  const source = sourceOf(c.h.instances[primary]!);
+  await Promise.all(c.nodes.map((n, i) => (i === primary ? undefined : pointAt(n, source, T))));
 }
 
 export async function sql(inst: Instance, h: Harness): Promise<Connection> {

@@ -3,9 +3,9 @@
 // restart the old primary and check errant detection both ways.
 import t from 'tap';
 import type { Connection } from 'mysql2/promise';
-import { ACCOUNTS, replicate, sql, startCluster, T, until, type Cluster } from './cluster.ts';
+import { ACCOUNTS, replicate, sourceOf, sql, startCluster, T, until, type Cluster } from './cluster.ts';
 import { failover, type FailoverMember } from '../../src/mysql/failover.ts';
-import { detectErrant } from '../../src/mysql/errant.ts';
+import { detectErrant, type ErrantReport } from '../../src/mysql/errant.ts';
 import { pointAt, stopIo, waitApplied } from '../../src/mysql/replication.ts';
 import { status } from '../../src/mysql/status.ts';
 
@@ -16,6 +16,24 @@ function members(c: Cluster, idx: number[]): FailoverMember[] {
     host: c.h.instances[i]!.host,
     port: c.h.instances[i]!.port,
   }));
+}
+
+/** After the primary `pi` was killed: fail over among `attached`, restart `pi`, and check it against the
+ * new primary `ni`. */
+async function failoverAndRestart(
+  c: Cluster,
+  pi: number,
+  attached: number[],
+): Promise<{ ni: number; rep: ErrantReport }> {
+  const res = await failover({
+    replicas: members(c, attached),
+    replicationUser: ACCOUNTS.replication.user,
+    replicationPassword: ACCOUNTS.replication.password,
+    timeoutMs: T,
+  });
+  const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
+  await c.h.restart(c.h.instances[pi]!);
+  return { ni, rep: await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T) };
 }
 
 async function ids(conn: Connection): Promise<Set<number>> {
@@ -96,16 +114,7 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     t.ok((await status(c.nodes[0]!, T)).readOnly, 'restarted old primary is read-only');
     // Put the cluster back in shape for the next subtests: db1 is reinitialised as a replica only if not errant.
     if (!rep.errant) {
-      await pointAt(
-        c.nodes[0]!,
-        {
-          host: c.h.instances[ni]!.host,
-          port: c.h.instances[ni]!.port,
-          replicationUser: ACCOUNTS.replication.user,
-          replicationPassword: ACCOUNTS.replication.password,
-        },
-        T,
-      );
+      await pointAt(c.nodes[0]!, sourceOf(c.h.instances[ni]!), T);
     }
     state.newPrimary = ni;
   });
@@ -122,26 +131,9 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
     for (const i of ri) if ((await status(c.nodes[i]!, T)).replica) attached.push(i);
     await Promise.all(attached.map((i) => waitApplied(c.nodes[i]!, sp.executed, T)));
     await c.h.kill9(c.h.instances[pi]!);
-    const res = await failover({
-      replicas: members(c, attached),
-      replicationUser: ACCOUNTS.replication.user,
-      replicationPassword: ACCOUNTS.replication.password,
-      timeoutMs: T,
-    });
-    const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
-    await c.h.restart(c.h.instances[pi]!);
-    const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
+    const { ni, rep } = await failoverAndRestart(c, pi, attached);
     t.equal(rep.errant, false, `not errant (${rep.gtids})`);
-    await pointAt(
-      c.nodes[pi]!,
-      {
-        host: c.h.instances[ni]!.host,
-        port: c.h.instances[ni]!.port,
-        replicationUser: ACCOUNTS.replication.user,
-        replicationPassword: ACCOUNTS.replication.password,
-      },
-      T,
-    );
+    await pointAt(c.nodes[pi]!, sourceOf(c.h.instances[ni]!), T);
     const nc = await sql(c.h.instances[ni]!, c.h);
     await nc.query('INSERT INTO app.t (id) VALUES (3000000)');
     nc.destroy();
@@ -179,17 +171,9 @@ t.test('failover after kill -9 under writes loses no acknowledged row; old prima
       await write;
       w.destroy();
       t.notOk(acked, 'the client never got an acknowledgement');
-      const res = await failover({
-        replicas: members(c, attached),
-        replicationUser: ACCOUNTS.replication.user,
-        replicationPassword: ACCOUNTS.replication.password,
-        timeoutMs: T,
-      });
-      const ni = c.h.instances.findIndex((i) => i.name === res.candidate);
-      await c.h.restart(c.h.instances[pi]!);
       // Crash recovery as a replica (init_rpl_role = SLAVE, as the operator's my.cnf and the harness
       // run it) rolls the prepared transaction back and cuts it from the binlog instead of committing it.
-      const rep = await detectErrant(c.nodes[pi]!, c.nodes[ni]!, T);
+      const { ni, rep } = await failoverAndRestart(c, pi, attached);
       t.equal(rep.errant, false, `not errant (${rep.gtids || 'nothing the new primary lacks'})`);
       const oc = await sql(c.h.instances[pi]!, c.h);
       t.notOk((await ids(oc)).has(4000000), 'the unacknowledged row is gone from the restarted old primary');

@@ -1,7 +1,7 @@
 // Three real mariadbd: replication from scratch, semi-sync acknowledgements, no fallback when nothing
 // can ack, fencing, errant detection. One cluster for the whole file (subtests run in order).
 import t from 'tap';
-import { ACCOUNTS, replicate, sql, startCluster, T, until } from './cluster.ts';
+import { ACCOUNTS, replicate, sourceOf, sql, startCluster, T, until } from './cluster.ts';
 import { status } from '../../src/mysql/status.ts';
 import { pointAt, stopIo, waitApplied } from '../../src/mysql/replication.ts';
 import { fence } from '../../src/mysql/fence.ts';
@@ -15,12 +15,7 @@ t.test('replication, semi-sync, fencing and errant detection on three instances'
   const c = await startCluster(3, t);
   const [p, r1, r2] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0], (typeof c.nodes)[0]];
   const [ip, , i2] = c.h.instances as [(typeof c.h.instances)[0], (typeof c.h.instances)[0], (typeof c.h.instances)[0]];
-  const source = {
-    host: ip.host,
-    port: ip.port,
-    replicationUser: ACCOUNTS.replication.user,
-    replicationPassword: ACCOUNTS.replication.password,
-  };
+  const source = sourceOf(ip);
 
   await t.test('bootstrap is idempotent and leaves no GTIDs behind', async (t) => {
     await bootstrapUsers(c.root(0), ACCOUNTS, T);

@@ -4,12 +4,11 @@
 // the new transaction that would otherwise carry the same number. Real mariadbd: the cut is made as
 // crash recovery makes it (binlog without the transaction, the row gone, the binlog state rewound).
 import t from 'tap';
-import { replicate, sql, startCluster, T, until } from './cluster.ts';
+import { replicate, sourceOf, sql, startCluster, T, until } from './cluster.ts';
 import { pointAt, stopIo } from '../../src/mysql/replication.ts';
 import { status } from '../../src/mysql/status.ts';
 import { termSeqFloor, writeTermRow } from '../../src/mysql/term-row.ts';
 import { POSITION_REFUSED } from '../../src/mysql/errant.ts';
-import { ACCOUNTS } from './cluster.ts';
 
 t.setTimeout(300_000);
 
@@ -45,16 +44,7 @@ t.test('a new term never reuses a cut sequence number; a replica holding the cut
   t.ok(seq >= termSeqFloor(term), `the term's transactions start at ${termSeqFloor(term)} (now ${after.s})`);
   t.not(after.s, withT.s, 'the cut GTID is not reused');
 
-  await pointAt(
-    c.nodes[1]!,
-    {
-      host: p.host,
-      port: p.port,
-      replicationUser: ACCOUNTS.replication.user,
-      replicationPassword: ACCOUNTS.replication.password,
-    },
-    T,
-  );
+  await pointAt(c.nodes[1]!, sourceOf(p), T);
   const err = await until('the replica is refused', async () => {
     const s = await status(c.nodes[1]!, T);
     return /1236/.test(s.replica?.lastIoError ?? '') ? s.replica!.lastIoError : undefined;
