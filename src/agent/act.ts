@@ -88,7 +88,15 @@ export interface ActContext {
   io?: IoStopper;
   /** SIGKILL of own mysqld (crash-fence.ts); absent when the agent was given no pid file. */
   crashMysqld?: () => Promise<CrashOutcome>;
+  /** The pod's address gave no answer at all lately (leader-watch.ts's probe of its peer port timed
+   * out: a partition or a lost node, not a stopped process, whose kernel still answers). */
+  addressSilent?: (pod: string) => boolean;
 }
+
+/** How long step 3 tries to fence an old primary: its address answered nothing lately, so its mysqld
+ * most likely will not either, and each ms waited here is a ms of the failover's write gap (the full
+ * timeout was ~1 s of every silent-loss failover). */
+export const FENCE_SILENT_ADDRESS_MS = 250;
 
 /** Whether an error means "that mysqld cannot be reached or did not answer in time". */
 export function unreachable(err: unknown): boolean {
@@ -168,7 +176,7 @@ async function fenceOldPrimary(c: ActContext): Promise<void> {
   const node = c.side.peer(old.pod);
   if (!node) return;
   try {
-    const r = await fence(node, {}, Math.min(c.timeoutMs, 1000));
+    const r = await fence(node, {}, c.addressSilent?.(old.pod) ? FENCE_SILENT_ADDRESS_MS : Math.min(c.timeoutMs, 1000));
     c.event('Normal', 'Fenced', `${c.self} fenced old primary ${old.pod} (read-only, ${r.killed} sessions killed)`);
     c.relabelFenced?.(old.pod);
     await catchUpFromFenced(c, old.pod, node);

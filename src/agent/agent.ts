@@ -73,6 +73,7 @@ const PRESTOP_TIMEOUT_MS = 55_000;
  * received before mysqld stops (replica-drain.ts says why). Bounded by `timeoutMs` in all. */
 async function drain(ctl: Controller, raft: RaftHost, side: MysqlSide, log: Logger, timeoutMs: number): Promise<void> {
   ctl.stopping = true;
+  ctl.kick();
   const deadline = Date.now() + timeoutMs;
   const handedOver = () => {
     const s = raft.status();
@@ -213,10 +214,18 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     timings,
     logger: log,
     leaseMarginMs: Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4)),
-    onRoleChange: (from, to) => noteRole(memory, from, to),
+    onRoleChange: (from, to) => {
+      noteRole(memory, from, to);
+      // A new leader starts its promotion (and a deposed one its fence) in this round.
+      if (to === 'leader' || from === 'leader') ref.controller?.kick();
+    },
     app: {
       apply: (rd) => {
         state = applyCommitted(state, rd.snapshot, rd.committedEntries);
+        // Entries are few (a leader's first entry, primary records, membership): each may unblock an
+        // action (a new leader's promotion waits for its first entry, followers repoint at a new
+        // primary), so it runs in this round, not the next one.
+        if (rd.committedEntries.length > 0 || rd.snapshot) ref.controller?.kick();
       },
       snapshotData: () => toSnapshotData(state),
       beforePersist: (rd) => ref.controller?.beforePersist(rd) ?? Promise.resolve(false),
@@ -259,6 +268,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       clearSwitchover: () => clearSwitchover(kc, view),
       failedOver: (kind, ms) => metrics.failedOver(kind, ms),
       ...(c.mysqldPidFile ? { crashMysqld: () => crashMysqld(c.mysqldPidFile) } : {}),
+      addressSilent: (pod) => ref.watch?.addressSilent(pod, 5 * timings.electionTimeoutMs) ?? false,
       relabelFenced: (pod) =>
         void ref.publisher
           ?.relabelFenced(pod)

@@ -75,12 +75,22 @@ export class LeaderWatch {
   private running = false;
   /** Early campaigns started (for /status). */
   campaigns = 0;
+  /** The latest probe of each leader's peer port, and when. */
+  private readonly probed = new Map<string, { state: PeerState; at: number }>();
 
   constructor(private readonly o: LeaderWatchOptions) {}
 
   /** An authenticated message arrived from `peer`. */
   heardFrom(peer: string): void {
     this.heard.set(peer, Date.now());
+  }
+
+  /** Whether our latest probe of `pod`'s peer port (within `withinMs`, and after the last message
+   * heard from it) got no answer at all: no connection, no refusal. */
+  addressSilent(pod: string, withinMs: number): boolean {
+    const p = this.probed.get(pod);
+    if (!p || p.state !== 'timeout' || Date.now() - p.at > withinMs) return false;
+    return p.at > (this.heard.get(pod) ?? 0);
   }
 
   start(): void {
@@ -111,6 +121,7 @@ export class LeaderWatch {
     const first = fastPathStep(facts());
     if (first.next !== 'probe') return first;
     const probe = await this.o.transport.probe(first.leader, Math.min(1000, this.o.heartbeatMs));
+    this.probed.set(first.leader, { state: probe, at: Date.now() });
     // The leader must still be the one we probed, and still silent.
     const now = facts();
     if (now.lead !== first.leader) return { next: 'idle', reason: 'the leader changed meanwhile' };

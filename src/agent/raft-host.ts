@@ -82,6 +82,7 @@ export class RaftHost {
     const node = await RawNode.start(o.storage, {
       id: o.id,
       electionTick: t.electionTick,
+      electionJitterTick: t.electionJitterTick,
       heartbeatTick: t.heartbeatTick,
       maxBatchEntries: t.maxBatchEntries,
       maxInflight: 16,

@@ -85,10 +85,25 @@ export async function advanceTermRow(c: ActContext, term: number): Promise<TermR
     }
   }
   const executed = (await status(c.side.own, c.timeoutMs)).executed;
-  const peers = await Promise.all(c.peers().map((pod) => received(c, pod)));
-  if (!peers.some((r) => r && contains(r, executed))) return 'written';
+  if (!(await somePeerHolds(c, executed))) return 'written';
   m.termRowAcked = term;
   return 'acknowledged';
+}
+
+/** Whether a peer has received all of `executed`, answered by the first peer that has: an unreachable
+ * one (the old primary, cut off) must not hold every poll of the promotion for its timeout (it did:
+ * ~1 s of each silent-loss failover). */
+function somePeerHolds(c: ActContext, executed: GtidSet): Promise<boolean> {
+  const peers = c.peers();
+  if (peers.length === 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let left = peers.length;
+    for (const pod of peers)
+      void received(c, pod).then((r) => {
+        if (r && contains(r, executed)) resolve(true);
+        else if (--left === 0) resolve(false);
+      });
+  });
 }
 
 /**

@@ -9,6 +9,9 @@ import { AgentConfigError } from './config.ts';
 export interface Timings {
   tickMs: number;
   electionTick: number;
+  /** Spread of the randomised election timeout (ticks): a third of electionTick, so a silent leader is
+   * replaced within ~1.33 election timeouts rather than etcd's up to 2 (docs/agent.md, "Timings"). */
+  electionJitterTick: number;
   heartbeatTick: number;
   leaseDriftMs: number;
   electionTimeoutMs: number;
@@ -36,6 +39,7 @@ export function timingsFrom(raft: RaftSpec | undefined, tickMs: number, leaseDri
   return {
     tickMs,
     electionTick,
+    electionJitterTick: Math.max(1, Math.round(electionTick / 3)),
     heartbeatTick,
     leaseDriftMs,
     electionTimeoutMs: electionTick * tickMs,

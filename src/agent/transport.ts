@@ -11,7 +11,7 @@
 // member of this cluster, or carrying a message that claims another sender or receiver, is answered
 // 401/403 and never reaches the core.
 import { createServer, request, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, isIP, type AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.ts';
 import type { Message } from '../raft/messages.ts';
 import { AUTH_HEADER, signRequest, verifyRequest } from './peer-auth.ts';
@@ -64,11 +64,18 @@ export interface TransportStats {
 export class PeerTransport {
   private server: Server | undefined;
   private readonly outboxes = new Map<string, Outbox>();
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: Agent;
+  /** The pod IP our requests leave from (the address we listen on, when it is one address). */
+  private readonly localAddress: string | undefined;
   private stopped = false;
   readonly stats: TransportStats = { requestsSent: 0, messagesSent: 0, dropped: 0, rejected: 0, received: 0 };
 
-  constructor(private readonly o: TransportOptions) {}
+  constructor(private readonly o: TransportOptions) {
+    // Requests leave from our own address, as a pod's do: a peer (and a network policy, or a test's
+    // partition) sees which member is talking. Unbound, every local agent's traffic leaves from 127.0.0.1.
+    this.localAddress = isIP(o.host) && o.host !== '0.0.0.0' && o.host !== '::' ? o.host : undefined;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  }
 
   /** Listens on host:port; resolves with the bound port (useful with port 0). */
   async start(): Promise<number> {
@@ -110,7 +117,11 @@ export class PeerTransport {
     const addr = this.o.resolve(peer);
     if (!addr || this.stopped) return Promise.resolve('error');
     return new Promise<PeerState>((resolve) => {
-      const sock = connect({ host: addr.host, port: addr.port });
+      const sock = connect({
+        host: addr.host,
+        port: addr.port,
+        ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+      });
       const done = (state: PeerState, detail: string) => {
         clearTimeout(timer);
         sock.destroy();
@@ -161,6 +172,7 @@ export class PeerTransport {
           method: 'POST',
           path: MESSAGES_PATH,
           agent: this.agent,
+          ...(this.localAddress ? { localAddress: this.localAddress } : {}),
           headers: { 'content-type': 'application/json', 'content-length': body.length, [AUTH_HEADER]: auth },
           timeout: this.o.requestTimeoutMs ?? 1000,
         },

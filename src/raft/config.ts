@@ -11,8 +11,13 @@ export interface Config {
   /** This node's id (its pod name). */
   id: NodeId;
   /** Ticks without hearing from a leader before a follower campaigns; the actual timeout is drawn
-   * from [electionTick, 2*electionTick). Also the leader-stickiness window. */
+   * from [electionTick, electionTick + electionJitterTick). Also the leader-stickiness window. */
   electionTick: number;
+  /** Spread of the randomised election timeout, 1..electionTick (default electionTick: etcd's
+   * [electionTick, 2*electionTick)). Smaller detects a silent leader sooner; the lease does not depend
+   * on it (it rests on electionTick alone), but two nodes timing out in the same tick split the vote
+   * more often. */
+  electionJitterTick?: number;
   /** Ticks between leader heartbeats; must be < electionTick. */
   heartbeatTick: number;
   /** Most entries in one AppendEntries message (`logBatchSize`). */
@@ -63,6 +68,7 @@ export function resolveConfig(c: Config): ResolvedConfig {
   if (c.applied !== undefined) posInt('applied', c.applied, 0);
   return {
     ...c,
+    electionJitterTick: c.electionJitterTick ?? c.electionTick,
     votePredicate: c.votePredicate ?? (() => true),
     canCampaign: c.canCampaign ?? (() => true),
     candidateContext: c.candidateContext ?? (() => null),
@@ -75,6 +81,13 @@ function checkTicks(c: Config): void {
   posInt('heartbeatTick', c.heartbeatTick, 1);
   if (c.heartbeatTick >= c.electionTick) {
     throw new ConfigError(`raft config: heartbeatTick=${c.heartbeatTick} must be < electionTick=${c.electionTick}`);
+  }
+  if (c.electionJitterTick !== undefined) {
+    posInt('electionJitterTick', c.electionJitterTick, 1);
+    if (c.electionJitterTick > c.electionTick)
+      throw new ConfigError(
+        `raft config: electionJitterTick=${c.electionJitterTick} must be <= electionTick=${c.electionTick}`,
+      );
   }
   posInt('maxBatchEntries', c.maxBatchEntries, 1);
   posInt('maxInflight', c.maxInflight, 1);

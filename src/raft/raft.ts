@@ -107,7 +107,8 @@ export class Raft {
 
   private resetRandomizedElectionTimeout(): void {
     const e = this.cfg.electionTick;
-    this.randomizedElectionTimeout = e + Math.min(e - 1, Math.floor(this.cfg.random() * e));
+    const j = this.cfg.electionJitterTick;
+    this.randomizedElectionTimeout = e + Math.min(j - 1, Math.floor(this.cfg.random() * j));
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -243,6 +244,7 @@ export class Raft {
     if (kind === 'preVote') this.becomePreCandidate();
     else this.becomeCandidate();
     const voteTerm = kind === 'preVote' ? this.term + 1 : this.term;
+    this.logger.info({ id: this.id, kind, term: voteTerm, transfer }, 'raft: campaigning');
     if (this.recordVote(this.id, true) === 'won') {
       this.wonVote();
       return;

@@ -94,6 +94,7 @@ t.test('credentials and the peer key: files named when missing or too short; val
 t.test('timings: ticks from spec.raft; the drift bound must leave a lease', async (t) => {
   t.match(timingsFrom({ electionTimeout: '3s', heartbeatInterval: '300ms' }, 100, 200), {
     electionTick: 30,
+    electionJitterTick: 10,
     heartbeatTick: 3,
     electionTimeoutMs: 3000,
   });

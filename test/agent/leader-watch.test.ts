@@ -4,7 +4,12 @@
 // while a follower that has not (a merely slow leader) keeps refusing: stickiness still protects the
 // old leader's lease.
 import t from 'tap';
-import { fastPathStep, type FastPathFacts } from '../../src/agent/leader-watch.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { fastPathStep, LeaderWatch, type FastPathFacts } from '../../src/agent/leader-watch.ts';
+import type { RaftHost } from '../../src/agent/raft-host.ts';
+import type { PeerState, PeerTransport } from '../../src/agent/transport.ts';
+import type { MysqlSide } from '../../src/agent/mysql-side.ts';
 import { Net } from '../support/raft/net.ts';
 
 const follower: FastPathFacts = { role: 'follower', lead: 'db-0', silentMs: 1000, heartbeatMs: 300 };
@@ -59,3 +64,34 @@ t.test('forgetLeader on a leader or candidate changes nothing', async (t) => {
   t.equal(a.status().role, 'leader');
   t.equal(a.status().lead, 'a');
 });
+
+t.test(
+  'addressSilent: the latest probe of the leader got no answer, and nothing was heard from it since',
+  async (t) => {
+    let answer: PeerState = 'timeout';
+    const w = new LeaderWatch({
+      // Below the seam under test: the Raft status and the probe's answer.
+      raft: { status: () => ({ role: 'follower', lead: 'db-0' }) } as unknown as RaftHost,
+      transport: { probe: () => Promise.resolve(answer) } as unknown as PeerTransport,
+      side: { peer: () => undefined } as unknown as MysqlSide, // no mysqld to fence: the watch stops there
+      heartbeatMs: 10,
+      timeoutMs: 100,
+      log: pino({ level: 'silent' }),
+      onCampaign: () => {},
+    });
+    t.notOk(w.addressSilent('db-0', 60_000), 'never probed');
+    w.heardFrom('db-0');
+    await sleep(30); // silent for more than 1.5 heartbeats: the watch probes
+    await w.check();
+    t.ok(w.addressSilent('db-0', 60_000), 'the probe timed out');
+    t.notOk(w.addressSilent('db-1', 60_000), 'another pod was not probed');
+    await sleep(5);
+    t.notOk(w.addressSilent('db-0', 1), 'too old for the caller');
+    w.heardFrom('db-0');
+    t.notOk(w.addressSilent('db-0', 60_000), 'heard from it after the probe');
+    answer = 'refused';
+    await sleep(30);
+    await w.check();
+    t.notOk(w.addressSilent('db-0', 60_000), 'a refusal is an answer: the address is there');
+  },
+);

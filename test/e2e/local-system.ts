@@ -76,7 +76,9 @@ export async function startLocalUnderTest(prefix: string): Promise<LocalUnderTes
     async cleanup() {
       await stop();
       const left = processesUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
+      // MRO_KEEP_LOCAL_DIR=1 keeps the data dir (pod logs, data files) to read after a failure.
+      if (process.env['MRO_KEEP_LOCAL_DIR'] === '1') process.stderr.write(`local data dir kept: ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
       if (left.length) throw new Error(`processes left behind: ${left.join('\n')}`);
     },
   };

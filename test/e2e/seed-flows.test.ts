@@ -33,7 +33,13 @@ if (!kubectlVersion()) {
   const explain = async (t: { comment(...a: unknown[]): void }) => {
     t.comment((await k.run(['get', 'pods', '-o', 'wide'])).stdout);
     t.comment((await k.run(['get', 'mysqlcluster', NAME, '-o', 'wide'])).stdout);
-    for (const p of PODS) t.comment((await k.run(['logs', p, '-c', 'agent', '--tail=15'])).stdout);
+    for (const p of PODS)
+      for (const c of ['agent', 'mysql']) {
+        // A container waiting out a crash back-off has no current log: its last attempt's is "previous".
+        const now = await k.run(['logs', p, '-c', c, '--tail=15']);
+        const before = now.code === 0 ? undefined : await k.run(['logs', p, '-c', c, '--previous', '--tail=25']);
+        t.comment(`${p}/${c}${before ? ' (previous)' : ''}:\n${(before ?? now).stdout}${(before ?? now).stderr}`);
+      }
   };
 
   t.test('kubectl apply -f the seed manifest: three pods, their Raft ConfigMaps, one writable primary', async (t) => {

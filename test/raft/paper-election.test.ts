@@ -54,6 +54,23 @@ t.test('5.2 randomized election timeouts fall in [electionTick, 2*electionTick)'
   }
 });
 
+t.test(
+  'electionJitterTick narrows the draw to [electionTick, electionTick + jitter); out of range is refused',
+  async (t) => {
+    for (const r of [0, 0.5, 0.999999]) {
+      const { node } = await lone('a', { random: () => r, electionJitterTick: 4 });
+      let ticks = 0;
+      while (node.status().role === 'follower' && ticks < 100) {
+        node.tick();
+        ticks++;
+      }
+      t.ok(ticks >= 10 && ticks < 14, `random=${r}: campaigned after ${ticks} ticks`);
+    }
+    await t.rejects(lone('a', { electionJitterTick: 11 }), /electionJitterTick=11 must be <= electionTick=10/);
+    await t.rejects(lone('a', { electionJitterTick: 0 }), /electionJitterTick=0 must be an integer >= 1/);
+  },
+);
+
 t.test('5.2 "A candidate wins an election if it receives votes from a majority of the servers"', async (t) => {
   const cases: [string, boolean[], string][] = [
     ['3 nodes, both grant', [true, true], 'leader'],

@@ -39,8 +39,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
 
 export class NetFault {
   readonly chain = `mro-${process.pid}`;
-  /** The connection mark of the replication connections a partition cuts. */
-  readonly mark = String(0x4d520000 + (process.pid % 0xffff));
+  /** The connection mark of the connections a partition cuts (the agents', and replication). A new
+   * one per partition: a connection marked by an earlier one may outlive its heal (keep-alive), and
+   * must not be cut by the next partition, which isolates another node. */
+  private partitions = 0;
+  private get mark(): string {
+    return String(0x4d520000 + ((process.pid % 0xfff) << 4) + (this.partitions % 16));
+  }
   private installed = false;
 
   /** Creates the chain and the jump to it. */
@@ -57,7 +62,16 @@ export class NetFault {
    * binding to `clientAddress` still reach it. Not cut: a replication connection from `node`'s own
    * mysqld to the others, which is indistinguishable from theirs (the isolated node is the primary). */
   partition(node: NetNode, others: NetNode[], mysqlPort: number, clientAddress: string): void {
+    this.partitions++;
+    // The agents' peer traffic leaves from each agent's own address (the transport binds it, as a pod's
+    // leaves from its IP): cut by address, which also holds for the kernel's retransmissions. Matched
+    // by owner only, a SYN the first rule dropped went through on its retransmission a second later,
+    // and the followers heard a heartbeat from a leader cut off 1 s before (their election timers
+    // restarted: a third of every silent-loss failover in bench:failover). Their MySQL connections to
+    // each other's mysqld leave from 127.0.0.1: cut by owner.
     for (const o of others) {
+      ipt(['-A', this.chain, '-s', o.ip, '-d', node.ip, '-j', 'DROP']);
+      ipt(['-A', this.chain, '-s', node.ip, '-d', o.ip, '-j', 'DROP']);
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(o.gid), '-d', node.ip, '-j', 'DROP']);
       ipt(['-A', this.chain, '-m', 'owner', '--gid-owner', String(node.gid), '-d', o.ip, '-j', 'DROP']);
     }

@@ -200,7 +200,7 @@ export class AgentEnv {
       CREDENTIALS_DIR: join(this.dir, 'credentials'),
       PEER_KEY_FILE: join(this.dir, 'hmac-key'),
       KUBECONFIG: join(this.dir, 'kubeconfig'),
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env['AGENT_LOG_LEVEL'] ?? 'info',
       ...(this.harness ? { MYSQL_HOST: a.ip, MYSQL_PORT: String(this.mysqlPort) } : {}),
       ...(this.harness && this.extra.crashFence
         ? { MYSQLD_PID_FILE: join(this.harness.instances[this.agents.indexOf(a)]!.dataDir, 'mariadbd.pid') }
