@@ -1,7 +1,7 @@
 // The agent process, wired: configuration and secrets in, then the cluster view, the Raft node on its
 // ConfigMap, the authenticated peer transport and the HTTP endpoints. The MySQL side (observe ->
 // decide -> act) plugs in through RaftApp. Docs: docs/agent.md.
-import { crashMysqld } from './crash-fence.ts';
+import { crashMysqld, killMysqld } from './crash-fence.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../util/log.ts';
 import { ConfigMapStorage } from '../kube/configmap-storage.ts';
@@ -207,13 +207,35 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   });
   await transport.start();
   const side = new MysqlSide(credentials, c.mysqlHost, c.mysqlPort, (pod) => view.podIp(pod));
+  const leaseMarginMs = Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4));
   const raft = await RaftHost.start({
     id: c.podName,
     storage,
     transport,
     timings,
     logger: log,
-    leaseMarginMs: Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4)),
+    leaseMarginMs,
+    // The dead man's switch: this process did not run for longer than the lease margin, so the fence
+    // due before the lease ended may not have happened, and the mysqld it left writable wakes with it.
+    ...(c.mysqldPidFile
+      ? {
+          stallMs: leaseMarginMs,
+          onStall: (sinceMs: number) => {
+            if (ref.raft?.hasLeaseWithMargin() !== false) return;
+            const v = ref.controller?.mysqlObservation.view;
+            if (!v?.up || !v.writable) return;
+            const r = killMysqld(c.mysqldPidFile);
+            if ('why' in r) return log.warn({ sinceMs, why: r.why }, 'stalled past the lease: cannot crash own mysqld');
+            log.warn({ sinceMs, pid: r.pid }, 'stalled past the lease while writable: crashed own mysqld');
+            void recordEvent(kc, view.object() ?? cluster, {
+              type: 'Warning',
+              reason: 'FencedByCrash',
+              message: `${c.podName}: did not run for ${Math.round(sinceMs)} ms and its lease ended while its mysqld was writable: mysqld killed, it restarts read-only`,
+              component: 'mysql-raft-agent',
+            }).catch(() => {});
+          },
+        }
+      : {}),
     onRoleChange: (from, to) => {
       noteRole(memory, from, to);
       // A new leader starts its promotion (and a deposed one its fence) in this round.

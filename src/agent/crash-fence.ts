@@ -43,20 +43,27 @@ export function mysqldPid(pidFile: string): { pid: number } | { why: string } {
   return { pid };
 }
 
-/** SIGKILL of own mysqld, then waits (up to `waitMs`) until it is gone, so nothing more commits. */
-export async function crashMysqld(pidFile: string, waitMs = 5000): Promise<CrashOutcome> {
+/** SIGKILL of own mysqld, at once (no await before the signal): the pid killed, or why not. */
+export function killMysqld(pidFile: string): { pid: number } | { why: string } {
   const found = mysqldPid(pidFile);
-  if ('why' in found) return { crashed: false, why: found.why };
+  if ('why' in found) return found;
   try {
     process.kill(found.pid, 'SIGKILL');
   } catch (err) {
-    return { crashed: false, why: `kill ${found.pid}: ${(err as Error).message}` };
+    return { why: `kill ${found.pid}: ${(err as Error).message}` };
   }
+  return found;
+}
+
+/** SIGKILL of own mysqld, then waits (up to `waitMs`) until it is gone, so nothing more commits. */
+export async function crashMysqld(pidFile: string, waitMs = 5000): Promise<CrashOutcome> {
+  const killed = killMysqld(pidFile);
+  if ('why' in killed) return { crashed: false, why: killed.why };
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const p = processState(found.pid);
-    if (!p || p.state === 'Z') return { crashed: true, pid: found.pid };
-    if (Date.now() > deadline) return { crashed: false, why: `pid ${found.pid} still running after SIGKILL` };
+    const p = processState(killed.pid);
+    if (!p || p.state === 'Z') return { crashed: true, pid: killed.pid };
+    if (Date.now() > deadline) return { crashed: false, why: `pid ${killed.pid} still running after SIGKILL` };
     await sleep(20);
   }
 }

@@ -52,6 +52,10 @@ export interface RaftHostOptions {
   compactAfter?: number;
   /** Called after any step that changed this node's role (failover cause and timing). */
   onRoleChange?: (from: Role, to: Role) => void;
+  /** Called at the first tick after the process did not run for more than `stallMs` (stopped, frozen,
+   * starved), before the core ticks: the agent's dead man's switch (agent.ts). */
+  onStall?: (sinceLastTickMs: number) => void;
+  stallMs?: number;
 }
 
 /** Received messages split into those stepped at once and TimeoutNow, stepped after
@@ -128,7 +132,15 @@ export class RaftHost {
     );
     const host = new RaftHost(node, loop, o, now);
     ref.host = host;
-    host.ticker = startTicker(t.tickMs, () => host.do(() => node.tick()), now);
+    host.ticker = startTicker(
+      t.tickMs,
+      (since) => {
+        // Before the core hears of the time that passed: the stall hook acts on what it finds first.
+        if (o.onStall && since > o.stallMs!) o.onStall(since);
+        host.do(() => node.tick());
+      },
+      now,
+    );
     loop.kick(); // a restarted node may have committed entries to apply
     return host;
   }

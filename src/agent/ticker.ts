@@ -8,8 +8,13 @@ export interface Ticker {
   stop(): void;
 }
 
-/** Calls `tick` about every `tickMs` ms, never sooner than `tickMs` after the previous call. */
-export function startTicker(tickMs: number, tick: () => void, now: () => number = () => performance.now()): Ticker {
+/** Calls `tick` about every `tickMs` ms, never sooner than `tickMs` after the previous call; `tick` is
+ * told how long it has been since the previous one (a process that was stopped or starved sees it). */
+export function startTicker(
+  tickMs: number,
+  tick: (sinceLastMs: number) => void,
+  now: () => number = () => performance.now(),
+): Ticker {
   let last = now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -20,8 +25,9 @@ export function startTicker(tickMs: number, tick: () => void, now: () => number 
     if (stopped) return;
     const t = now();
     if (t - last < tickMs) return schedule(tickMs - (t - last));
+    const since = t - last;
     last = t;
-    tick();
+    tick(since);
     // Counted from this tick's start, not its end: the tick's own work does not stretch every period
     // (30 ticks of an election timeout were ~10% longer than 3 s on a busy node).
     schedule(tickMs - (now() - last));

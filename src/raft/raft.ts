@@ -249,13 +249,14 @@ export class Raft {
       this.wonVote();
       return;
     }
+    for (const v of this.conf.voters) if (v !== this.id) this.requestVote(kind, v, voteTerm, transfer);
+  }
+
+  private requestVote(kind: 'preVote' | 'vote', to: NodeId, term: number, transfer: boolean): void {
     const context = this.cfg.candidateContext();
     const index = this.log.lastIndex();
     const logTerm = this.log.lastTerm();
-    for (const v of this.conf.voters) {
-      if (v === this.id) continue;
-      this.msgs.push({ type: kind, from: this.id, to: v, term: voteTerm, index, logTerm, context, transfer });
-    }
+    this.msgs.push({ type: kind, from: this.id, to, term, index, logTerm, context, transfer });
   }
 
   recordVote(from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
@@ -287,13 +288,27 @@ export class Raft {
     if (reason !== null) {
       this.logger.info({ id: this.id, candidate: m.from, type: m.type, term: m.term, reason }, 'raft: vote refused');
       this.msgs.push({ type: respType, from: this.id, to: m.from, term: this.term, reject: true, reason });
-      return;
+    } else {
+      if (isVote) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+      this.msgs.push({ type: respType, from: this.id, to: m.from, term: m.term, reject: false });
     }
-    if (isVote) {
-      this.electionElapsed = 0;
-      this.vote = m.from;
-    }
-    this.msgs.push({ type: respType, from: this.id, to: m.from, term: m.term, reject: false });
+    this.askAgain(m);
+  }
+
+  /**
+   * A pre-candidate asked by another pre-candidate of the same term, which has not answered it: our
+   * request may have reached it while it still heard the old leader, and stickiness drops such a request
+   * without an answer. Its own campaign shows it no longer does: ask again, rather than wait a whole
+   * election timeout for an answer that will not come (two followers of an agent-gone leader both take
+   * the fast path within milliseconds; the one holding more was stuck this way for ~3 s).
+   */
+  private askAgain(m: VoteMsg): void {
+    if (m.type !== 'preVote' || this.role !== 'preCandidate' || m.term !== this.term + 1) return;
+    if (this.votes.has(m.from)) return;
+    this.requestVote('preVote', m.from, m.term, false);
   }
 
   private askPredicate(candidate: NodeId, context: JsonValue): string | null {

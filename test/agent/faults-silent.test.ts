@@ -19,7 +19,8 @@ function clean(t: Test, r: CheckResult, what: string): void {
 }
 
 t.test('SIGSTOP of the primary mysqld and agent past the election timeout, then SIGCONT', async (t) => {
-  const run = await FaultRun.start({ say: (m) => t.comment(m) });
+  // As the StatefulSet runs it: the agent may crash its own mysqld (crash-fence.ts), a kubelet restarts it.
+  const run = await FaultRun.start({ say: (m) => t.comment(m), crashFence: true });
   t.teardown(async () => {
     if (!t.passing()) t.comment(run.logs());
     await run.stop();
@@ -33,8 +34,9 @@ t.test('SIGSTOP of the primary mysqld and agent past the election timeout, then 
   t.not(next, l, `${run.env.agents[next]!.pod} took over while ${run.env.agents[l]!.pod} was stopped`);
   await run.acksOn(next, 10);
   const thawed = performance.now();
-  h.sigcont(h.instances[l]!);
+  // Both at once, as a frozen pod thaws (the agent's signal goes first by a few microseconds).
   run.env.signal(l, 'SIGCONT');
+  h.sigcont(h.instances[l]!);
   t.comment(`${run.env.agents[l]!.pod} continued: ${await run.backAs(l)}`);
   const { result, history } = await run.finish([l]);
   t.same(
@@ -45,7 +47,10 @@ t.test('SIGSTOP of the primary mysqld and agent past the election timeout, then 
   t.equal(result.lostAcked, 0, 'every acknowledged write is on the new primary');
   // A thawed mysqld is writable (read_only = 0 as it was when frozen) until its own agent, thawed with
   // it, fences it: no other party can reach it sooner. Its writes cannot be acknowledged (its replicas
-  // follow the new primary; the checker's term rules would show one), but the window is real.
+  // follow the new primary; the checker's term rules would show one), but the window is real. The
+  // agent's dead man's switch (agent.ts, onStall) kills it at the agent's first tick after the thaw:
+  // 0 writable samples in 4 runs here, 2 in ~120 ms without it; still a race with the probe's query
+  // queued during the freeze, hence a TODO rather than an assertion.
   const pod = run.env.agents[l]!.pod;
   const fencedAt =
     history.probes.find((p) => p.node === pod && p.atMs > thawed && p.writable === false)?.atMs ?? Infinity;

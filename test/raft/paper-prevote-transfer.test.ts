@@ -159,3 +159,30 @@ t.test('3.10 transfer refusals name the reason', async (t) => {
   t.match(a.transferLeadership('zz'), { ok: false, reason: 'transfer-refused', detail: /not a voter/ });
   t.match(net.get('b').node.transferLeadership('c'), { ok: false, reason: 'not-leader' });
 });
+
+t.test(
+  '9.6 with stickiness: a pre-candidate asked by another pre-candidate that ignored it asks again, so the better one wins at once',
+  async (t) => {
+    // b holds a write c lacks (c's predicate grants b, b's refuses c), as when an agent's fast path fires
+    // on both followers of a gone leader within milliseconds.
+    const net = await Net.create(['a', 'b', 'c'], (id) => ({
+      preVote: true,
+      checkQuorum: true,
+      votePredicate: (cand: string) => (id === 'b' && cand === 'c' ? 'candidate lacks a write b received' : true),
+    }));
+    await net.elect('a');
+    const b = net.get('b').node;
+    const c = net.get('c').node;
+    net.isolate('a');
+    b.forgetLeader();
+    b.campaign();
+    await net.settle();
+    t.equal(b.status().role, 'preCandidate', 'b asked for pre-votes');
+    t.equal(c.status().lead, 'a', 'c still heard a within the election timeout: it ignored the request');
+    c.forgetLeader();
+    c.campaign();
+    await net.settle();
+    t.equal(b.status().role, 'leader', 'b asked c again when c pre-voted, and won without a single tick');
+    t.equal(c.status().role, 'follower');
+  },
+);
