@@ -325,6 +325,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
     heartbeatMs: timings.heartbeatTick * timings.tickMs,
     timeoutMs: c.mysqlTimeoutMs,
     log,
+    campaign: (before) => ctl.campaignFresh(before),
     onCampaign: (leader, reason) => {
       memory.cause = { kind: 'agent-gone', at: Date.now(), detail: reason };
       metrics.fastPath.inc();

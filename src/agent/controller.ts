@@ -4,7 +4,7 @@
 // before a vote in a new term is persisted; and the early IO stop that makes that guard quick when the
 // leader has gone silent (docs/failover.md).
 import type { JsonValue, NodeId } from '../raft/types.ts';
-import type { Ready } from '../raft/rawnode.ts';
+import type { RawNode, Ready } from '../raft/rawnode.ts';
 import { status, parseGtid, union, type GtidKind, type GtidSet, MysqlError } from '../mysql/index.ts';
 import { applyServerIdentity } from './server-identity.ts';
 import { decide, earlyStop, type Action, type Observation } from './decide.ts';
@@ -104,6 +104,17 @@ export class Controller {
   /** The latest MySQL observation (status, metrics). */
   get mysqlObservation(): MysqlObservation {
     return this.mysql;
+  }
+
+  /** A campaign (pre-vote) whose candidate context is read afresh, not from the last round: a stale one
+   * claimed less than this node held and was refused by a voter holding that (seen with the fast path).
+   * `before` runs first (the fast path forgets the leader there). */
+  async campaignFresh(before?: (n: RawNode) => void): Promise<void> {
+    await this.refresh().catch(() => undefined);
+    this.c.raft.do((n) => {
+      before?.(n);
+      n.campaign();
+    });
   }
 
   /** Reads our mysqld afresh (candidateContext() then carries what we applied just now). */
@@ -298,6 +309,12 @@ export class Controller {
         { candidate: hs.vote, term: hs.term, why: verdict },
         'vote guard: candidate lacks what this node received; grant withheld',
       );
+      // We hold more than the candidate (received while it campaigned: a fenced old primary's killed
+      // sessions still replicate), so it cannot win with our help: stand ourselves in the next term at
+      // once instead of letting the election stall for a timeout (~3 s of some agent-crash failovers).
+      // hup() still keeps any leader's stickiness; after the persist, not inside it, and with what we
+      // hold now (the IO thread is stopped) as the candidate context.
+      setImmediate(() => void this.campaignFresh());
     } catch (err) {
       const why = err instanceof MysqlError ? err.kind : (err as Error).message;
       this.c.log.warn(

@@ -6,6 +6,7 @@
 // A slow or stopped leader still accepts connections (its socket lives) and is never probed into an
 // early election: it gets the whole election timeout, as before.
 import type { Role } from '../raft/types.ts';
+import type { RawNode } from '../raft/rawnode.ts';
 import type { Logger } from '../util/log.ts';
 import { fence, MysqlError } from '../mysql/index.ts';
 import type { PeerState, PeerTransport } from './transport.ts';
@@ -66,6 +67,9 @@ export interface LeaderWatchOptions {
   log: Logger;
   /** The fast path fired: the failover's cause (reason), for status, events and metrics. */
   onCampaign: (leader: string, reason: string) => void;
+  /** Runs `before` on the node, then campaigns, with a candidate context read afresh
+   * (Controller.campaignFresh); absent: both at once on the last round's context. */
+  campaign?: (before: (n: RawNode) => void) => Promise<void>;
 }
 
 /** Watches the leader from a follower; see the file comment. */
@@ -133,10 +137,13 @@ export class LeaderWatch {
     this.campaigns++;
     this.o.log.warn({ leader: step.leader, reason: step.reason }, 'fast path: forgetting the leader, campaigning now');
     this.o.onCampaign(step.leader, step.reason);
-    this.o.raft.do((n) => {
-      n.forgetLeader();
-      n.campaign();
-    });
+    const forget = (n: RawNode) => n.forgetLeader();
+    if (this.o.campaign) await this.o.campaign(forget);
+    else
+      this.o.raft.do((n) => {
+        forget(n);
+        n.campaign();
+      });
     return step;
   }
 
