@@ -109,6 +109,11 @@ function decideFollower(o: Observation): Action {
   // would undo that just before a vote. Once the leader is heard again, the rule below repoints.
   if (leaderSilent(o))
     return { kind: 'none', reason: `leader ${o.lead} silent for ${Math.round(o.leaderSilentMs)} ms: not re-attaching` };
+  // Campaigning (the leader is gone or silent): re-attaching to the old primary now would undo the early
+  // IO stop before our own vote, and a cut-off one holds the round for the errant check's timeout (2 s
+  // of a silent-loss failover, seen in bench:failover). The new term's primary comes with the election.
+  if (o.role === 'preCandidate' || o.role === 'candidate')
+    return { kind: 'none', reason: `${o.role}: an election is under way, not re-attaching` };
   // After voting in a newer term (IO thread stopped) never re-attach to the old primary: it would get
   // acknowledgements again. Wait for the new term's primary record (or its leader being that pod).
   if (p.term !== o.term && o.lead !== p.pod)

@@ -113,6 +113,11 @@ const cases: [string, Observation, Partial<Action>][] = [
     { kind: 'none', reason: /waiting for the primary of term 4/ } as never,
   ],
   [
+    'replica-campaigning-not-replicating',
+    state(healthyReplica, { role: 'preCandidate', lead: null, mysql: { replicatingFrom: null } }),
+    { kind: 'none', reason: /an election is under way/ } as never,
+  ],
+  [
     'replica-newer-term-leader-is-the-primary',
     state(healthyReplica, { term: 4, lead: 'db-0', mysql: { replicatingFrom: null } }),
     { kind: 'repoint', to: 'db-0' },
