@@ -136,7 +136,7 @@ export class RaftHost {
       t.tickMs,
       (since) => {
         // Before the core hears of the time that passed: the stall hook acts on what it finds first.
-        if (o.onStall && since > o.stallMs!) o.onStall(since);
+        if (o.onStall && since > (o.stallMs ?? Infinity)) o.onStall(since);
         host.do(() => node.tick());
       },
       now,

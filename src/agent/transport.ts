@@ -64,7 +64,7 @@ export interface TransportStats {
 export class PeerTransport {
   private server: Server | undefined;
   private readonly outboxes = new Map<string, Outbox>();
-  private readonly agent: Agent;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   /** The pod IP our requests leave from (the address we listen on, when it is one address). */
   private readonly localAddress: string | undefined;
   private stopped = false;
@@ -74,7 +74,6 @@ export class PeerTransport {
     // Requests leave from our own address, as a pod's do: a peer (and a network policy, or a test's
     // partition) sees which member is talking. Unbound, every local agent's traffic leaves from 127.0.0.1.
     this.localAddress = isIP(o.host) && o.host !== '0.0.0.0' && o.host !== '::' ? o.host : undefined;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** Listens on host:port; resolves with the bound port (useful with port 0). */

@@ -39,7 +39,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
 
 export class NetFault {
   readonly chain = `mro-${process.pid}`;
-  /** The connection mark of the connections a partition cuts (the agents', and replication). A new
+  /** The connection mark of the replication connections a partition cuts. A new
    * one per partition: a connection marked by an earlier one may outlive its heal (keep-alive), and
    * must not be cut by the next partition, which isolates another node. */
   private partitions = 0;
