@@ -207,6 +207,11 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
   });
   await transport.start();
   const side = new MysqlSide(credentials, c.mysqlHost, c.mysqlPort, (pod) => view.podIp(pod));
+  /** An Event on the MysqlCluster from this agent (best effort). */
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string): void =>
+    void recordEvent(kc, view.object() ?? cluster, { type, reason, message, component: 'mysql-raft-agent' }).catch(
+      () => {},
+    );
   const leaseMarginMs = Math.max(2 * timings.tickMs, Math.min(500, timings.electionTimeoutMs / 4));
   const raft = await RaftHost.start({
     id: c.podName,
@@ -227,12 +232,11 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
             const r = killMysqld(c.mysqldPidFile);
             if ('why' in r) return log.warn({ sinceMs, why: r.why }, 'stalled past the lease: cannot crash own mysqld');
             log.warn({ sinceMs, pid: r.pid }, 'stalled past the lease while writable: crashed own mysqld');
-            void recordEvent(kc, view.object() ?? cluster, {
-              type: 'Warning',
-              reason: 'FencedByCrash',
-              message: `${c.podName}: did not run for ${Math.round(sinceMs)} ms and its lease ended while its mysqld was writable: mysqld killed, it restarts read-only`,
-              component: 'mysql-raft-agent',
-            }).catch(() => {});
+            event(
+              'Warning',
+              'FencedByCrash',
+              `${c.podName}: did not run for ${Math.round(sinceMs)} ms and its lease ended while its mysqld was writable: mysqld killed, it restarts read-only`,
+            );
           },
         }
       : {}),
@@ -281,10 +285,7 @@ export async function startAgent(c: AgentConfig, log: Logger): Promise<RunningAg
       },
       memory,
       log,
-      event: (type, reason, message) =>
-        void recordEvent(kc, view.object() ?? cluster, { type, reason, message, component: 'mysql-raft-agent' }).catch(
-          () => {},
-        ),
+      event,
       podAt,
       switchoverRequest: () => view.object()?.metadata?.annotations?.[Annotations.switchoverTo] || null,
       clearSwitchover: () => clearSwitchover(kc, view),

@@ -68,8 +68,8 @@ export interface LeaderWatchOptions {
   /** The fast path fired: the failover's cause (reason), for status, events and metrics. */
   onCampaign: (leader: string, reason: string) => void;
   /** Runs `before` on the node, then campaigns, with a candidate context read afresh
-   * (Controller.campaignFresh); absent: both at once on the last round's context. */
-  campaign?: (before: (n: RawNode) => void) => Promise<void>;
+   * (Controller.campaignFresh). */
+  campaign: (before: (n: RawNode) => void) => Promise<void>;
 }
 
 /** Watches the leader from a follower; see the file comment. */
@@ -137,13 +137,7 @@ export class LeaderWatch {
     this.campaigns++;
     this.o.log.warn({ leader: step.leader, reason: step.reason }, 'fast path: forgetting the leader, campaigning now');
     this.o.onCampaign(step.leader, step.reason);
-    const forget = (n: RawNode) => n.forgetLeader();
-    if (this.o.campaign) await this.o.campaign(forget);
-    else
-      this.o.raft.do((n) => {
-        forget(n);
-        n.campaign();
-      });
+    await this.o.campaign((n) => n.forgetLeader());
     return step;
   }
 

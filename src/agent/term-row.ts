@@ -114,23 +114,9 @@ function somePeerHolds(c: ActContext, executed: GtidSet): Promise<boolean> {
 async function forgetCutTermRow(c: ActContext, term: number): Promise<void> {
   const m = c.memory;
   if (m.termRowWritten !== term && m.termRowAcked !== term) return;
-  if (await termRowPresent(c, term)) return;
+  if (await hasTermRow(c.side.own, term, c.self, c.timeoutMs)) return;
   c.log.warn({ term }, 'our term row is gone (cut by crash recovery): writing it again');
   m.termRowWritten = m.termRowAcked = undefined;
-}
-
-/** Our row of `term` is in our own table. */
-async function termRowPresent(c: ActContext, term: number): Promise<boolean> {
-  return c.side.own.run('read the term row', c.timeoutMs, async (s) => {
-    const rows = await s
-      .query(`SELECT 1 AS x FROM ${TERM_TABLE} WHERE term = ? AND leader = ?`, [term, c.self])
-      .catch((err: unknown) => {
-        // No table yet (ER_NO_SUCH_TABLE / ER_BAD_DB_ERROR): no row either.
-        if (err instanceof StatementFailedError && (err.errno === 1146 || err.errno === 1049)) return [];
-        throw err;
-      });
-    return rows.length > 0;
-  });
 }
 
 async function writeRow(c: ActContext, term: number, sourceOff: boolean): Promise<void> {
@@ -176,17 +162,18 @@ export function discardableTermRow(f: RejoinFacts): boolean {
   return subtract(extra, after).isEmpty() && contains(f.own, f.record.gtid);
 }
 
-/** Whether `primary` holds our term row of `term` (no table yet counts as no). */
-async function primaryHasTermRow(primary: MysqlNode, term: number, self: string, timeoutMs: number): Promise<boolean> {
-  try {
-    return await primary.run('read the term row', timeoutMs, async (s) => {
-      const n = await s.scalar('SELECT COUNT(*) FROM mysqlraft.term WHERE term = ? AND leader = ?', [term, self]);
-      return Number(n) > 0;
-    });
-  } catch (err) {
-    if (/1146|doesn't exist/i.test((err as Error).message)) return false;
-    throw err;
-  }
+/** Whether `node` holds the row of `term` written by `leader` (no schema or table yet counts as no). */
+async function hasTermRow(node: MysqlNode, term: number, leader: string, timeoutMs: number): Promise<boolean> {
+  return node.run('read the term row', timeoutMs, async (s) => {
+    const rows = await s
+      .query(`SELECT 1 AS x FROM ${TERM_TABLE} WHERE term = ? AND leader = ?`, [term, leader])
+      .catch((err: unknown) => {
+        // ER_NO_SUCH_TABLE / ER_BAD_DB_ERROR: no row either.
+        if (err instanceof StatementFailedError && (err.errno === 1146 || err.errno === 1049)) return [];
+        throw err;
+      });
+    return rows.length > 0;
+  });
 }
 
 /** Our rejoin facts against `primary`. */
@@ -198,7 +185,7 @@ export async function rejoinFacts(c: ActContext, primary: MysqlNode): Promise<Re
     own: own.executed,
     primary: theirs.executed,
     record,
-    primaryHasOurTermRow: record ? await primaryHasTermRow(primary, record.term, c.self, c.timeoutMs) : false,
+    primaryHasOurTermRow: record ? await hasTermRow(primary, record.term, c.self, c.timeoutMs) : false,
   };
 }
 

@@ -249,11 +249,17 @@ export class Raft {
       this.wonVote();
       return;
     }
-    for (const v of this.conf.voters) if (v !== this.id) this.requestVote(kind, v, voteTerm, transfer);
+    const context = this.cfg.candidateContext();
+    for (const v of this.conf.voters) if (v !== this.id) this.requestVote(kind, v, voteTerm, transfer, context);
   }
 
-  private requestVote(kind: 'preVote' | 'vote', to: NodeId, term: number, transfer: boolean): void {
-    const context = this.cfg.candidateContext();
+  private requestVote(
+    kind: 'preVote' | 'vote',
+    to: NodeId,
+    term: number,
+    transfer: boolean,
+    context: JsonValue = this.cfg.candidateContext(),
+  ): void {
     const index = this.log.lastIndex();
     const logTerm = this.log.lastTerm();
     this.msgs.push({ type: kind, from: this.id, to, term, index, logTerm, context, transfer });

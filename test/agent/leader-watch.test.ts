@@ -78,6 +78,7 @@ t.test(
       timeoutMs: 100,
       log: pino({ level: 'silent' }),
       onCampaign: () => {},
+      campaign: () => Promise.resolve(),
     });
     t.notOk(w.addressSilent('db-0', 60_000), 'never probed');
     w.heardFrom('db-0');
