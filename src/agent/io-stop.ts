@@ -1,8 +1,8 @@
-// Stopping our IO thread, one STOP at a time (docs/failover.md, "Elections and votes"). Under a
-// partition of the primary MariaDB's STOP SLAVE IO_THREAD takes about 2 s: the IO thread sits on a dead
-// connection and the server re-kills it only every 2 s. A second STOP issued meanwhile would queue
-// behind the first and time out on its own, so the vote guard joins the STOP already running (started
-// early by earlyStop(), decide.ts) instead of issuing another.
+// Stopping our IO thread, one STOP at a time (docs/failover.md, "Elections and votes"). A stop kills
+// the thread first (stopIo(), replication.ts: a plain STOP took 2 s on a silent source), but a STOP can
+// still be slow (the thread busy writing its relay log, a loaded server). A second STOP issued meanwhile
+// would queue behind the first and time out on its own, so the vote guard joins the STOP already running
+// (started early by earlyStop(), decide.ts) instead of issuing another.
 import { stopIo, TimeoutError, type MysqlNode } from '../mysql/index.ts';
 import type { Logger } from '../util/log.ts';
 

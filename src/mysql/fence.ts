@@ -1,6 +1,6 @@
 // Fencing a (former) primary: make it refuse writes, end every client session, and prove the refusal
 // with a real write attempt by an ordinary user. See docs/mysql.md ("Fencing").
-import { PreconditionFailedError, StatementFailedError, type MysqlError } from './mysql-errors.ts';
+import { ER_NO_SUCH_THREAD, PreconditionFailedError, StatementFailedError, type MysqlError } from './mysql-errors.ts';
 import { PROBE_TABLE } from './users.ts';
 import { MysqlNode, type Session } from './session.ts';
 
@@ -22,8 +22,6 @@ const KEEP_COMMANDS = new Set(['Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Sla
 const KEEP_USERS = new Set(['system user', 'event_scheduler']);
 // ER_OPTION_PREVENTS_STATEMENT (read_only), ER_SERVER_OFFLINE_MODE (MySQL offline_mode).
 const REFUSED = new Set([1290, 3032]);
-// ER_NO_SUCH_THREAD: the session ended by itself between listing and killing.
-const NO_SUCH_THREAD = 1094;
 
 async function killClients(s: Session): Promise<number> {
   const self = await s.connectionId();
@@ -36,7 +34,8 @@ async function killClients(s: Session): Promise<number> {
       await s.query(`KILL CONNECTION ${id}`);
       killed++;
     } catch (err) {
-      if (!(err instanceof StatementFailedError && err.errno === NO_SUCH_THREAD)) throw err;
+      // It ended by itself between the listing and the KILL.
+      if (!(err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD)) throw err;
     }
   }
   return killed;

@@ -95,6 +95,8 @@ export interface Flavor {
   readonly startReplica: string;
   readonly stopReplica: string;
   readonly stopIoThread: string;
+  /** SELECT returning column ID: the connection id of each replication IO thread (for KILL). */
+  readonly ioThreadIdsQuery: string;
   readonly startIoThread: string;
   readonly startSqlThread: string;
   readonly resetReplicaAll: string;
@@ -194,6 +196,8 @@ const MYSQL57: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  ioThreadIdsQuery:
+    "SELECT PROCESSLIST_ID AS ID FROM performance_schema.threads WHERE NAME IN ('thread/sql/slave_io', 'thread/sql/replica_io')",
   startIoThread: 'START SLAVE IO_THREAD',
   startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',
@@ -281,6 +285,7 @@ const MARIADB: Flavor = {
   startReplica: 'START SLAVE',
   stopReplica: 'STOP SLAVE',
   stopIoThread: 'STOP SLAVE IO_THREAD',
+  ioThreadIdsQuery: "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_IO'",
   startIoThread: 'START SLAVE IO_THREAD',
   startSqlThread: 'START SLAVE SQL_THREAD',
   resetReplicaAll: 'RESET SLAVE ALL',

@@ -93,6 +93,9 @@ export function redact(message: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** ER_NO_SUCH_THREAD: KILL of a thread that has already ended. */
+export const ER_NO_SUCH_THREAD = 1094;
+
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',

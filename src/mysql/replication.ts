@@ -1,6 +1,6 @@
 // Replication primitives: point a replica at a source (GTID auto-position), revoke (stop the IO thread),
 // and wait until a GTID set is applied. Each is idempotent and bounded by its timeout.
-import { InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
+import { ER_NO_SUCH_THREAD, InvalidArgumentError, StatementFailedError, TimeoutError } from './mysql-errors.ts';
 import { contains, type GtidSet } from './gtid.ts';
 import { MariaGtidSet } from './gtid-mariadb.ts';
 import type { MysqlNode } from './session.ts';
@@ -68,9 +68,24 @@ export async function pointAt(
   );
 }
 
-/** Revocation: stop receiving from the current source, so this node acknowledges nothing more. */
+/**
+ * Revocation: stop receiving from the current source, so this node acknowledges nothing more.
+ * KILL before STOP: STOP only flags the IO thread and wakes it, and one blocked reading a silent
+ * source (a partition, a frozen primary) does not notice; the server flags it again every 2 s, so
+ * STOP alone takes 2 s there. KILL shuts the thread's socket: the read fails and the thread exits at
+ * once, as on any network error (a later START resumes from its GTID position). STOP then finds it
+ * stopped and makes the stop explicit.
+ */
 export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> {
   await node.run('stop replication IO thread', timeoutMs, async (s) => {
+    for (const row of await s.query(s.flavor.ioThreadIdsQuery)) {
+      try {
+        await s.query(`KILL CONNECTION ${Number(row['ID'])}`);
+      } catch (err) {
+        // The thread ended by itself between the listing and the KILL.
+        if (!(err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD)) throw err;
+      }
+    }
     await s.query(s.flavor.stopIoThread);
   });
 }

@@ -186,6 +186,7 @@ export function mysqldLaunch(i: MysqldInput): LaunchSpec {
   const dataDir = i.mounts.get('/var/lib/mysql') ?? join(i.podDir, 'mysql-data');
   const run = join(i.podDir, 'run');
   const initFile = join(run, 'init.sql');
+  const tmp = join(run, 'tmp');
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   let firstBoot = false;
   const args = () => [
@@ -197,6 +198,9 @@ export function mysqldLaunch(i: MysqldInput): LaunchSpec {
     `--pid-file=${join(i.mounts.get('/var/run/mysqld') ?? run, 'mysqld.pid')}`,
     `--bind-address=${i.podIP}`,
     `--port=${mysqlPort(i.container)}`,
+    // The container's own /tmp. A shared one is not only untidy: a starting mariadbd deletes every
+    // `#sql*` file in its tmpdir, the temporary tables of the other pods' running queries included.
+    `--tmpdir=${tmp}`,
     ...(firstBoot ? [`--init-file=${initFile}`] : []),
     ...serverArgs(i.container, i.substituted),
   ];
@@ -207,6 +211,7 @@ export function mysqldLaunch(i: MysqldInput): LaunchSpec {
     cwd: i.podDir,
     prepare: async () => {
       mkdirSync(run, { recursive: true });
+      mkdirSync(tmp, { recursive: true });
       firstBoot = !existsSync(join(dataDir, 'mysql'));
       if (firstBoot) {
         writeFileSync(initFile, initSql(i.env), { mode: 0o600 });

@@ -3,7 +3,7 @@
 // a unique server id. Instances always start read-only with replication not started, as the
 // architecture requires of every mysqld. Everything is removed on stop, on test teardown and on exit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -109,6 +109,7 @@ export class Harness {
       const name = `db${idx}`;
       const dataDir = join(this.baseDir, name);
       cpSync(template, dataDir, { recursive: true });
+      mkdirSync(`${dataDir}-tmp`, { recursive: true });
       const inst: Instance = {
         name,
         host: pickHost(),
@@ -135,6 +136,9 @@ export class Harness {
       `--socket=${inst.socket}`,
       `--pid-file=${inst.dataDir}/mariadbd.pid`,
       `--log-error=${inst.dataDir}/error.log`,
+      // Its own: a starting mariadbd deletes every `#sql*` file in its tmpdir, so with a shared /tmp a
+      // restart broke other instances' running queries ("Error on delete of '/tmp/#sql-temptable-...").
+      `--tmpdir=${inst.dataDir}-tmp`,
       `--server-id=${inst.serverId}`,
       `--log-bin=${inst.dataDir}/binlog`,
       `--relay-log=${inst.dataDir}/relay`,
