@@ -110,6 +110,9 @@ async function recover(kind: Kind, l: number): Promise<void> {
   }
 }
 
+// FAILOVER_LOGS=<file>: the agents' last log lines, for finding out where a slow failover spent its
+// time: <file>.<kind>-<n> after each failover, <file> at the end.
+const logFile = process.env['FAILOVER_LOGS'];
 try {
   if (!noIptables) net.install();
   for (let r = 0; r < runs; r++)
@@ -123,6 +126,7 @@ try {
       say(
         `${kind} #${r + 1}: ${run.env.agents[next]!.pod} took over after ${(performance.now() - mark.atMs).toFixed(0)} ms`,
       );
+      if (logFile) writeFileSync(`${logFile}.${kind}-${r + 1}`, run.logs(400));
       await recover(kind, l);
       mark.healedMs = performance.now();
     }
@@ -150,8 +154,6 @@ try {
     }),
   );
 } finally {
-  // FAILOVER_LOGS=<file>: the agents' last log lines, for finding out where a slow failover spent its time.
-  const logFile = process.env['FAILOVER_LOGS'];
   if (logFile) writeFileSync(logFile, run.logs(400));
   net.removeSync();
   await run.stop();

@@ -92,9 +92,13 @@ export async function advanceTermRow(c: ActContext, term: number): Promise<TermR
 
 /** Whether a peer has received all of `executed`, answered by the first peer that has: an unreachable
  * one (the old primary, cut off) must not hold every poll of the promotion for its timeout (it did:
- * ~1 s of each silent-loss failover). */
-function somePeerHolds(c: ActContext, executed: GtidSet): Promise<boolean> {
-  const peers = c.peers();
+ * ~1 s of each silent-loss failover). Nor must it hold a poll whose answer is "not yet": a peer whose
+ * address has been silent (the leader watch's probes timed out) is not asked, unless every peer's is
+ * (before, a poll that came before the new replica's acknowledgement waited 1 s for the cut-off one). */
+export function somePeerHolds(c: ActContext, executed: GtidSet): Promise<boolean> {
+  const all = c.peers();
+  const heard = all.filter((pod) => !c.addressSilent?.(pod));
+  const peers = heard.length > 0 ? heard : all;
   if (peers.length === 0) return Promise.resolve(false);
   return new Promise((resolve) => {
     let left = peers.length;

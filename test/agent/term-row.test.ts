@@ -3,7 +3,15 @@
 // before any replica received its term row: it rejoins the next primary after dropping exactly that
 // row, instead of staying errant; the next primary's writes all reach it.
 import t from 'tap';
-import { discardableTermRow, rejoinFacts, rewindTermRow, type RejoinFacts } from '../../src/agent/term-row.ts';
+import {
+  discardableTermRow,
+  rejoinFacts,
+  rewindTermRow,
+  somePeerHolds,
+  type RejoinFacts,
+} from '../../src/agent/term-row.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
+import { MysqlNode } from '../../src/mysql/index.ts';
 import type { ActContext } from '../../src/agent/act.ts';
 import { errantAgainst, parseGtid, pointAt, status, writeTermRow } from '../../src/mysql/index.ts';
 import { ACCOUNTS, replicate, sql, startCluster, T, until } from '../mysql/cluster.ts';
@@ -26,6 +34,34 @@ t.test('discardableTermRow: only extra GTIDs after our record, with no term row 
     ['record-not-contained-in-own-history', { ...base, record: { term: 5, gtid: g('0-1-10,0-2-11,1-3-4') } }, false],
   ];
   for (const [name, f, want] of cases) t.equal(discardableTermRow(f), want, name);
+});
+
+t.test('somePeerHolds: a peer whose address went silent is not asked, unless every peer is', async (t) => {
+  const c = await startCluster(1, t);
+  const live = c.nodes[0]!;
+  // The cut-off old primary: connections open and nothing comes back.
+  const cut = new TcpProxy(c.h.instances[0]!.host, c.h.instances[0]!.port);
+  await cut.start();
+  t.teardown(() => cut.close());
+  cut.mode = 'stall';
+  const cutNode = new MysqlNode({ ...live.endpoint, host: '127.0.0.1', port: cut.port });
+  const executed = (await status(live, T)).executed;
+  const ahead = g(`${executed.toString() ? `${executed.toString()},` : ''}7-7-1`);
+  let askedCut = 0;
+  const ctx = (peers: string[], silent: boolean) =>
+    ({
+      timeoutMs: 300,
+      peers: () => peers,
+      addressSilent: (pod: string) => silent && pod === 'cut',
+      side: { peer: (pod: string) => (pod === 'live' ? live : (askedCut++, cutNode)) },
+    }) as unknown as ActContext;
+  t.equal(await somePeerHolds(ctx(['live', 'cut'], true), executed), true, 'the live peer holds it');
+  t.equal(await somePeerHolds(ctx(['live', 'cut'], true), ahead), false, 'the live peer does not hold more');
+  t.equal(askedCut, 0, 'the silent peer was never asked');
+  t.equal(await somePeerHolds(ctx(['live', 'cut'], false), ahead), false, 'not silent: asked; no answer is a "no"');
+  t.equal(askedCut, 1, 'the peer not known silent was asked');
+  t.equal(await somePeerHolds(ctx(['cut'], true), executed), false, 'every peer silent: asked all the same');
+  t.equal(askedCut, 2, 'the only peer was asked');
 });
 
 t.test('a primary that died before its term row reached a replica drops it and rejoins', async (t) => {
