@@ -186,7 +186,8 @@ export function mysqldLaunch(i: MysqldInput): LaunchSpec {
   const dataDir = i.mounts.get('/var/lib/mysql') ?? join(i.podDir, 'mysql-data');
   const run = join(i.podDir, 'run');
   const initFile = join(run, 'init.sql');
-  const tmp = join(run, 'tmp');
+  // The pod's /tmp volume where it mounts one (the operator's pods do), else one of the pod's own.
+  const tmp = i.mounts.get('/tmp') ?? join(run, 'tmp');
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   let firstBoot = false;
   const args = () => [
