@@ -68,25 +68,44 @@ export async function pointAt(
   );
 }
 
+/** How long a STOP of the IO thread may take before stopIo() kills the thread. */
+export const IO_STOP_GRACE_MS = 200;
+
 /**
  * Revocation: stop receiving from the current source, so this node acknowledges nothing more.
- * KILL before STOP: STOP only flags the IO thread and wakes it, and one blocked reading a silent
- * source (a partition, a frozen primary) does not notice; the server flags it again every 2 s, so
- * STOP alone takes 2 s there. KILL shuts the thread's socket: the read fails and the thread exits at
- * once, as on any network error (a later START resumes from its GTID position). STOP then finds it
- * stopped and makes the stop explicit.
+ * STOP only flags the IO thread and wakes it; one blocked reading a silent source (a partition, a
+ * frozen primary) does not notice, and the server flags it again only every 2 s. So when the STOP has
+ * not returned within IO_STOP_GRACE_MS, a second session KILLs the thread: its socket is shut, it
+ * exits at once, and the STOP returns. Not KILL first: a thread killed while a transaction streams in
+ * leaves that transaction half in the relay log and its GTID in the received set (MariaDB's
+ * Gtid_IO_Pos), which no drain can then apply (seen in the CI chaos run); a STOP on a live source
+ * returns within milliseconds, and a silent source sends nothing to cut in half that the 2 s re-flag
+ * would not cut too.
  */
 export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> {
   await node.run('stop replication IO thread', timeoutMs, async (s) => {
-    for (const row of await s.query(s.flavor.ioThreadIdsQuery)) {
+    const stop = s.query(s.flavor.stopIoThread);
+    let timer: NodeJS.Timeout | undefined;
+    const slow = await Promise.race([
+      stop.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), IO_STOP_GRACE_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (slow) await killIoThreads(node, timeoutMs).catch(() => undefined); // the STOP below still bounds it
+    await stop;
+  });
+}
+
+/** KILLs the IO thread(s) from a session of its own (the STOP holds the other). */
+async function killIoThreads(node: MysqlNode, timeoutMs: number): Promise<void> {
+  await node.run('kill replication IO thread', timeoutMs, async (k) => {
+    for (const row of await k.query(k.flavor.ioThreadIdsQuery)) {
       try {
-        await s.query(`KILL CONNECTION ${Number(row['ID'])}`);
+        await k.query(`KILL CONNECTION ${Number(row['ID'])}`);
       } catch (err) {
         // The thread ended by itself between the listing and the KILL.
         if (!(err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD)) throw err;
       }
     }
-    await s.query(s.flavor.stopIoThread);
   });
 }
 
