@@ -132,8 +132,8 @@ export type EarlyStop = { stop: true; from: string; reason: string } | { stop: f
 /**
  * Pure: a follower that replicates from its leader and has not heard from it for half the election
  * timeout stops its IO thread early, in the background, so that when a candidate asks for its vote
- * the vote guard finds the thread already stopped, and a vote never waits on a STOP. A stop kills the
- * thread and takes milliseconds (stopIo(); a plain STOP took 2 s on a silent source, longer than the
+ * the vote guard finds the thread already stopped, and a vote never waits on a STOP. A slow STOP has
+ * the thread killed after 200 ms (stopIo(); a plain STOP took 2 s on a silent source, longer than the
  * guard's deadline); started here, even a slow one has until the first vote request (at least the
  * other half of the election timeout).
  *

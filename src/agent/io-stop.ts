@@ -1,6 +1,6 @@
-// Stopping our IO thread, one STOP at a time (docs/failover.md, "Elections and votes"). A stop kills
-// the thread first (stopIo(), replication.ts: a plain STOP took 2 s on a silent source), but a STOP can
-// still be slow (the thread busy writing its relay log, a loaded server). A second STOP issued meanwhile
+// Stopping our IO thread, one STOP at a time (docs/failover.md, "Elections and votes"). A slow STOP
+// has the thread killed after 200 ms (stopIo(), replication.ts: a plain STOP took 2 s on a silent
+// source), but a stop can still take a while (a loaded server). A second STOP issued meanwhile
 // would queue behind the first and time out on its own, so the vote guard joins the STOP already running
 // (started early by earlyStop(), decide.ts) instead of issuing another.
 import { stopIo, TimeoutError, type MysqlNode } from '../mysql/index.ts';

@@ -3,7 +3,7 @@
 // early stop starts a stop in the background; the vote guard, arriving meanwhile, joins it instead of
 // queueing a second STOP behind it (docs/failover.md, "Elections and votes"). The server's own
 // statement counters show how many STOPs and KILLs it ran. (A plain STOP took 2 s here; stopIo()
-// kills the IO thread first, so the stop ends at once.)
+// kills the IO thread when its STOP is slow, so the stop ends within a fraction of a second.)
 import t from 'tap';
 import { connect } from 'node:net';
 import { createConnection } from 'mysql2/promise';
