@@ -1,6 +1,6 @@
 // Fencing a (former) primary: make it refuse writes, end every client session, and prove the refusal
 // with a real write attempt by an ordinary user. See docs/mysql.md ("Fencing").
-import { ER_NO_SUCH_THREAD, PreconditionFailedError, StatementFailedError, type MysqlError } from './mysql-errors.ts';
+import { PreconditionFailedError, StatementFailedError, type MysqlError } from './mysql-errors.ts';
 import { PROBE_TABLE } from './users.ts';
 import { MysqlNode, type Session } from './session.ts';
 
@@ -30,13 +30,7 @@ async function killClients(s: Session): Promise<number> {
   for (const r of rows) {
     const id = Number(r['ID']);
     if (id === self || KEEP_USERS.has(String(r['USER'])) || KEEP_COMMANDS.has(String(r['COMMAND']))) continue;
-    try {
-      await s.query(`KILL CONNECTION ${id}`);
-      killed++;
-    } catch (err) {
-      // It ended by itself between the listing and the KILL.
-      if (!(err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD)) throw err;
-    }
+    if (await s.kill(id)) killed++;
   }
   return killed;
 }

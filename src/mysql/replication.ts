@@ -1,6 +1,6 @@
 // Replication primitives: point a replica at a source (GTID auto-position), revoke (stop the IO thread),
 // and wait until a GTID set is applied. Each is idempotent and bounded by its timeout.
-import { ER_NO_SUCH_THREAD, InvalidArgumentError, StatementFailedError, TimeoutError } from './mysql-errors.ts';
+import { InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
 import { contains, type GtidSet } from './gtid.ts';
 import { MariaGtidSet } from './gtid-mariadb.ts';
 import type { MysqlNode } from './session.ts';
@@ -69,7 +69,7 @@ export async function pointAt(
 }
 
 /** How long a STOP of the IO thread may take before stopIo() kills the thread. */
-export const IO_STOP_GRACE_MS = 200;
+const IO_STOP_GRACE_MS = 200;
 
 /**
  * Revocation: stop receiving from the current source, so this node acknowledges nothing more.
@@ -98,14 +98,7 @@ export async function stopIo(node: MysqlNode, timeoutMs: number): Promise<void> 
 /** KILLs the IO thread(s) from a session of its own (the STOP holds the other). */
 async function killIoThreads(node: MysqlNode, timeoutMs: number): Promise<void> {
   await node.run('kill replication IO thread', timeoutMs, async (k) => {
-    for (const row of await k.query(k.flavor.ioThreadIdsQuery)) {
-      try {
-        await k.query(`KILL CONNECTION ${Number(row['ID'])}`);
-      } catch (err) {
-        // The thread ended by itself between the listing and the KILL.
-        if (!(err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD)) throw err;
-      }
-    }
+    for (const row of await k.query(k.flavor.ioThreadIdsQuery)) await k.kill(Number(row['ID']));
   });
 }
 

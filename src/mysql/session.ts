@@ -4,7 +4,13 @@
 // the caller gets a TimeoutError. Errors are classified and stripped of secrets (errors.ts).
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { Logger } from '../util/log.ts';
-import { classify, InvalidArgumentError, TimeoutError } from './mysql-errors.ts';
+import {
+  classify,
+  ER_NO_SUCH_THREAD,
+  InvalidArgumentError,
+  StatementFailedError,
+  TimeoutError,
+} from './mysql-errors.ts';
 import { detectFlavor, type Flavor } from './flavor.ts';
 
 /** How to reach and log in to a server. */
@@ -51,6 +57,17 @@ export class Session {
   /** This session's connection id, so that "kill every client" can spare it. */
   async connectionId(): Promise<number> {
     return Number(await this.scalar('SELECT CONNECTION_ID()'));
+  }
+
+  /** KILL CONNECTION `id`; false when that thread had already ended (between a listing and the KILL). */
+  async kill(id: number): Promise<boolean> {
+    try {
+      await this.query(`KILL CONNECTION ${Number(id)}`);
+      return true;
+    } catch (err) {
+      if (err instanceof StatementFailedError && err.errno === ER_NO_SUCH_THREAD) return false;
+      throw err;
+    }
   }
 }
 
